@@ -1,0 +1,184 @@
+"""The item pipeline: raw items → documents → normalize → resolve → store.
+
+Each item is committed in its own transaction, so a bad document fails alone: its error
+is recorded against its URL and the run goes on. A source's watermark advances only when
+its run closes with every item committed and no error, so a run killed half-way, or one
+that lost a page, is simply done again next time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from typing import Any
+
+from scrapy import signals
+from sqlmodel import Session
+
+from normalize.hub import model_facts
+from spiders.hf_models import HubState
+from store import runs
+from store.db import get_engine, upgrade
+from store.documents import save_document
+from store.resolve import apply_model
+
+log = logging.getLogger(__name__)
+
+
+def _text(body: bytes | None) -> str | None:
+    return body.decode("utf-8", "replace") if body is not None else None
+
+
+class StorePipeline:
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.engine = None
+        self.run_ids: dict[str, int] = {}
+        self.counts: dict[str, Counter] = defaultdict(Counter)
+        self.newest: dict[str, str] = {}
+        self.first_error: dict[str, str] = {}
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> StorePipeline:
+        return cls(crawler)
+
+    # -- the crawl's life --------------------------------------------------------------
+    def open_spider(self, spider: Any = None) -> None:
+        spider = spider or self.crawler.spider
+        self.engine = get_engine()
+        upgrade(self.engine)
+        sources = list(getattr(spider, "hub_sources", {}).values())
+        with Session(self.engine) as session:
+            for source in sources:
+                self.run_ids[source.name] = runs.start_run(session, source.name)
+            names = [s.name for s in sources]
+            spider.hub_state = HubState(
+                watermarks={
+                    name.split(":", 1)[1]: mark
+                    for name, mark in runs.watermarks(session, names).items()
+                },
+                info_sha=runs.info_shas(session, [s.org for s in sources]),
+                validators=runs.validators(session, names, "hf_listing"),
+            )
+
+    def close_spider(self, spider: Any = None) -> None:
+        reason = self.crawler.stats.get_value("finish_reason") if self.crawler.stats else None
+        with Session(self.engine) as session:
+            for source, run_id in self.run_ids.items():
+                counts = self.counts[source]
+                errors = counts["errors"]
+                clean = errors == 0 and reason in (None, "finished")
+                status = "ok" if clean else ("failed" if counts["items"] == 0 else "partial")
+                message = self.first_error.get(source) or (
+                    None if reason in (None, "finished") else f"crawl ended: {reason}"
+                )
+                runs.finish_run(session, run_id, dict(counts), status, message)
+                if clean:
+                    runs.save_success(session, source, run_id, self.newest.get(source))
+                else:
+                    runs.save_failure(session, source, run_id, message or status)
+            session.commit()
+
+    def response_received(self, response: Any, request: Any, spider: Any = None) -> None:
+        source = request.meta.get("source")
+        if not source:
+            return
+        counts = self.counts[source]
+        counts["requests"] += 1
+        counts["bytes"] += len(response.body or b"")
+        if response.status == 304:
+            counts["not_modified"] += 1
+
+    # -- items ---------------------------------------------------------------------------
+    def process_item(self, item: dict, spider: Any = None) -> dict:
+        source = item.get("source", "?")
+        handler = getattr(self, f"_on_{item.get('kind')}", None)
+        if handler is None:
+            log.warning("unknown item kind %r from %s", item.get("kind"), source)
+            return item
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                handler(session, item)
+                session.commit()
+        except Exception as exc:  # a bad document fails alone
+            log.exception("could not store %s", item.get("url") or item.get("repo_id"))
+            self._error(
+                source,
+                item.get("url") or item.get("info_url") or "?",
+                f"{type(exc).__name__}: {exc}",
+            )
+        return item
+
+    def _error(self, source: str, url: str, reason: str) -> None:
+        self.counts[source]["errors"] += 1
+        self.first_error.setdefault(source, f"{url}: {reason}")
+        with Session(self.engine) as session:
+            runs.record_error(session, self.run_ids.get(source), source, url, reason)
+            session.commit()
+
+    def _on_not_modified(self, session: Session, item: dict) -> None:
+        self.counts[item["source"]]["items"] += 1
+
+    def _on_fetch_error(self, session: Session, item: dict) -> None:
+        if item.get("body") is not None:
+            save_document(
+                session,
+                url=item["url"],
+                source=item["source"],
+                kind=item.get("doc_kind") or "unknown",
+                status=item.get("status") or 0,
+                body=item["body"],
+                error=item["reason"],
+            )
+            session.commit()
+        self._error(item["source"], item["url"], item["reason"])
+
+    def _on_hf_listing(self, session: Session, item: dict) -> None:
+        source = item["source"]
+        counts = self.counts[source]
+        counts["items"] += 1
+        save_document(
+            session,
+            url=item["url"],
+            source=source,
+            kind="hf_listing",
+            status=item["status"],
+            body=item["body"],
+            etag=item.get("etag"),
+            last_modified=item.get("last_modified"),
+        )
+        created = [
+            m.get("createdAt") for m in item["models"] if isinstance(m.get("createdAt"), str)
+        ]
+        if created:
+            self.newest[source] = max([self.newest.get(source, ""), *created])
+
+    def _on_hf_model(self, session: Session, item: dict) -> None:
+        source, repo_id = item["source"], item["repo_id"]
+        counts = self.counts[source]
+        counts["items"] += 1
+        save_document(
+            session,
+            url=item["info_url"],
+            source=source,
+            kind="hf_model_info",
+            status=200,
+            body=item["info_body"],
+            repo_id=repo_id,
+        )
+        save_document(
+            session,
+            url=item["card_url"],
+            source=source,
+            kind="hf_card",
+            status=item["card_status"],
+            body=item["card_body"],
+            repo_id=repo_id,
+        )
+        facts = model_facts(item["info"], _text(item["card_body"]), source=item["info_url"])
+        applied = apply_model(
+            session, facts, source, item.get("role", "original"), item["info_url"]
+        )
+        counts["new_candidates"] += int(applied.created)
+        counts["updated_candidates"] += int(applied.changed)

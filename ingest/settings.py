@@ -1,0 +1,48 @@
+"""Scrapy settings: polite by default, bounded, and quiet about what it need not do."""
+
+BOT_NAME = "toolscout"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+USER_AGENT = "toolscout/0.1 (+https://github.com/toolscout/toolscout; AI-tool intake crawler)"
+ROBOTSTXT_OBEY = True
+
+# Politeness: few parallel requests per host, AutoThrottle adapts to the server's latency.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+
+# Hostile input: nothing larger than this is read at all.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+
+# 429 is left to RateLimitMiddleware, which waits as the server says; Scrapy would retry at once.
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+REDIRECT_MAX_TIMES = 5
+
+DOWNLOADER_MIDDLEWARES = {
+    "ingest.middlewares.RateLimitMiddleware": 545,
+}
+ITEM_PIPELINES = {
+    "ingest.pipelines.StorePipeline": 300,
+}
+
+# The store keeps documents and validators; Scrapy's own HTTP cache would be a second copy.
+HTTPCACHE_ENABLED = False
+# Scrapy 2.19 turns on a remote-control HTTP extension by default: not on a crawler.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
+}
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,126 @@
+"""sources.toml → the list of sources to crawl, with the environment's overrides applied."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_HF_ENDPOINT = "https://huggingface.co"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class SourcesError(ValueError):
+    """sources.toml is missing or says something toolscout cannot use."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    name: str  # "hf:google"
+    kind: str  # "hub"
+    interval_s: float
+    org: str | None = None
+    role: str = "original"  # original | derivative
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    path: Path
+    hf_endpoint: str
+    page_size: int
+    since: str | None
+    sources: tuple[Source, ...]
+    crawl: dict  # [crawl]: politeness and limits, as Scrapy settings
+
+    def named(self, names: list[str]) -> list[Source]:
+        """Sources matching each name exactly, or a group: "hf" (every Hub org), "hub"."""
+        if not names:
+            return list(self.sources)
+        chosen: list[Source] = []
+        for wanted in names:
+            hits = [
+                s
+                for s in self.sources
+                if s.name == wanted or s.kind == wanted or s.name.split(":")[0] == wanted
+            ]
+            if not hits:
+                known = ", ".join(s.name for s in self.sources)
+                raise SourcesError(f"no source named {wanted!r} in {self.path} (known: {known})")
+            chosen += [s for s in hits if s not in chosen]
+        return chosen
+
+
+def parse_duration(value: object, default: float = 3600.0) -> float:
+    if value is None:
+        return default
+    if isinstance(value, int | float):
+        return float(value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise SourcesError(f"interval {value!r} is not a duration like '30m', '1h' or '6h'")
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def sources_path() -> Path:
+    return Path(os.environ.get("TOOLSCOUT_SOURCES") or "./sources.toml")
+
+
+def _absolute(url: str, what: str) -> str:
+    if not re.match(r"^https?://[^/]+", url or ""):
+        raise SourcesError(f"{what} must be an absolute http(s) URL, got {url!r}")
+    return url.rstrip("/")
+
+
+def load_sources(path: Path | None = None) -> Sources:
+    path = path or sources_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SourcesError(f"sources file not found: {path} (set TOOLSCOUT_SOURCES)") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SourcesError(f"{path}: {exc}") from exc
+    hub = data.get("hub") or {}
+    endpoint = os.environ.get("HF_ENDPOINT") or hub.get("endpoint") or DEFAULT_HF_ENDPOINT
+    interval = parse_duration(hub.get("interval"))
+    sources = [
+        Source(name=f"hf:{org}", kind="hub", interval_s=interval, org=org, role=role)
+        for role, key in (("original", "orgs"), ("derivative", "derivative_orgs"))
+        for org in hub.get(key) or []
+    ]
+    return Sources(
+        path=path,
+        hf_endpoint=_absolute(endpoint, "hub endpoint (HF_ENDPOINT)"),
+        page_size=int(hub.get("page_size") or 100),
+        since=str(hub["since"]) if hub.get("since") else None,
+        sources=tuple(sources),
+        crawl=crawl_settings(data.get("crawl") or {}),
+    )
+
+
+def crawl_settings(section: dict) -> dict:
+    """[crawl] keys → Scrapy settings; absent keys keep ingest/settings.py's polite defaults."""
+    mapping = {
+        "delay": ("DOWNLOAD_DELAY", float),
+        "autothrottle": ("AUTOTHROTTLE_ENABLED", bool),
+        "per_domain": ("CONCURRENT_REQUESTS_PER_DOMAIN", int),
+        "timeout": ("DOWNLOAD_TIMEOUT", float),
+        "max_bytes": ("DOWNLOAD_MAXSIZE", int),
+        "obey_robots": ("ROBOTSTXT_OBEY", bool),
+        "user_agent": ("USER_AGENT", str),
+    }
+    settings = {}
+    for key, value in section.items():
+        if key == "time_limit":
+            settings["TOOLSCOUT_TIME_LIMIT"] = parse_duration(value)
+            continue
+        if key not in mapping:
+            raise SourcesError(
+                f"unknown [crawl] key {key!r} (known: {', '.join(mapping)}, time_limit)"
+            )
+        name, kind = mapping[key]
+        settings[name] = kind(value)
+    return settings

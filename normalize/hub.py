@@ -1,0 +1,131 @@
+"""One Hugging Face Hub model (info object + raw card) → the facts the store groups on.
+
+Pure: no I/O. Decides what kind of repo this is (an original release, a same-org
+quantization, or another org's derivative), reads its size, parameters and license with
+the field normalizers, and keeps each value's evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from normalize.cards import split_card
+from normalize.licenses import License, license_from_card, license_from_tags
+from normalize.names import RepoName, parse_repo_name
+from normalize.params import Params, best_params
+
+# The Hub stamps every repo created before it stored dates with this instant.
+LEGACY_CREATED_AT = "2022-03-02T23:29:04.000Z"
+DERIVED_RELATIONS = ("quantized", "finetune", "adapter", "merge")
+
+
+@dataclass(slots=True)
+class ModelFacts:
+    repo_id: str
+    org: str
+    name: RepoName
+    created_at: datetime | None
+    last_modified: datetime | None
+    sha: str | None
+    relation: str | None  # quantized | finetune | adapter | merge | None
+    base_model: str | None
+    is_quantized: bool
+    legacy_date: bool
+    params: Params | None
+    license: License | None
+    likes: int | None = None
+    downloads: int | None = None
+    gated: str | None = None
+    pipeline_tag: str | None = None
+    library_name: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+    def is_derivative_of_other_org(self) -> bool:
+        return bool(self.base_model) and self.base_model.split("/", 1)[0] != self.org
+
+
+def parse_hub_time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _as_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _as_str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _tags(info: dict) -> list[str]:
+    tags = info.get("tags")
+    return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+
+
+def base_model_of(card: dict, tags: list[str]) -> tuple[str | None, str | None]:
+    """(base repo id, relation) from the card's base_model or the Hub's base_model: tags."""
+    for tag in tags:
+        # The Hub adds "base_model:<relation>:<repo>" for every declared base.
+        parts = tag.split(":")
+        if len(parts) == 3 and parts[0] == "base_model" and parts[1] in DERIVED_RELATIONS:
+            return parts[2], parts[1]
+    base = card.get("base_model")
+    if isinstance(base, list):
+        base = next((b for b in base if isinstance(b, str)), None)
+    relation = card.get("base_model_relation")
+    relation = relation if relation in DERIVED_RELATIONS else None
+    if isinstance(base, str) and "/" in base:
+        return base.strip(), relation or "finetune"
+    return None, None
+
+
+def _is_quantized(info: dict, name: RepoName, relation: str | None, tags: list[str]) -> bool:
+    config = info.get("config") if isinstance(info.get("config"), dict) else {}
+    return bool(
+        name.quantized
+        or relation == "quantized"
+        or (isinstance(config, dict) and config.get("quantization_config"))
+        or "gguf" in tags
+        or info.get("library_name") in ("mlx", "gguf", "llama.cpp")
+    )
+
+
+def model_facts(info: dict, card_text: str | bytes | None = None, source: str = "") -> ModelFacts:
+    """Facts of one Hub model; `info` is a listing entry or a full /api/models/{id} object."""
+    repo_id = str(info.get("id") or info.get("modelId") or "")
+    name = parse_repo_name(repo_id)
+    front, body = split_card(card_text) if card_text else ({}, "")
+    card_data = front or (info.get("cardData") if isinstance(info.get("cardData"), dict) else {})
+    tags = _tags(info)
+    base, relation = base_model_of(card_data, tags)
+    license_ = license_from_card(card_data, source=f"{source}#cardData") if card_data else None
+    if license_ is None or license_.id is None:
+        license_ = license_from_tags(tags, source=f"{source}#tags") or license_
+    created = _as_str(info.get("createdAt"))
+    gated = info.get("gated")
+    return ModelFacts(
+        repo_id=repo_id,
+        org=name.org,
+        name=name,
+        created_at=parse_hub_time(created),
+        last_modified=parse_hub_time(info.get("lastModified")),
+        sha=_as_str(info.get("sha")),
+        relation=relation,
+        base_model=base,
+        is_quantized=_is_quantized(info, name, relation, tags),
+        legacy_date=created is not None and created.startswith(LEGACY_CREATED_AT[:19]),
+        params=best_params(model_info=info, card=body or None, name=repo_id, source=source),
+        license=license_,
+        likes=_as_int(info.get("likes")),
+        downloads=_as_int(info.get("downloads")),
+        gated=str(gated).lower() if gated not in (None, "") else None,
+        pipeline_tag=_as_str(info.get("pipeline_tag")),
+        library_name=_as_str(info.get("library_name")),
+        tags=tags,
+    )

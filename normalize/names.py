@@ -1,0 +1,144 @@
+"""Repo ids → family, size and flavour; candidate display names in the site's style.
+
+`google/gemma-3-27b-it` is family "Gemma 3", size "27B", flavour instruct. The family key
+(`gemma-3`) groups the repos of one release: sizes, -it/-pt flavours and same-org
+quantizations. Version suffixes (`v0.3`) and date codes (`2501`, `0528`) are part of the
+key because vendors use them for distinct releases; context lengths (`128k`) and file
+formats (`GGUF`, `4bit`) are not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SIZE = re.compile(r"^(?:\d+x)?\d+(?:\.\d+)?[mbt]$", re.I)  # 27b, 1.5B, 135M, 1T, 8x7B
+_ACTIVE = re.compile(r"^a\d+(?:\.\d+)?[mb]$", re.I)  # A3B (MoE active), only after a size
+_EXPERTS = re.compile(r"^\d+e$", re.I)  # 16E, only after a size
+_EFFECTIVE = re.compile(r"^e\d+(?:\.\d+)?[mb]$", re.I)  # Gemma 3n E2B: effective size
+_CONTEXT = re.compile(r"^\d+k$", re.I)  # 4k, 128k
+_DATE = re.compile(r"^(?:2[3-9](?:0[1-9]|1[0-2])|(?:0[1-9]|1[0-2])[0-3]\d)$")  # 2501 / 0528
+_VERSION = re.compile(r"^v\d+(?:\.\d+)*$", re.I)
+_QUANT = re.compile(
+    r"^(?:gguf|ggml|awq|gptq|exl2|exl3|mlx|onnx|bnb|qat|hqq|eetq|"
+    r"\d+bits?|int[248]|fp[48]|bf16|fp16|f16|f32|nf4|mxfp4|nvfp4|w\d+a\d+|"
+    r"q\d(?:_[a-z0-9]+)*|iq\d(?:_[a-z0-9]+)*|dynamic|unsloth|quantized|dwq)$",
+    re.I,
+)
+_FLAVOURS = {
+    "it": "instruct",
+    "instruct": "instruct",
+    "chat": "instruct",
+    "hf": None,
+    "pt": "base",
+    "base": "base",
+}
+_LOWER_WORDS = {"mini", "small", "medium", "large", "nano", "micro", "tiny", "flash"}
+
+
+@dataclass(frozen=True, slots=True)
+class RepoName:
+    org: str
+    name: str
+    family: str  # display, "Gemma 3"
+    family_key: str  # grouping key, "gemma-3"
+    size_label: str | None  # "27B", "30B-A3B", "17B-16E", "8x7B", "E2B"
+    flavour: str | None  # instruct | base | None
+    quantized: bool
+
+
+def split_repo_id(repo_id: str) -> tuple[str, str]:
+    org, _, name = (repo_id or "").strip().strip("/").partition("/")
+    return (org, name) if name else ("", org)
+
+
+def _display_token(token: str) -> str:
+    if token.lower() in _LOWER_WORDS:
+        return token.capitalize()
+    if token.islower() and token.isalpha():
+        return token.capitalize()
+    if token[:1].islower() and token.isalnum():
+        return token[:1].upper() + token[1:]
+    return token
+
+
+def _size_label(tokens: list[str]) -> str:
+    parts = []
+    for tok in tokens:
+        if _EFFECTIVE.match(tok):
+            parts.append("E" + tok[1:].upper())
+        elif _ACTIVE.match(tok):
+            parts.append("A" + tok[1:].upper())
+        elif _EXPERTS.match(tok):
+            parts.append(tok.upper())
+        else:
+            parts.append(tok[:-1] + tok[-1].upper())
+    return "-".join(parts)
+
+
+def parse_repo_name(repo_id: str) -> RepoName:
+    """Family, size and flavour read from a repo id (or a bare model name)."""
+    org, name = split_repo_id(repo_id)
+    tokens = [
+        part
+        for tok in re.split(r"[-\s]+", name)
+        # Quantization names keep their underscores (Q4_K_M); elsewhere "_" separates words.
+        for part in ([tok] if _QUANT.match(tok) else tok.split("_"))
+        if part
+    ]
+    family_tokens: list[str] = []
+    size_tokens: list[str] = []
+    keys: list[str] = []  # version and date tokens: in the key, and shown after the family
+    flavour = None
+    quantized = False
+    for tok in tokens:
+        low = tok.lower()
+        if _SIZE.match(tok) or (not size_tokens and _EFFECTIVE.match(tok)):
+            if not size_tokens:
+                size_tokens.append(tok)
+                continue
+        if size_tokens and len(size_tokens) < 3 and (_ACTIVE.match(tok) or _EXPERTS.match(tok)):
+            size_tokens.append(tok)
+            continue
+        if low in _FLAVOURS:
+            flavour = _FLAVOURS[low] or flavour
+            continue
+        if _QUANT.match(tok):
+            quantized = True
+            continue
+        if _CONTEXT.match(tok):
+            continue
+        if _DATE.match(tok) or _VERSION.match(tok):
+            keys.append(low)
+            continue
+        family_tokens.append(tok)
+    if not family_tokens:
+        family_tokens = [name or org]
+    family = " ".join(_display_token(t) for t in family_tokens)
+    extra = [k for k in keys if not _VERSION.match(k)]
+    if extra:
+        family = f"{family} {' '.join(extra)}"
+    family_key = "-".join([t.lower() for t in family_tokens] + keys)
+    return RepoName(
+        org=org,
+        name=name,
+        family=family,
+        family_key=re.sub(r"[^a-z0-9.]+", "-", family_key).strip("-"),
+        size_label=_size_label(size_tokens) if size_tokens else None,
+        flavour=flavour,
+        quantized=quantized,
+    )
+
+
+def display_name(family: str, size_labels: list[str]) -> str:
+    """The site's style: "Gemma 3 27B", "Code Llama 4 (70B & 400B)", or the family alone."""
+    labels = list(dict.fromkeys(label for label in size_labels if label))
+    if not labels:
+        return family
+    if len(labels) == 1:
+        return f"{family} {labels[0]}"
+    return f"{family} ({', '.join(labels[:-1])} & {labels[-1]})"
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:180] or "unnamed"

@@ -1,0 +1,81 @@
+"""Raw documents: the latest response per URL, compressed, written only when it changed."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+
+from sqlmodel import Session, select
+
+from store.models import Document, utcnow
+from store.upsert import upsert
+
+DOCUMENT_COLUMNS = (
+    "source",
+    "kind",
+    "repo_id",
+    "fetched_at",
+    "status",
+    "etag",
+    "last_modified",
+    "content_hash",
+    "content_type",
+    "size",
+    "body",
+    "error",
+)
+
+
+def content_hash(body: bytes | None) -> str | None:
+    return hashlib.sha256(body).hexdigest() if body is not None else None
+
+
+def save_document(
+    session: Session,
+    *,
+    url: str,
+    source: str,
+    kind: str,
+    status: int,
+    body: bytes | None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    repo_id: str | None = None,
+    content_type: str | None = None,
+    error: str | None = None,
+) -> None:
+    digest = content_hash(body)
+    if error:
+        # An error and the same bytes must still replace an earlier good parse's record.
+        digest = content_hash((digest or "").encode() + error.encode())
+    row = {
+        "url": url[:2048],
+        "source": source,
+        "kind": kind,
+        "repo_id": repo_id,
+        "fetched_at": utcnow(),
+        "status": status,
+        "etag": etag,
+        "last_modified": last_modified,
+        "content_hash": digest,
+        "content_type": content_type,
+        "size": len(body or b""),
+        "body": zlib.compress(body, 6) if body is not None else None,
+        "error": error,
+    }
+    upsert(
+        session,
+        Document.__table__,
+        [row],
+        key=("url",),
+        update=DOCUMENT_COLUMNS,
+        where_changed="content_hash",
+    )
+
+
+def document_body(doc: Document) -> bytes | None:
+    return zlib.decompress(doc.body) if doc.body is not None else None
+
+
+def documents_of_kind(session: Session, kind: str):
+    return session.exec(select(Document).where(Document.kind == kind).order_by(Document.id))

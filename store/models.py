@@ -1,0 +1,182 @@
+"""The store's tables.
+
+Owns the database shape: raw documents, candidates (one per release), variants (one per
+Hub repo), observations (one value of one field from one source, with its evidence),
+crawl runs and their errors, per-source state (watermarks, validators, health) and the
+history of every change. It does not parse, fetch or decide anything.
+
+Natural keys (unique constraints) are what the upserts in `store.upsert` conflict on, so
+two crawl processes writing the same thing at once converge instead of duplicating.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+CANDIDATE_STATUSES = ("new", "accepted", "rejected", "duplicate", "snoozed")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def json_column(**kwargs: Any) -> Any:
+    return Field(default=None, sa_column=Column(JSON, **kwargs))
+
+
+class Document(SQLModel, table=True):
+    """The latest raw response for one URL, kept so `renormalize` needs no re-crawl."""
+
+    __tablename__ = "document"
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(unique=True, max_length=2048)
+    source: str = Field(index=True, max_length=200)
+    kind: str = Field(max_length=40)  # hf_listing | hf_model_info | hf_card | feed | page | pricing
+    repo_id: str | None = Field(default=None, index=True, max_length=300)
+    fetched_at: datetime = Field(default_factory=utcnow)
+    status: int = 0  # HTTP status of the last fetch (0 = no response)
+    etag: str | None = Field(default=None, max_length=500)
+    last_modified: str | None = Field(default=None, max_length=100)
+    content_hash: str | None = Field(default=None, max_length=64)
+    content_type: str | None = Field(default=None, max_length=200)
+    size: int = 0
+    body: bytes | None = Field(default=None, sa_column=Column(LargeBinary))  # zlib-compressed
+    error: str | None = None  # why this document could not be used (parse error, size, ...)
+
+
+class Candidate(SQLModel, table=True):
+    """One release as an editor sees it: several repos and sources, one queue entry."""
+
+    __tablename__ = "candidate"
+    __table_args__ = (UniqueConstraint("org", "family_key", name="uq_candidate_release"),)
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=200)
+    name: str = Field(max_length=300)
+    vendor: str | None = Field(default=None, max_length=200)
+    org: str = Field(max_length=200)
+    family: str = Field(max_length=300)
+    family_key: str = Field(max_length=300)
+    status: str = Field(default="new", index=True, max_length=20)
+    status_reason: str | None = None
+    queued_reason: str | None = None
+    first_seen: datetime = Field(default_factory=utcnow)
+    announced_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+    snoozed_until: datetime | None = None
+    duplicate_of: int | None = Field(default=None, foreign_key="candidate.id")
+    # Current resolved values, derived from observations (most trusted source wins).
+    fields: dict | None = json_column()
+    conflicts: list | None = json_column()
+    # Values an editor set; crawls never overwrite these.
+    overrides: dict | None = json_column()
+
+
+class Variant(SQLModel, table=True):
+    """One Hub repo: a size, an -it/-pt flavour, a quantization or a derivative."""
+
+    __tablename__ = "variant"
+    id: int | None = Field(default=None, primary_key=True)
+    repo_id: str = Field(unique=True, max_length=300)
+    candidate_id: int | None = Field(default=None, foreign_key="candidate.id", index=True)
+    source: str = Field(max_length=200)
+    org: str = Field(index=True, max_length=200)
+    family_key: str | None = Field(default=None, max_length=300)
+    size_label: str | None = Field(default=None, max_length=60)
+    flavour: str | None = Field(default=None, max_length=40)  # instruct | base | None
+    total_params: float | None = None
+    active_params: float | None = None
+    params_method: str | None = Field(default=None, max_length=20)
+    license_id: str | None = Field(default=None, max_length=200)
+    is_quantized: bool = False
+    is_derivative: bool = False
+    relation: str | None = Field(default=None, max_length=40)  # quantized|finetune|adapter|merge
+    base_model: str | None = Field(default=None, index=True, max_length=300)
+    created_at: datetime | None = None
+    last_modified: datetime | None = None
+    sha: str | None = Field(default=None, max_length=64)  # from the listing
+    info_sha: str | None = Field(default=None, max_length=64)  # sha whose details are stored
+    likes: int | None = None
+    downloads: int | None = None
+    gated: str | None = Field(default=None, max_length=20)
+    pipeline_tag: str | None = Field(default=None, max_length=100)
+    library_name: str | None = Field(default=None, max_length=100)
+    seen_at: datetime = Field(default_factory=utcnow)
+
+
+class Observation(SQLModel, table=True):
+    """One value of one field, from one source, with the evidence behind it."""
+
+    __tablename__ = "observation"
+    __table_args__ = (
+        UniqueConstraint("candidate_id", "field", "subject", "extractor", name="uq_observation"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id", index=True)
+    field: str = Field(max_length=60)
+    subject: str = Field(max_length=300)  # the repo id or URL the value is about
+    extractor: str = Field(max_length=80)
+    value: Any = json_column()
+    source_url: str = Field(max_length=2048)
+    snippet: str | None = None
+    extractor_version: str = Field(default="1", max_length=20)
+    trust: int = 0  # higher wins when sources disagree
+    seen_at: datetime = Field(default_factory=utcnow)
+
+
+class Event(SQLModel, table=True):
+    """History: every change to a candidate, by the crawler or an editor."""
+
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_candidate_at", "candidate_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id")
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=100)  # "crawler:<source>" or "editor:<name>"
+    action: str = Field(max_length=40)  # created | field | status | variant
+    field: str | None = Field(default=None, max_length=60)
+    old: Any = json_column()
+    new: Any = json_column()
+
+
+class CrawlRun(SQLModel, table=True):
+    __tablename__ = "crawl_run"
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(index=True, max_length=200)
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    status: str = Field(default="running", max_length=20)  # running|ok|partial|failed|killed
+    pid: int | None = None
+    requests: int = 0
+    not_modified: int = 0
+    bytes: int = 0
+    items: int = 0
+    new_candidates: int = 0
+    updated_candidates: int = 0
+    errors: int = 0
+    message: str | None = None
+
+
+class CrawlError(SQLModel, table=True):
+    __tablename__ = "crawl_error"
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int | None = Field(default=None, foreign_key="crawl_run.id", index=True)
+    source: str = Field(max_length=200)
+    url: str = Field(max_length=2048)
+    reason: str
+    at: datetime = Field(default_factory=utcnow)
+
+
+class SourceState(SQLModel, table=True):
+    """What a source remembers between runs; written only after the run's data is committed."""
+
+    __tablename__ = "source_state"
+    source: str = Field(primary_key=True, max_length=200)
+    watermark: str | None = Field(default=None, max_length=100)
+    last_run_id: int | None = None
+    last_success_at: datetime | None = None
+    consecutive_errors: int = 0
+    last_error: str | None = None

@@ -1,0 +1,302 @@
+"""Grouping: what was seen about a repo → one candidate per release.
+
+The rule (README, "Grouping"):
+- A repo of a watched *original* org belongs to the candidate keyed by (org, family key):
+  `google/gemma-3-27b-it`, `-27b-pt`, `-4b-it` and a same-org GGUF are variants of
+  "Gemma 3". A family released in several sizes is one tool, "Gemma 3 (1B, 4B, 12B & 27B)",
+  as "Code Llama 4 (70B & 400B)" is on the comparison site.
+- A repo of a *derivative* org (quantizers, fine-tuners) attaches to the candidate of its
+  base model as a derivative, counted and never queued; if the base is not stored yet, it
+  waits (candidate_id NULL) and is adopted when the base arrives.
+- Each value read is an observation with its evidence; the candidate's fields are derived
+  from them, the most trusted source winning, disagreements recorded as conflicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from normalize.hub import ModelFacts
+from normalize.names import display_name, slugify
+from normalize.vendors import vendor_for_org
+from store.models import Candidate, Event, Observation, Variant, utcnow
+from store.upsert import upsert
+
+TRUST = {"weights": 30, "declared": 20, "name": 10}
+VARIANT_COLUMNS = (
+    "candidate_id",
+    "source",
+    "org",
+    "family_key",
+    "size_label",
+    "flavour",
+    "total_params",
+    "active_params",
+    "params_method",
+    "license_id",
+    "is_quantized",
+    "is_derivative",
+    "relation",
+    "base_model",
+    "created_at",
+    "last_modified",
+    "sha",
+    "info_sha",
+    "likes",
+    "downloads",
+    "gated",
+    "pipeline_tag",
+    "library_name",
+    "seen_at",
+)
+
+
+@dataclass(slots=True)
+class Applied:
+    candidate_id: int | None
+    created: bool = False
+    changed: bool = False
+
+
+def size_label_for(total: float | None) -> str | None:
+    """ "14B" for 1.47e10: a size label when the repo name gives none (microsoft/phi-4)."""
+    if not total:
+        return None
+    for unit, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6)):
+        if total >= scale * 0.95:
+            value = total / scale
+            return f"{value:.0f}{unit}" if value >= 10 else f"{value:.1f}{unit}".replace(".0", "")
+    return None
+
+
+def _unique_slug(session: Session, facts: ModelFacts) -> str:
+    slug = slugify(facts.name.family_key)
+    taken = session.exec(select(Candidate.id).where(Candidate.slug == slug)).first()
+    return slug if taken is None else slugify(f"{facts.org}-{facts.name.family_key}")
+
+
+def _release_candidate(session: Session, facts: ModelFacts, reason: str) -> tuple[int, bool]:
+    """The candidate of this repo's release, created if this is its first repo."""
+    key = (Candidate.org == facts.org) & (Candidate.family_key == facts.name.family_key)
+    found = session.exec(select(Candidate.id).where(key)).first()
+    if found is not None:
+        return found, False
+    row = {
+        "slug": _unique_slug(session, facts),
+        "name": facts.name.family,
+        "vendor": vendor_for_org(facts.org),
+        "org": facts.org,
+        "family": facts.name.family,
+        "family_key": facts.name.family_key,
+        "status": "new",
+        "queued_reason": reason,
+        "first_seen": utcnow(),
+        "announced_at": facts.created_at,
+        "updated_at": utcnow(),
+    }
+    upsert(session, Candidate.__table__, [row], key=("org", "family_key"), update=())
+    cid = session.exec(select(Candidate.id).where(key)).one()
+    session.add(
+        Event(candidate_id=cid, actor=reason.split(";")[0], action="created", new=row["slug"])
+    )
+    return cid, True
+
+
+def _base_candidate(session: Session, facts: ModelFacts) -> int | None:
+    if not facts.base_model:
+        return None
+    return session.exec(
+        select(Variant.candidate_id).where(Variant.repo_id == facts.base_model)
+    ).first()
+
+
+def _variant_row(
+    facts: ModelFacts, candidate_id: int | None, source: str, derivative: bool
+) -> dict:
+    params = facts.params
+    total = params.total if params else None
+    return {
+        "repo_id": facts.repo_id,
+        "candidate_id": candidate_id,
+        "source": source,
+        "org": facts.org,
+        "family_key": facts.name.family_key,
+        "size_label": facts.name.size_label or size_label_for(total),
+        "flavour": facts.name.flavour,
+        "total_params": total,
+        "active_params": params.active if params else None,
+        "params_method": params.method if params else None,
+        "license_id": facts.license.id if facts.license else None,
+        "is_quantized": facts.is_quantized,
+        "is_derivative": derivative,
+        "relation": facts.relation,
+        "base_model": facts.base_model,
+        "created_at": facts.created_at,
+        "last_modified": facts.last_modified,
+        "sha": facts.sha,
+        "info_sha": facts.sha,
+        "likes": facts.likes,
+        "downloads": facts.downloads,
+        "gated": facts.gated,
+        "pipeline_tag": facts.pipeline_tag,
+        "library_name": facts.library_name,
+        "seen_at": utcnow(),
+    }
+
+
+def _observation_rows(facts: ModelFacts, candidate_id: int, url: str) -> list[dict]:
+    rows = []
+    for field_name, value in (("params", facts.params), ("license", facts.license)):
+        if value is None:
+            continue
+        data = value.to_json()
+        evidence = data.pop("evidence", None) or [{}]
+        first = evidence[0]
+        extractor = first.get("extractor") or field_name
+        if field_name == "params":
+            trust = TRUST.get(data.get("method") or "", 0)
+        else:
+            trust = 30 if "card" in extractor else 20 if "tag" in extractor else 10
+        rows.append(
+            {
+                "candidate_id": candidate_id,
+                "field": field_name,
+                "subject": facts.repo_id,
+                "extractor": extractor,
+                "value": data,
+                "source_url": first.get("source") or url,
+                "snippet": (first.get("snippet") or "")[:500],
+                "extractor_version": str(first.get("version") or "1"),
+                "trust": trust,
+                "seen_at": utcnow(),
+            }
+        )
+    return rows
+
+
+def apply_model(session: Session, facts: ModelFacts, source: str, role: str, url: str) -> Applied:
+    """Store one model's facts: its variant row, its candidate, its observations."""
+    derivative = role == "derivative"
+    created = False
+    if derivative:
+        candidate_id = _base_candidate(session, facts)
+    else:
+        candidate_id, created = _release_candidate(
+            session, facts, f"crawler:{source}; new release by watched org {facts.org}"
+        )
+    row = _variant_row(facts, candidate_id, source, derivative)
+    upsert(session, Variant.__table__, [row], key=("repo_id",), update=VARIANT_COLUMNS)
+    if candidate_id is None:
+        return Applied(None)
+    if not derivative:
+        # Derivatives seen before their base arrive now.
+        session.execute(
+            update(Variant)
+            .where(Variant.base_model == facts.repo_id, Variant.candidate_id.is_(None))
+            .values(candidate_id=candidate_id)
+        )
+        upsert(
+            session,
+            Observation.__table__,
+            _observation_rows(facts, candidate_id, url),
+            key=("candidate_id", "field", "subject", "extractor"),
+            update=("value", "source_url", "snippet", "extractor_version", "trust", "seen_at"),
+        )
+    changed = refresh_candidate(session, candidate_id, actor=f"crawler:{source}")
+    return Applied(candidate_id, created=created, changed=changed and not created)
+
+
+def _sizes(originals: list[Variant]) -> list[dict]:
+    by_label: dict[str, dict] = {}
+    for v in originals:
+        if v.is_quantized or not v.size_label:
+            continue
+        entry = by_label.setdefault(
+            v.size_label, {"label": v.size_label, "total": None, "active": None, "repos": []}
+        )
+        entry["repos"].append(v.repo_id)
+        rank = TRUST.get(v.params_method or "", 0)
+        if v.total_params and rank >= entry.get("_rank", -1):
+            entry.update(total=v.total_params, _rank=rank)
+        entry["active"] = entry["active"] or v.active_params
+    sizes = sorted(by_label.values(), key=lambda s: (s["total"] or 0, s["label"]))
+    for s in sizes:
+        s.pop("_rank", None)
+        s["repos"].sort()
+    return sizes
+
+
+def _license(observations: list[Observation]) -> tuple[dict | None, list[dict]]:
+    """The most trusted license, and a conflict when sources name different ones."""
+    lic = [o for o in observations if o.field == "license" and (o.value or {}).get("id")]
+    if not lic:
+        return None, []
+    lic.sort(key=lambda o: (-o.trust, o.subject))
+    chosen = dict(lic[0].value)
+    chosen["source"] = lic[0].source_url
+    ids = {o.value["id"] for o in lic}
+    if len(ids) < 2:
+        return chosen, []
+    values = [
+        {"value": o.value["id"], "subject": o.subject, "source": o.source_url, "snippet": o.snippet}
+        for o in lic
+    ]
+    return chosen, [{"field": "license", "chosen": chosen["id"], "values": values}]
+
+
+def candidate_fields(cand: Candidate, variants: list[Variant], obs: list[Observation]) -> dict:
+    originals = [v for v in variants if not v.is_derivative]
+    sizes = _sizes(originals)
+    license_, conflicts = _license(obs)
+    created = [v.created_at for v in originals if v.created_at]
+    return {
+        "name": display_name(cand.family, [s["label"] for s in sizes]),
+        "vendor": cand.vendor,
+        "family": cand.family,
+        "sizes": sizes,
+        "license": license_,
+        "announced_at": min(created).isoformat() if created else None,
+        "repos": sorted(v.repo_id for v in originals),
+        "quantizations": sum(1 for v in originals if v.is_quantized),
+        "derivatives": sum(1 for v in variants if v.is_derivative),
+        "gated": any(v.gated not in (None, "false") for v in originals),
+        "pipeline_tag": next((v.pipeline_tag for v in originals if v.pipeline_tag), None),
+        "_conflicts": conflicts,
+    }
+
+
+def refresh_candidate(session: Session, candidate_id: int, actor: str) -> bool:
+    """Recompute a candidate's fields from its variants and observations; log what changed."""
+    cand = session.get(Candidate, candidate_id)
+    variants = list(session.exec(select(Variant).where(Variant.candidate_id == candidate_id)))
+    obs = list(session.exec(select(Observation).where(Observation.candidate_id == candidate_id)))
+    fields = candidate_fields(cand, variants, obs)
+    conflicts = fields.pop("_conflicts")
+    old = cand.fields or {}
+    changed = [k for k in fields if old.get(k) != fields[k]]
+    for key in changed:
+        if key in ("name", "license", "sizes", "announced_at") and old:
+            session.add(
+                Event(
+                    candidate_id=candidate_id,
+                    actor=actor,
+                    action="field",
+                    field=key,
+                    old=old.get(key),
+                    new=fields[key],
+                )
+            )
+    if not changed and (cand.conflicts or []) == conflicts:
+        return False
+    cand.fields = fields
+    cand.conflicts = conflicts
+    cand.name = fields["name"]
+    if fields["announced_at"]:
+        first = min(v.created_at for v in variants if not v.is_derivative and v.created_at)
+        cand.announced_at = first
+    cand.updated_at = utcnow()
+    session.add(cand)
+    return True

@@ -1,0 +1,104 @@
+"""Crawl runs, their errors, and what each source remembers between runs."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from store.models import CrawlError, CrawlRun, Document, SourceState, Variant, utcnow
+
+
+def start_run(session: Session, source: str) -> int:
+    run = CrawlRun(source=source, pid=os.getpid(), started_at=utcnow())
+    session.add(run)
+    session.commit()
+    return run.id
+
+
+def record_error(session: Session, run_id: int | None, source: str, url: str, reason: str) -> None:
+    session.add(CrawlError(run_id=run_id, source=source, url=url[:2048], reason=reason[:2000]))
+
+
+def finish_run(
+    session: Session, run_id: int, counts: dict[str, int], status: str, message: str | None = None
+) -> None:
+    run = session.get(CrawlRun, run_id)
+    for key, value in counts.items():
+        setattr(run, key, value)
+    run.status = status
+    run.message = message
+    run.finished_at = utcnow()
+    session.add(run)
+
+
+def mark_dead_runs(session: Session, pid: int, status: str, message: str) -> int:
+    """Runs a child process left 'running' when it was killed or timed out."""
+    result = session.execute(
+        update(CrawlRun)
+        .where(CrawlRun.pid == pid, CrawlRun.status == "running")
+        .values(status=status, message=message, finished_at=utcnow())
+    )
+    session.commit()
+    return result.rowcount or 0
+
+
+def source_state(session: Session, source: str) -> SourceState:
+    return session.get(SourceState, source) or SourceState(source=source)
+
+
+def save_success(session: Session, source: str, run_id: int, watermark: str | None) -> None:
+    state = source_state(session, source)
+    if watermark and (state.watermark is None or watermark > state.watermark):
+        state.watermark = watermark
+    state.last_run_id = run_id
+    state.last_success_at = utcnow()
+    state.consecutive_errors = 0
+    state.last_error = None
+    session.add(state)
+
+
+def save_failure(session: Session, source: str, run_id: int, error: str) -> None:
+    state = source_state(session, source)
+    state.last_run_id = run_id
+    state.consecutive_errors += 1
+    state.last_error = error[:2000]
+    session.add(state)
+
+
+def watermarks(session: Session, sources: list[str]) -> dict[str, str]:
+    rows = session.exec(select(SourceState).where(SourceState.source.in_(sources)))
+    return {row.source: row.watermark for row in rows if row.watermark}
+
+
+def info_shas(session: Session, orgs: list[str]) -> dict[str, str]:
+    rows = session.exec(
+        select(Variant.repo_id, Variant.info_sha).where(
+            Variant.org.in_(orgs), Variant.info_sha.is_not(None)
+        )
+    )
+    return dict(rows.all())
+
+
+def validators(session: Session, source_names: list[str], kind: str) -> dict:
+    rows = session.exec(
+        select(Document.url, Document.etag, Document.last_modified).where(
+            Document.source.in_(source_names), Document.kind == kind, Document.status == 200
+        )
+    )
+    return {url: (etag, lm) for url, etag, lm in rows.all()}
+
+
+def latest_runs(session: Session) -> list[CrawlRun]:
+    newest = (
+        select(CrawlRun.source, func.max(CrawlRun.id).label("id")).group_by(CrawlRun.source)
+    ).subquery()
+    return list(session.exec(select(CrawlRun).join(newest, CrawlRun.id == newest.c.id)))
+
+
+def runs_since(session: Session, started: datetime) -> list[CrawlRun]:
+    return list(
+        session.exec(select(CrawlRun).where(CrawlRun.started_at >= started).order_by(CrawlRun.id))
+    )
