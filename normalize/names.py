@@ -93,10 +93,9 @@ def parse_repo_name(repo_id: str) -> RepoName:
     quantized = False
     for tok in tokens:
         low = tok.lower()
-        if _SIZE.match(tok) or (not size_tokens and _EFFECTIVE.match(tok)):
-            if not size_tokens:
-                size_tokens.append(tok)
-                continue
+        if not size_tokens and (_SIZE.match(tok) or _EFFECTIVE.match(tok)):
+            size_tokens.append(tok)
+            continue
         if size_tokens and len(size_tokens) < 3 and (_ACTIVE.match(tok) or _EXPERTS.match(tok)):
             size_tokens.append(tok)
             continue
@@ -141,4 +140,4 @@ def display_name(family: str, size_labels: list[str]) -> str:
 
 
 def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:180] or "unnamed"
+    return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-.")[:180] or "unnamed"

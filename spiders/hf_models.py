@@ -13,6 +13,7 @@ pipeline when the spider opens.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -109,6 +110,7 @@ class HfModelsSpider(scrapy.Spider):
             parse_hub_time(since if "T" in since else f"{since}T00:00:00Z") if since else None
         )
         self.hub_state = HubState()
+        self.token = os.environ.get("HF_TOKEN") or None
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for org, source in self.hub_sources.items():
@@ -117,6 +119,8 @@ class HfModelsSpider(scrapy.Spider):
 
     def _request(self, url: str, callback, source: Source, kind: str, **kwargs: Any):
         headers: dict[str, str] = {}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         if kind == "hf_listing":
             # Revalidate every run: no cache between us and the server may answer for it.
             headers["Cache-Control"] = "max-age=0"
@@ -155,7 +159,12 @@ class HfModelsSpider(scrapy.Spider):
         except ValueError as exc:
             yield self.error_item(response, "hf_listing", str(exc))
             # The cursor is in the header, so one broken page need not end the listing.
-            models = []
+            nxt = next_link(response)
+            if nxt:
+                yield self._request(
+                    nxt, self.parse_listing, source, "hf_listing", org=org, page=page + 1
+                )
+            return
         models = [m for m in models if isinstance(m, dict) and isinstance(m.get("id"), str)]
         watermark = parse_hub_time(self.hub_state.watermarks.get(org))
         fresh, oldest = [], None
@@ -182,7 +191,7 @@ class HfModelsSpider(scrapy.Spider):
             url = f"{self.endpoint}/api/models/{quote(repo_id, safe='/')}"
             yield self._request(url, self.parse_info, source, "hf_model_info", repo_id=repo_id)
         nxt = next_link(response)
-        if nxt and not self._reached(oldest, watermark) and (models or page == 1):
+        if nxt and models and not self._reached(oldest, watermark):
             yield self._request(
                 nxt, self.parse_listing, source, "hf_listing", org=org, page=page + 1
             )

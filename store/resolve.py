@@ -67,8 +67,9 @@ def size_label_for(total: float | None) -> str | None:
         return None
     for unit, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6)):
         if total >= scale * 0.95:
-            value = total / scale
-            return f"{value:.0f}{unit}" if value >= 10 else f"{value:.1f}{unit}".replace(".0", "")
+            # One decimal: nominal sizes round both ways (Qwen3 32B is 32.8B, Mistral Small
+            # 24B is 23.6B), so a rounded guess would often contradict the vendor's name.
+            return f"{total / scale:.1f}".removesuffix(".0") + unit
     return None
 
 
@@ -183,6 +184,9 @@ def apply_model(session: Session, facts: ModelFacts, source: str, role: str, url
     created = False
     if derivative:
         candidate_id = _base_candidate(session, facts)
+    elif facts.legacy_date:
+        # Created before the Hub stored dates: old news whatever the listing order says.
+        candidate_id = None
     else:
         candidate_id, created = _release_candidate(
             session, facts, f"crawler:{source}; new release by watched org {facts.org}"
@@ -211,8 +215,11 @@ def apply_model(session: Session, facts: ModelFacts, source: str, role: str, url
 
 def _sizes(originals: list[Variant]) -> list[dict]:
     by_label: dict[str, dict] = {}
-    for v in originals:
-        if v.is_quantized or not v.size_label:
+    # Quantized repos report packed or approximate counts; they speak for a size only when
+    # the release has nothing else (a vendor that ships an AWQ build alone).
+    full = [v for v in originals if not v.is_quantized] or originals
+    for v in full:
+        if not v.size_label:
             continue
         entry = by_label.setdefault(
             v.size_label, {"label": v.size_label, "total": None, "active": None, "repos": []}

@@ -1,7 +1,7 @@
 import pytest
+from scrapy.http import Response
 
 from ingest.middlewares import ratelimit_fields, seconds_from_retry_after, wait_seconds
-from scrapy.http import Response
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,15 @@ def test_upgrade_is_idempotent(engine, db_url):
 
 
 def _doc(session, body, **kw):
-    save_document(session, url="http://x/api/models/a/b", source="hf:a", kind="hf_model_info",
-                  status=200, body=body, **kw)
+    save_document(
+        session,
+        url="http://x/api/models/a/b",
+        source="hf:a",
+        kind="hf_model_info",
+        status=200,
+        body=body,
+        **kw,
+    )
     session.commit()
 
 

@@ -1,0 +1,829 @@
+"""Licenses: what a model's license is and what it allows, from ids, cards, tags and prose.
+
+This module owns the license vocabulary: the Hugging Face Hub's license identifiers, SPDX ids
+(through `license_expression`'s SPDX index), the custom model licenses seen on the Hub under
+`license: other` (Qwen, Mistral's MNPL and MRL, DeepSeek, …), and what each means for
+commercial use. It does not decide which source wins; `normalize.record` does.
+
+Output ids follow the project contract: the SPDX id where one exists, else the Hub id, else
+`other:<name>`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+from normalize.evidence import Evidence, make_evidence, snippet_around
+
+VERSION = "1"
+MAX_TEXT_CHARS = 400_000
+MAX_ID_CHARS = 200
+
+PERMISSIVE = "permissive"
+COPYLEFT = "copyleft"
+OPEN_RAIL = "open-rail"
+COMMUNITY = "community"
+NON_COMMERCIAL = "non-commercial"
+RESEARCH = "research"
+PROPRIETARY = "proprietary"
+
+LLAMA_TERMS = (
+    "services with more than 700 million monthly active users need a separate license from "
+    "Meta; Meta's acceptable use policy applies; 'Built with Llama' attribution"
+)
+GEMMA_TERMS = "Gemma prohibited use policy applies and passes to derivatives"
+RAIL_TERMS = "use-based restrictions apply and must be passed on to derivatives"
+NC_TERMS = "non-commercial use only"
+RESEARCH_TERMS = "research use only"
+
+
+@dataclass(slots=True)
+class License:
+    id: str | None
+    name: str | None
+    family: str | None
+    commercial_use: bool | None
+    conditions: str | None
+    osi_approved: bool | None
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "family": self.family,
+            "commercial_use": self.commercial_use,
+            "conditions": self.conditions,
+            "osi_approved": self.osi_approved,
+            "evidence": [item.to_json() for item in self.evidence],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    id: str  # output id: SPDX id, Hub id or "other:<key>"
+    name: str
+    family: str | None
+    commercial_use: bool | None
+    conditions: str | None = None
+
+
+# The Hub's identifier table (hub-docs "Licenses"), with the SPDX id where SPDX has the
+# license. Hub ids without a version ('gpl', 'bsd', 'cc') name a family, not one license.
+_P, _C, _R = PERMISSIVE, COPYLEFT, OPEN_RAIL
+_HUB: dict[str, _Known] = {
+    "apache-2.0": _Known("Apache-2.0", "Apache License 2.0", _P, True),
+    "mit": _Known("MIT", "MIT License", _P, True),
+    "openrail": _Known("openrail", "OpenRAIL license family", _R, True, RAIL_TERMS),
+    "bigscience-openrail-m": _Known(
+        "bigscience-openrail-m", "BigScience OpenRAIL-M", _R, True, RAIL_TERMS
+    ),
+    "creativeml-openrail-m": _Known(
+        "creativeml-openrail-m", "CreativeML OpenRAIL-M", _R, True, RAIL_TERMS
+    ),
+    "bigscience-bloom-rail-1.0": _Known(
+        "bigscience-bloom-rail-1.0", "BigScience BLOOM RAIL 1.0", _R, True, RAIL_TERMS
+    ),
+    "bigcode-openrail-m": _Known(
+        "bigcode-openrail-m", "BigCode Open RAIL-M v1", _R, True, RAIL_TERMS
+    ),
+    "afl-3.0": _Known("AFL-3.0", "Academic Free License v3.0", _P, True),
+    "artistic-2.0": _Known("Artistic-2.0", "Artistic License 2.0", _P, True),
+    "bsl-1.0": _Known("BSL-1.0", "Boost Software License 1.0", _P, True),
+    "bsd": _Known("bsd", "BSD license family", _P, True),
+    "bsd-2-clause": _Known("BSD-2-Clause", 'BSD 2-Clause "Simplified" License', _P, True),
+    "bsd-3-clause": _Known("BSD-3-Clause", 'BSD 3-Clause "New" or "Revised" License', _P, True),
+    "bsd-3-clause-clear": _Known("BSD-3-Clause-Clear", "BSD 3-Clause Clear License", _P, True),
+    "c-uda": _Known(
+        "C-UDA-1.0",
+        "Computational Use of Data Agreement",
+        _P,
+        True,
+        "data may be used for computational analysis; redistribution of the data is limited",
+    ),
+    "cc": _Known("cc", "Creative Commons license family", None, None),
+    "cc0-1.0": _Known("CC0-1.0", "Creative Commons Zero v1.0 Universal", _P, True),
+    "cc-by-2.0": _Known("CC-BY-2.0", "Creative Commons Attribution 2.0", _P, True),
+    "cc-by-2.5": _Known("CC-BY-2.5", "Creative Commons Attribution 2.5", _P, True),
+    "cc-by-3.0": _Known("CC-BY-3.0", "Creative Commons Attribution 3.0", _P, True),
+    "cc-by-4.0": _Known("CC-BY-4.0", "Creative Commons Attribution 4.0", _P, True),
+    "cc-by-sa-3.0": _Known(
+        "CC-BY-SA-3.0", "Creative Commons Attribution Share Alike 3.0", _C, True
+    ),
+    "cc-by-sa-4.0": _Known(
+        "CC-BY-SA-4.0", "Creative Commons Attribution Share Alike 4.0", _C, True
+    ),
+    "cc-by-nc-2.0": _Known(
+        "CC-BY-NC-2.0", "Creative Commons Attribution Non Commercial 2.0", NON_COMMERCIAL, False
+    ),
+    "cc-by-nc-3.0": _Known(
+        "CC-BY-NC-3.0", "Creative Commons Attribution Non Commercial 3.0", NON_COMMERCIAL, False
+    ),
+    "cc-by-nc-4.0": _Known(
+        "CC-BY-NC-4.0", "Creative Commons Attribution Non Commercial 4.0", NON_COMMERCIAL, False
+    ),
+    "cc-by-nd-4.0": _Known(
+        "CC-BY-ND-4.0",
+        "Creative Commons Attribution No Derivatives 4.0",
+        _P,
+        True,
+        "no derivatives may be shared",
+    ),
+    "cc-by-nc-nd-3.0": _Known(
+        "CC-BY-NC-ND-3.0",
+        "Creative Commons Attribution Non Commercial No Derivatives 3.0",
+        NON_COMMERCIAL,
+        False,
+    ),
+    "cc-by-nc-nd-4.0": _Known(
+        "CC-BY-NC-ND-4.0",
+        "Creative Commons Attribution Non Commercial No Derivatives 4.0",
+        NON_COMMERCIAL,
+        False,
+    ),
+    "cc-by-nc-sa-2.0": _Known(
+        "CC-BY-NC-SA-2.0",
+        "Creative Commons Attribution Non Commercial Share Alike 2.0",
+        NON_COMMERCIAL,
+        False,
+    ),
+    "cc-by-nc-sa-3.0": _Known(
+        "CC-BY-NC-SA-3.0",
+        "Creative Commons Attribution Non Commercial Share Alike 3.0",
+        NON_COMMERCIAL,
+        False,
+    ),
+    "cc-by-nc-sa-4.0": _Known(
+        "CC-BY-NC-SA-4.0",
+        "Creative Commons Attribution Non Commercial Share Alike 4.0",
+        NON_COMMERCIAL,
+        False,
+    ),
+    "cdla-sharing-1.0": _Known(
+        "CDLA-Sharing-1.0", "Community Data License Agreement – Sharing 1.0", _C, True
+    ),
+    "cdla-permissive-1.0": _Known(
+        "CDLA-Permissive-1.0", "Community Data License Agreement – Permissive 1.0", _P, True
+    ),
+    "cdla-permissive-2.0": _Known(
+        "CDLA-Permissive-2.0", "Community Data License Agreement – Permissive 2.0", _P, True
+    ),
+    "wtfpl": _Known("WTFPL", "Do What The F*ck You Want To Public License", _P, True),
+    "ecl-2.0": _Known("ECL-2.0", "Educational Community License v2.0", _P, True),
+    "epl-1.0": _Known("EPL-1.0", "Eclipse Public License 1.0", _C, True),
+    "epl-2.0": _Known("EPL-2.0", "Eclipse Public License 2.0", _C, True),
+    "etalab-2.0": _Known("etalab-2.0", "Etalab Open License 2.0", _P, True),
+    "eupl-1.1": _Known("EUPL-1.1", "European Union Public License 1.1", _C, True),
+    "eupl-1.2": _Known("EUPL-1.2", "European Union Public License 1.2", _C, True),
+    "agpl-3.0": _Known("AGPL-3.0-only", "GNU Affero General Public License v3.0", _C, True),
+    "gfdl": _Known("gfdl", "GNU Free Documentation License family", _C, True),
+    "gpl": _Known("gpl", "GNU General Public License family", _C, True),
+    "gpl-2.0": _Known("GPL-2.0-only", "GNU General Public License v2.0", _C, True),
+    "gpl-3.0": _Known("GPL-3.0-only", "GNU General Public License v3.0", _C, True),
+    "lgpl": _Known("lgpl", "GNU Lesser General Public License family", _C, True),
+    "lgpl-2.1": _Known("LGPL-2.1-only", "GNU Lesser General Public License v2.1", _C, True),
+    "lgpl-3.0": _Known("LGPL-3.0-only", "GNU Lesser General Public License v3.0", _C, True),
+    "isc": _Known("ISC", "ISC License", _P, True),
+    "h-research": _Known("h-research", "H Research License", RESEARCH, False, RESEARCH_TERMS),
+    "intel-research": _Known(
+        "intel-research", "Intel Research Use License Agreement", RESEARCH, False, RESEARCH_TERMS
+    ),
+    "lppl-1.3c": _Known("LPPL-1.3c", "LaTeX Project Public License v1.3c", _C, True),
+    "ms-pl": _Known("MS-PL", "Microsoft Public License", _P, True),
+    "apple-ascl": _Known("apple-ascl", "Apple Sample Code License", _P, True),
+    "apple-amlr": _Known(
+        "apple-amlr", "Apple Model License for Research", RESEARCH, False, RESEARCH_TERMS
+    ),
+    "mpl-2.0": _Known("MPL-2.0", "Mozilla Public License 2.0", _C, True),
+    "odc-by": _Known("ODC-By-1.0", "Open Data Commons Attribution License", _P, True),
+    "odbl": _Known("ODbL-1.0", "Open Database License", _C, True),
+    "openmdw-1.0": _Known("openmdw-1.0", "Open Model, Data & Weights License Agreement", _P, True),
+    "openmdw-1.1": _Known(
+        "openmdw-1.1", "Open Model, Data & Weights License Agreement v1.1", _P, True
+    ),
+    "openrail++": _Known("openrail++", "Open Rail++-M License", _R, True, RAIL_TERMS),
+    "osl-3.0": _Known("OSL-3.0", "Open Software License 3.0", _C, True),
+    "postgresql": _Known("PostgreSQL", "PostgreSQL License", _P, True),
+    "ofl-1.1": _Known("OFL-1.1", "SIL Open Font License 1.1", _C, True),
+    "ncsa": _Known("NCSA", "University of Illinois/NCSA Open Source License", _P, True),
+    "unlicense": _Known("Unlicense", "The Unlicense", _P, True),
+    "zlib": _Known("Zlib", "zlib License", _P, True),
+    "pddl": _Known("PDDL-1.0", "Open Data Commons Public Domain Dedication and License", _P, True),
+    "lgpl-lr": _Known("LGPLLR", "Lesser General Public License For Linguistic Resources", _C, True),
+    "deepfloyd-if-license": _Known(
+        "deepfloyd-if-license",
+        "DeepFloyd IF Research License Agreement",
+        RESEARCH,
+        False,
+        RESEARCH_TERMS,
+    ),
+    "fair-noncommercial-research-license": _Known(
+        "fair-noncommercial-research-license",
+        "FAIR Noncommercial Research License",
+        NON_COMMERCIAL,
+        False,
+        "non-commercial research use only",
+    ),
+    "llama2": _Known("llama2", "Llama 2 Community License Agreement", COMMUNITY, True, LLAMA_TERMS),
+    "llama3": _Known("llama3", "Llama 3 Community License Agreement", COMMUNITY, True, LLAMA_TERMS),
+    "llama3.1": _Known(
+        "llama3.1", "Llama 3.1 Community License Agreement", COMMUNITY, True, LLAMA_TERMS
+    ),
+    "llama3.2": _Known(
+        "llama3.2", "Llama 3.2 Community License Agreement", COMMUNITY, True, LLAMA_TERMS
+    ),
+    "llama3.3": _Known(
+        "llama3.3", "Llama 3.3 Community License Agreement", COMMUNITY, True, LLAMA_TERMS
+    ),
+    "llama4": _Known("llama4", "Llama 4 Community License Agreement", COMMUNITY, True, LLAMA_TERMS),
+    "grok2-community": _Known(
+        "grok2-community",
+        "Grok 2 Community License Agreement",
+        COMMUNITY,
+        True,
+        "commercial use allowed only below a revenue threshold; may not be used to train other "
+        "large models; acceptable use policy applies",
+    ),
+    "gemma": _Known("gemma", "Gemma Terms of Use", COMMUNITY, True, GEMMA_TERMS),
+}
+
+# Custom licenses seen on the Hub as `license: other` + `license_name`, keyed by a canonical
+# name. Their ids are "other:<key>".
+_OTHER: dict[str, _Known] = {
+    "qwen": _Known(
+        "other:qwen",
+        "Qwen License Agreement (Tongyi Qianwen)",
+        COMMUNITY,
+        True,
+        "products with more than 100 million monthly active users need a license from "
+        "Alibaba Cloud",
+    ),
+    "qwen-research": _Known(
+        "other:qwen-research",
+        "Qwen Research License Agreement",
+        RESEARCH,
+        False,
+        "non-commercial research use only",
+    ),
+    "mnpl": _Known(
+        "other:mnpl",
+        "Mistral AI Non-Production License",
+        NON_COMMERCIAL,
+        False,
+        "research and testing only; production or commercial use needs a license from Mistral AI",
+    ),
+    "mrl": _Known(
+        "other:mrl",
+        "Mistral AI Research License",
+        RESEARCH,
+        False,
+        "research use only; commercial use needs a license from Mistral AI",
+    ),
+    "deepseek": _Known(
+        "other:deepseek",
+        "DeepSeek License Agreement",
+        OPEN_RAIL,
+        True,
+        RAIL_TERMS,
+    ),
+    "falcon": _Known(
+        "other:falcon",
+        "TII Falcon License",
+        COMMUNITY,
+        True,
+        "acceptable use policy applies",
+    ),
+    "nvidia-open-model": _Known(
+        "other:nvidia-open-model",
+        "NVIDIA Open Model License Agreement",
+        COMMUNITY,
+        True,
+        "attribution; guardrails must not be bypassed",
+    ),
+    "nvidia-noncommercial": _Known(
+        "other:nvidia-noncommercial",
+        "NVIDIA Non-Commercial License",
+        NON_COMMERCIAL,
+        False,
+        NC_TERMS,
+    ),
+    "modified-mit": _Known(
+        "other:modified-mit",
+        "Modified MIT License",
+        PERMISSIVE,
+        True,
+        "products above 100 million monthly active users or USD 20 million monthly revenue "
+        "must display the model's name",
+    ),
+    "glm-4": _Known(
+        "other:glm-4", "GLM-4 Model License", COMMUNITY, True, "registration for commercial use"
+    ),
+    "yi": _Known(
+        "other:yi",
+        "Yi Series Models Community License Agreement",
+        COMMUNITY,
+        True,
+        "commercial use requires registration",
+    ),
+    "hunyuan-community": _Known(
+        "other:hunyuan-community",
+        "Tencent Hunyuan Community License Agreement",
+        COMMUNITY,
+        True,
+        "not licensed in the EU, UK and South Korea; more than 100 million monthly active users "
+        "need a license from Tencent",
+    ),
+    "stabilityai-community": _Known(
+        "other:stabilityai-community",
+        "Stability AI Community License",
+        COMMUNITY,
+        True,
+        "free below USD 1 million annual revenue; above it an enterprise license is required",
+    ),
+    "jamba-open-model": _Known(
+        "other:jamba-open-model",
+        "Jamba Open Model License",
+        COMMUNITY,
+        True,
+        "organisations above USD 50 million annual revenue need a commercial license",
+    ),
+    "health-ai-developer-foundations": _Known(
+        "other:health-ai-developer-foundations",
+        "Health AI Developer Foundations Terms of Use",
+        COMMUNITY,
+        True,
+        "prohibited use policy applies",
+    ),
+    "exaone": _Known(
+        "other:exaone", "EXAONE AI Model License Agreement", NON_COMMERCIAL, False, NC_TERMS
+    ),
+    "flux-1-dev-non-commercial": _Known(
+        "other:flux-1-dev-non-commercial",
+        "FLUX.1 [dev] Non-Commercial License",
+        NON_COMMERCIAL,
+        False,
+        "non-commercial use of the model; outputs may be used commercially",
+    ),
+    "cohere-nc": _Known(
+        "other:cohere-nc",
+        "Cohere non-commercial license (CC-BY-NC with acceptable use addendum)",
+        NON_COMMERCIAL,
+        False,
+        NC_TERMS,
+    ),
+}
+
+# Spellings seen in `license_name`, `license` and prose, normalized by `_key` (lower case,
+# spaces and underscores as '-'). Each maps to a key of `_HUB` or `_OTHER`.
+_ALIASES = {
+    "apache2": "apache-2.0",
+    "apache-2": "apache-2.0",
+    "apache2.0": "apache-2.0",
+    "apache": "apache-2.0",
+    "apache-license-2.0": "apache-2.0",
+    "apache-license-version-2.0": "apache-2.0",
+    "apache-license,-version-2.0": "apache-2.0",
+    "mit-license": "mit",
+    "the-mit-license": "mit",
+    "gemma-terms-of-use": "gemma",
+    "gemma-license": "gemma",
+    "gemma-terms": "gemma",
+    "tongyi-qianwen": "qwen",
+    "tongyi-qianwen-license": "qwen",
+    "tongyi-qianwen-license-agreement": "qwen",
+    "qwen-license": "qwen",
+    "qwen-license-agreement": "qwen",
+    "tongyi-qianwen-research": "qwen-research",
+    "qwen-research-license": "qwen-research",
+    "qwen-research-license-agreement": "qwen-research",
+    "mistral-ai-non-production-license": "mnpl",
+    "mistral-non-production-license": "mnpl",
+    "mnpl-0.1": "mnpl",
+    "mistral-ai-research-license": "mrl",
+    "mistral-research-license": "mrl",
+    "mrl-0.1": "mrl",
+    "deepseek-license": "deepseek",
+    "deepseek-license-agreement": "deepseek",
+    "deepseek-model-license": "deepseek",
+    "falcon-llm-license": "falcon",
+    "tii-falcon-license": "falcon",
+    "falcon-license": "falcon",
+    "tii-falcon-llm-license": "falcon",
+    "nvidia-open-model-license": "nvidia-open-model",
+    "nvidia-open-model-license-agreement": "nvidia-open-model",
+    "nvidia-license": "nvidia-noncommercial",
+    "nvidia-non-commercial-license": "nvidia-noncommercial",
+    "nvidia-noncommercial-license": "nvidia-noncommercial",
+    "nsclv1": "nvidia-noncommercial",
+    "modified-mit-license": "modified-mit",
+    "glm-4-license": "glm-4",
+    "glm4": "glm-4",
+    "yi-license": "yi",
+    "yi-series-models-community-license": "yi",
+    "tencent-hunyuan-community": "hunyuan-community",
+    "tencent-hunyuan-community-license": "hunyuan-community",
+    "hunyuan": "hunyuan-community",
+    "tencent-license": "hunyuan-community",
+    "stabilityai-ai-community": "stabilityai-community",
+    "stability-ai-community-license": "stabilityai-community",
+    "stabilityai-community-license": "stabilityai-community",
+    "jamba-open-model-license": "jamba-open-model",
+    "health-ai-developer-foundations-terms-of-use": "health-ai-developer-foundations",
+    "hai-def": "health-ai-developer-foundations",
+    "exaone-ai-model-license": "exaone",
+    "exaone-ai-model-license-agreement-1.1-nc": "exaone",
+    "exaone-ai-model-license-agreement": "exaone",
+    "flux-1-dev-non-commercial-license": "flux-1-dev-non-commercial",
+    "flux.1-dev-non-commercial-license": "flux-1-dev-non-commercial",
+    "cc-by-nc-4.0-with-acceptable-use-addendum": "cohere-nc",
+    "grok-2-community": "grok2-community",
+    "openrail-m": "openrail",
+    "open-rail-m": "openrail",
+    "openrail++-m": "openrail++",
+    "cc-by-nc": "cc-by-nc-4.0",
+    "cc-by-nc-sa": "cc-by-nc-sa-4.0",
+    "cc-by": "cc-by-4.0",
+    "cc-by-sa": "cc-by-sa-4.0",
+    "cc0": "cc0-1.0",
+    "gplv3": "gpl-3.0",
+    "gplv2": "gpl-2.0",
+    "agplv3": "agpl-3.0",
+    "bsd-3": "bsd-3-clause",
+    "bsd-2": "bsd-2-clause",
+    "bsd-3-clause-license": "bsd-3-clause",
+}
+
+# The OSI list, for the SPDX ids that models and their code commonly use. CC licenses, the
+# WTFPL and the model licenses are not OSI-approved.
+_OSI_APPROVED = frozenset(
+    {
+        "0BSD", "AFL-3.0", "AGPL-3.0-only", "AGPL-3.0-or-later", "Apache-1.1", "Apache-2.0",
+        "APSL-2.0", "Artistic-2.0", "BSD-1-Clause", "BSD-2-Clause", "BSD-2-Clause-Patent",
+        "BSD-3-Clause", "BSL-1.0", "CDDL-1.0", "CECILL-2.1", "CPAL-1.0", "CPL-1.0",
+        "ECL-1.0", "ECL-2.0", "EFL-2.0", "EPL-1.0", "EPL-2.0", "EUPL-1.1", "EUPL-1.2",
+        "GPL-2.0-only", "GPL-2.0-or-later", "GPL-3.0-only", "GPL-3.0-or-later", "ISC",
+        "LGPL-2.0-only", "LGPL-2.0-or-later", "LGPL-2.1-only", "LGPL-2.1-or-later",
+        "LGPL-3.0-only", "LGPL-3.0-or-later", "LPPL-1.3c", "MIT", "MIT-0", "MPL-1.0",
+        "MPL-1.1", "MPL-2.0", "MS-PL", "MS-RL", "NCSA", "OFL-1.1", "OSL-3.0", "PostgreSQL",
+        "Python-2.0", "UPL-1.0", "Unlicense", "W3C", "Zlib", "ZPL-2.0", "ZPL-2.1",
+    }
+)  # fmt: skip
+_NOT_OSI_FAMILIES = frozenset({OPEN_RAIL, COMMUNITY, NON_COMMERCIAL, RESEARCH, PROPRIETARY})
+
+_SEPARATORS = re.compile(r"[\s_]+")
+
+
+def _key(value: str) -> str:
+    value = value.strip().strip("\"'`").lower()
+    while value.startswith("license:"):
+        value = value[len("license:") :].strip()
+    return _SEPARATORS.sub("-", value)
+
+
+_LLAMA_KEY = re.compile(r"(?:meta-)?llama-?(2|3(?:\.[123])?|4)(?:-community)?(?:-license)?")
+
+
+def _known(key: str) -> _Known | None:
+    """The license a normalized key names: a Hub id, a known custom license, or an alias."""
+    if key in _HUB:
+        return _HUB[key]
+    if key in _OTHER:
+        return _OTHER[key]
+    alias = _ALIASES.get(key)
+    if alias:
+        return _HUB.get(alias) or _OTHER.get(alias)
+    llama = _LLAMA_KEY.fullmatch(key)
+    if llama:
+        return _HUB.get(f"llama{llama[1]}")
+    return _spdx_known(key)
+
+
+@functools.cache
+def _spdx_symbols() -> dict[str, str]:
+    """SPDX ids and their aliases (lower case) -> canonical SPDX id; loaded on first use."""
+    try:
+        from license_expression import get_spdx_licensing
+
+        licensing = get_spdx_licensing()
+    except Exception:  # noqa: BLE001 - without the index only the embedded tables are used
+        return {}
+    index: dict[str, str] = {}
+    for symbol in licensing.known_symbols.values():
+        key = getattr(symbol, "key", "")
+        if not isinstance(key, str) or key.startswith("LicenseRef-"):
+            continue
+        if getattr(symbol, "is_exception", False):
+            continue
+        index[key.lower()] = key
+        for alias in getattr(symbol, "aliases", ()) or ():
+            if isinstance(alias, str) and not alias.startswith("LicenseRef-"):
+                index.setdefault(alias.lower(), key)
+    return index
+
+
+def _spdx_known(key: str) -> _Known | None:
+    spdx_id = _spdx_symbols().get(key)
+    if spdx_id is None:
+        return None
+    hub = _HUB.get(spdx_id.lower())
+    if hub is not None:
+        return hub
+    family, commercial = _spdx_family(spdx_id)
+    return _Known(spdx_id, spdx_id, family, commercial, NC_TERMS if commercial is False else None)
+
+
+def _spdx_family(spdx_id: str) -> tuple[str | None, bool | None]:
+    upper = spdx_id.upper()
+    if "-NC" in upper:
+        return NON_COMMERCIAL, False
+    if upper.startswith(("GPL", "AGPL", "LGPL", "MPL", "EPL", "EUPL", "CDDL", "CC-BY-SA", "OSL")):
+        return COPYLEFT, True
+    if upper.startswith(("CECILL", "MS-RL", "CPL", "ODBL", "CDLA-SHARING")):
+        return COPYLEFT, True
+    if spdx_id in _OSI_APPROVED or upper.startswith(("BSD", "MIT", "APACHE", "CC0", "CC-BY")):
+        return PERMISSIVE, True
+    return None, None
+
+
+def _osi(known: _Known) -> bool | None:
+    if known.id in _OSI_APPROVED:
+        return True
+    if known.family in _NOT_OSI_FAMILIES or known.id.startswith(("CC", "cc")):
+        return False
+    if known.id in ("bsd", "gpl", "lgpl", "gfdl", "openmdw-1.0", "openmdw-1.1"):
+        return None  # a family or a license not (yet) reviewed by the OSI
+    return False
+
+
+def _license(
+    known: _Known, evidence: list[Evidence], conditions_extra: str | None = None
+) -> License:
+    conditions = known.conditions
+    if conditions_extra:
+        conditions = f"{conditions}; {conditions_extra}" if conditions else conditions_extra
+    return License(
+        known.id, known.name, known.family, known.commercial_use, conditions, _osi(known), evidence
+    )
+
+
+def _unnamed_other(name: str, evidence: list[Evidence]) -> License:
+    """A custom license we do not know: its id is 'other:<name>', its terms are unknown."""
+    key = _key(name)[:80]
+    family, commercial = _family_from_words(name)
+    return License(f"other:{key}", name.strip()[:120], family, commercial, None, None, evidence)
+
+
+_FAMILY_WORDS = (
+    (re.compile(r"non[\s-]?commercial|\bnc\b|non[\s-]?production", re.I), NON_COMMERCIAL, False),
+    (re.compile(r"research", re.I), RESEARCH, None),
+    (re.compile(r"rail\b", re.I), OPEN_RAIL, True),
+    (re.compile(r"community", re.I), COMMUNITY, None),
+    (re.compile(r"proprietary|all rights reserved", re.I), PROPRIETARY, False),
+)
+
+
+def _family_from_words(name: str) -> tuple[str | None, bool | None]:
+    for pattern, family, commercial in _FAMILY_WORDS:
+        if pattern.search(name):
+            return family, commercial
+    return None, None
+
+
+def license_from_id(value: str, source: str = "", extractor: str = "license.id") -> License | None:
+    """A license id (Hub, SPDX or a known custom name) -> License; None for other/unknown."""
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_ID_CHARS:
+        return None
+    key = _key(value)
+    if key in ("other", "unknown", "none", "", "n/a", "custom"):
+        return None
+    known = _known(key)
+    if known is None:
+        return None
+    return _license(known, [make_evidence(source or "id", value, extractor, VERSION)])
+
+
+# Cards -----------------------------------------------------------------------------------------
+
+_LINK_HINTS = (
+    (re.compile(r"apache\.org/licenses/LICENSE-2\.0", re.I), "apache-2.0"),
+    (re.compile(r"opensource\.org/licenses/MIT", re.I), "mit"),
+    (re.compile(r"ai\.google\.dev/gemma/terms", re.I), "gemma"),
+    (re.compile(r"creativecommons\.org/licenses/by-nc/4\.0", re.I), "cc-by-nc-4.0"),
+    (re.compile(r"creativecommons\.org/licenses/by/4\.0", re.I), "cc-by-4.0"),
+    (re.compile(r"mistral\.ai/licenses/MNPL", re.I), "mnpl"),
+    (re.compile(r"mistral\.ai/licenses/MRL", re.I), "mrl"),
+    (re.compile(r"falconllm\.tii\.ae", re.I), "falcon"),
+    (re.compile(r"llama(?:\.meta)?\.com/llama4/license", re.I), "llama4"),
+    (re.compile(r"llama-models/blob/main/models/llama(4|3_3|3_2|3_1|3|2)/", re.I), None),
+    (re.compile(r"nvidia\.com/.*open-model-license", re.I), "nvidia-open-model"),
+)
+
+
+def _from_link(link: str) -> _Known | None:
+    for pattern, key in _LINK_HINTS:
+        match = pattern.search(link)
+        if match:
+            if key is None:
+                version = match[1].replace("_", ".")
+                return _HUB.get(f"llama{version}")
+            return _HUB.get(key) or _OTHER.get(key)
+    return None
+
+
+def _card_snippet(card_data: dict) -> str:
+    parts = []
+    for key in ("license", "license_name", "license_link"):
+        value = card_data.get(key)
+        if value is not None:
+            parts.append(f"{key}: {value!s:.150}")
+    return "; ".join(parts)
+
+
+def _as_strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [item for item in value[:20] if isinstance(item, str)]
+    return []
+
+
+def license_from_card(card_data: dict, source: str = "") -> License | None:
+    """License from card front matter / cardData: license, license_name, license_link."""
+    try:
+        return _license_from_card(card_data, source)
+    except Exception:  # noqa: BLE001 - hostile front matter must not stop the record
+        return None
+
+
+def _license_from_card(card_data: dict, source: str) -> License | None:
+    if not isinstance(card_data, dict):
+        return None
+    values = _as_strings(card_data.get("license"))
+    names = _as_strings(card_data.get("license_name"))
+    links = _as_strings(card_data.get("license_link"))
+    evidence = [make_evidence(source or "card", _card_snippet(card_data), "license.card", VERSION)]
+    recognised = [known for value in values if (known := _known(_key(value)))]
+    if recognised:
+        others = [k.id for k in recognised[1:] if k.id != recognised[0].id]
+        extra = f"also listed: {', '.join(others)}" if others else None
+        return _license(recognised[0], evidence, extra)
+    # 'license: other' (or an unknown id) defers to license_name, then license_link.
+    for name in names:
+        if known := _known(_key(name)):
+            return _license(known, evidence)
+    for link in links:
+        if known := _from_link(link):
+            return _license(known, evidence)
+    for name in names:
+        if _key(name) not in ("other", "unknown", ""):
+            return _unnamed_other(name, evidence)
+    for value in values:
+        if _key(value) not in ("other", "unknown", "", "none"):
+            return _unnamed_other(value, evidence)
+    return None
+
+
+def license_from_tags(tags: list[str], source: str = "") -> License | None:
+    """License from Hub tags such as 'license:apache-2.0'."""
+    if not isinstance(tags, list | tuple):
+        return None
+    for tag in tags[:500]:
+        if isinstance(tag, str) and tag.lower().startswith("license:"):
+            result = license_from_id(tag, source or "tags", "license.tags")
+            if result is not None:
+                return result
+    return None
+
+
+# Prose -------------------------------------------------------------------------------------------
+
+_TEXT_PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), key)
+    for pattern, key in (
+        (r"\bllama\s*(2|3(?:\.[123])?|4)\s+(?:community\s+)?licen[cs]e", "llama"),
+        (r"\bgemma\s+(?:terms\s+of\s+use|licen[cs]e|terms)", "gemma"),
+        (r"\bmistral\s+(?:ai\s+)?non[\s-]?production\s+licen[cs]e|\bMNPL\b", "mnpl"),
+        (r"\bmistral\s+(?:ai\s+)?research\s+licen[cs]e", "mrl"),
+        (r"\b(?:tongyi\s+)?qianwen\s+research\s+licen[cs]e|\bqwen\s+research\s+licen[cs]e", "qwen-research"),
+        (r"\btongyi\s+qianwen\s+(?:licen[cs]e|license\s+agreement)|\bqwen\s+licen[cs]e", "qwen"),
+        (r"\bdeepseek\s+(?:model\s+)?licen[cs]e", "deepseek"),
+        (r"\bFAIR\s+non[\s-]?commercial\s+research\s+licen[cs]e", "fair-noncommercial-research-license"),
+        (r"\bnvidia\s+open\s+model\s+licen[cs]e", "nvidia-open-model"),
+        (r"\b(?:tii\s+)?falcon(?:\s+llm)?\s+(?:\d\.\d\s+)?licen[cs]e", "falcon"),
+        (r"\b(?:tencent\s+)?hunyuan\s+community\s+licen[cs]e", "hunyuan-community"),
+        (r"\bstability\s+ai\s+community\s+licen[cs]e", "stabilityai-community"),
+        (r"\bjamba\s+open\s+model\s+licen[cs]e", "jamba-open-model"),
+        (r"\bgrok\s*2\s+community\s+licen[cs]e", "grok2-community"),
+        (r"\bopen\s+model,\s+data\s+(?:&|and)\s+weights\s+licen[cs]e", "openmdw-1.0"),
+        (r"\bmodified\s+MIT\s+licen[cs]e", "modified-mit"),
+        (r"\bcreativeml\s+open\s?rail-?m", "creativeml-openrail-m"),
+        (r"\bbigscience\s+(?:bloom\s+)?open\s?rail-?m", "bigscience-openrail-m"),
+        (r"\bbigcode\s+open\s?rail-?m", "bigcode-openrail-m"),
+        (r"\bopen\s?rail\s?\+\+(?:-m)?", "openrail++"),
+        (r"\bopen\s?rail(?:-m)?\b", "openrail"),
+        (r"\bapache(?:\s+license)?,?\s*(?:version\s*|v)?2(?:\.0)?\b|\bapache-2\.0\b", "apache-2.0"),
+        (r"\bapache\s+licen[cs]ed?\b", "apache-2.0"),
+        (r"\bMIT[\s-]licen[cs]ed?\b|\bunder\s+(?:the\s+|an\s+)?MIT\b|\blicen[cs]e:?\s+MIT\b", "mit"),
+        (r"\bCC[\s-]?0\b|\bCC0[\s-]1\.0\b", "cc0-1.0"),
+        (r"\bCC[\s-]BY(?:[\s-](?:NC|SA|ND)){0,2}[\s-]\d\.\d\b", "cc"),
+        (r"\bcreative\s+commons\s+attribution[\s-](?:non[\s-]?commercial[\s-]?)?(?:share[\s-]?alike[\s-]?|no[\s-]?derivatives?[\s-]?)?(?:international\s+)?(?:licen[cs]e\s+)?\(?(?:v(?:ersion)?\s*)?\d\.\d", "cc-long"),
+        (r"\b(?:GNU\s+)?(?:affero\s+general\s+public\s+licen[cs]e|AGPL)[\s-]?v?(3)(?:\.0)?", "agpl"),
+        (r"\b(?:GNU\s+)?(?:lesser\s+general\s+public\s+licen[cs]e|LGPL)[\s-]?v?(2\.1|3)(?:\.0)?", "lgpl"),
+        (r"\b(?:GNU\s+)?(?:general\s+public\s+licen[cs]e|GPL)[\s-]?v?(2|3)(?:\.0)?", "gpl"),
+        (r"\bBSD[\s-]([23])[\s-]clause\b", "bsd-n"),
+        (r"\bmozilla\s+public\s+licen[cs]e\s*(?:v|version\s*)?2\.0|\bMPL[\s-]2\.0", "mpl-2.0"),
+        (r"\bnon[\s-]?commercial\s+(?:research\s+)?(?:use\s+)?(?:only\s+)?licen[cs]e|\bfor\s+non[\s-]?commercial\s+(?:research\s+)?(?:use|purposes)\s+only", "generic-nc"),
+        (r"\bresearch[\s-]only\b|\bfor\s+research\s+purposes\s+only\b", "generic-research-only"),
+        (r"\bresearch\s+licen[cs]e\b", "generic-research"),
+        (r"\bproprietary\s+licen[cs]e\b|\bclosed[\s-]weights?\b", "generic-proprietary"),
+    )
+)  # fmt: skip
+_TEXT_PRECHECK = re.compile(
+    r"licen[cs]|apache|\bMIT\b|\bCC|creative commons|\bGPL|LGPL|AGPL|rail|terms of use|"
+    r"proprietary|research|non[\s-]?commercial|MNPL|MRL\b|closed",
+    re.IGNORECASE,
+)
+_GENERIC = {
+    "generic-nc": (None, "non-commercial license", NON_COMMERCIAL, False, NC_TERMS),
+    "generic-research-only": (None, "research-only license", RESEARCH, False, RESEARCH_TERMS),
+    "generic-research": (None, "research license", RESEARCH, None, None),
+    "generic-proprietary": (None, "proprietary license", PROPRIETARY, False, None),
+}
+
+
+def _text_known(key: str, match: re.Match) -> _Known | tuple | None:
+    if key == "llama":
+        return _HUB.get(f"llama{match[1]}")
+    if key in ("agpl", "lgpl", "gpl"):
+        version = match[1] if match[1] != "2" or key != "lgpl" else "2.1"
+        return _HUB.get(f"{key}-{version}.0") or _HUB.get(f"{key}-{version}")
+    if key == "bsd-n":
+        return _HUB[f"bsd-{match[1]}-clause"]
+    if key == "cc":
+        return _known(_key(re.sub(r"[\s-]+", "-", match[0])))
+    if key == "cc-long":
+        return _known(_cc_long_key(match[0]))
+    if key in _GENERIC:
+        return _GENERIC[key]
+    return _HUB.get(key) or _OTHER.get(key)
+
+
+def _cc_long_key(text: str) -> str:
+    lowered = text.lower()
+    parts = ["cc-by"]
+    if re.search(r"non[\s-]?commercial", lowered):
+        parts.append("nc")
+    if re.search(r"no[\s-]?derivative", lowered):
+        parts.append("nd")
+    if re.search(r"share[\s-]?alike", lowered):
+        parts.append("sa")
+    version = re.findall(r"\d\.\d", lowered)
+    return "-".join(parts) + (f"-{version[-1]}" if version else "")
+
+
+def license_from_text(text: str, source: str = "") -> License | None:
+    """A license named in prose: 'released under Apache 2.0', 'Gemma Terms of Use', …"""
+    if not isinstance(text, str) or not text:
+        return None
+    text = text[:MAX_TEXT_CHARS]
+    if not _TEXT_PRECHECK.search(text):
+        return None
+    found: list[tuple[int, int, _Known | tuple]] = []
+    for pattern, key in _TEXT_PATTERNS:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        known = _text_known(key, match)
+        if known is not None:
+            found.append((match.start(), match.end(), known))
+    if not found:
+        return None
+    # Named licenses beat generic phrases; among named ones the first mention wins.
+    found.sort(key=lambda item: (isinstance(item[2], tuple), item[0]))
+    # A match inside another ('General Public License' in 'Lesser General Public License v3')
+    # is part of that name, not a second license.
+    found = [
+        item
+        for item in found
+        if not any(
+            o is not item
+            and o[0] <= item[0]
+            and item[1] <= o[1]
+            and (o[1] - o[0]) > (item[1] - item[0])
+            for o in found
+        )
+    ]
+    start, end, best = found[0]
+    evidence = [
+        make_evidence(
+            source or "text", snippet_around(text, start, end, 60), "license.text", VERSION
+        )
+    ]
+    if isinstance(best, tuple):
+        lid, name, family, commercial, conditions = best
+        return License(lid, name, family, commercial, conditions, False, evidence)
+    others = sorted({item[2].id for item in found[1:] if isinstance(item[2], _Known)} - {best.id})
+    extra = f"text also mentions: {', '.join(others)}" if others else None
+    return _license(best, evidence, extra)

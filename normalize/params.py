@@ -1,0 +1,990 @@
+"""Parameter counts: how big a model is, read from its weights, its card, or its name.
+
+This module owns three readers and the rule that combines them:
+
+- `params_from_weights`: the Hub's `safetensors` / `gguf` totals (exact, unless quantized
+  tensors are packed, in which case the sum is not a parameter count and is refused);
+- `params_from_text`: statements in model cards and announcements ("30.5B in total and 3.3B
+  activated", "available in 1B, 4B, 12B and 27B sizes", a table with a Params column);
+- `params_from_name`: repo ids and titles ("Qwen3-30B-A3B", "Mixtral-8x7B", "SmolLM2-135M");
+- `best_params`: weights > declared > name, keeping the pieces each source is good at.
+
+Counts are plain numbers of parameters (2.7e10, never 27). Nothing here does I/O or raises on
+hostile input: unreadable input gives `None`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from normalize.evidence import Evidence, compact, make_evidence, snippet_around
+
+VERSION = "1"
+MAX_TEXT_CHARS = 400_000
+MAX_NAME_CHARS = 300
+MAX_EVIDENCE = 4
+# Below this a "count" is a typo or a unit-less label ("27"), above it no model exists.
+MIN_COUNT = 1e4
+MAX_COUNT = 1e15
+
+_UNIT_SCALE = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "million": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "t": 1e12,
+    "tn": 1e12,
+    "trillion": 1e12,
+}
+_UNIT_LETTER = {"thousand": "K", "million": "M", "mn": "M", "billion": "B", "bn": "B"}
+_UNIT_LETTER |= {"trillion": "T", "tn": "T"}
+
+
+@dataclass(slots=True)
+class ParamVariant:
+    label: str
+    total: float | None
+    active: float | None
+    # Where the variant was declared (a table row's first cell, say); used only to match a
+    # family card's variants against a repo name. Not part of the JSON.
+    hint: str = ""
+    precision: int = 0
+
+    def to_json(self) -> dict:
+        return {"label": self.label, "total": self.total, "active": self.active}
+
+
+@dataclass(slots=True)
+class Params:
+    total: float | None
+    active: float | None
+    variants: list[ParamVariant] = field(default_factory=list)
+    method: str | None = None
+    experts: int | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "total": self.total,
+            "active": self.active,
+            "variants": [variant.to_json() for variant in self.variants],
+            "method": self.method,
+            "experts": self.experts,
+            "evidence": [item.to_json() for item in self.evidence],
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers
+
+
+_COUNT = re.compile(
+    r"\s*(?:~|≈|about\s+|approx(?:imately|\.)?\s+|over\s+)?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:_\d{3})+|\d{1,16}(?:[.,]\d{1,6})?)"
+    r"\s*-?\s*(?P<unit>thousand|million|billion|trillion|mn|bn|tn|[kmbt])?"
+    r"\s*\+?\s*(?:(?:total\s+|active\s+|activated\s+)?param(?:eter)?s?)?\s*",
+    re.IGNORECASE,
+)
+
+
+def _number(text: str) -> float | None:
+    """A decimal number, with ',' read as a thousands separator only before exactly 3 digits."""
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", text):
+        text = text.replace(",", "")
+    else:
+        text = text.replace("_", "").replace(",", ".")
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _scaled(num: str, unit: str | None) -> float | None:
+    value = _number(num)
+    if value is None:
+        return None
+    if unit:
+        value *= _UNIT_SCALE[unit.lower()]
+    elif value < 1000:
+        # A bare small number ("27") is a label without its unit, not a count.
+        return None
+    if not MIN_COUNT <= value <= MAX_COUNT:
+        return None
+    return float(f"{value:.6g}") if unit else value
+
+
+def parse_param_count(text: str) -> float | None:
+    """A parameter count from "27B", "1.5b", "135M", "7 billion", "27,432,406,640"."""
+    if not isinstance(text, str) or len(text) > 80:
+        return None
+    match = _COUNT.fullmatch(text)
+    if not match:
+        return None
+    return _scaled(match["num"], match["unit"])
+
+
+def _label(num: str, unit: str) -> str:
+    unit = _UNIT_LETTER.get(unit.lower(), unit.upper())
+    return f"{num.replace(',', '.')}{unit}"
+
+
+def _precision(num: str) -> int:
+    """Significant digits as written: '1.23' is more precise than '1'."""
+    return len(num.replace(".", "").replace(",", "").lstrip("0")) or 1
+
+
+def format_count(value: float) -> str:
+    """A short label for a count: 2.7e10 -> '27B', 1.35e8 -> '135M'."""
+    for scale, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if value >= scale:
+            return f"{value / scale:.3g}{unit}"
+    return f"{value:.0f}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Names
+
+
+_NAME_SPLIT = re.compile(r"[\s\-/()\[\]{}<>&,+|:;'\"`!?*=#@~]+")
+_TOK_SIZE = re.compile(r"(?P<pre>[a-z])?(?P<num>\d{1,4}(?:\.\d{1,3})?)(?P<unit>[mbt])", re.I)
+_TOK_UNDERSCORE = re.compile(r"(?P<int>\d{1,3})_(?P<frac>\d{1,2})(?P<unit>[mb])", re.I)
+_TOK_INFIX = re.compile(r"(?P<int>\d{1,3})(?P<unit>[mb])(?P<frac>\d{1,2})", re.I)
+_TOK_MOE = re.compile(r"(?P<experts>\d{1,3})[x×](?P<num>\d{1,4}(?:\.\d{1,3})?)(?P<unit>[mb])", re.I)
+_TOK_ACTIVE_EXPERTS = re.compile(
+    r"(?P<num>\d{1,4}(?:\.\d{1,3})?)(?P<unit>[b])[x×](?P<experts>\d{1,4})e", re.I
+)
+_TOK_EXPERTS = re.compile(r"(?P<experts>\d{1,4})e", re.I)
+_HAS_SIZE_HINT = re.compile(r"\d[\d._]*[mbtMBT]|\d[eE]\b|\d[xX×]\d")
+
+
+@dataclass(slots=True)
+class _NameSize:
+    kind: str  # plain | active | effective | moe | active_experts | experts
+    value: float | None
+    label: str
+    unit: str
+    experts: int | None = None
+    precision: int = 0
+
+
+def _name_tokens(name: str) -> list[str]:
+    tokens: list[str] = []
+    for token in _NAME_SPLIT.split(name):
+        if not token:
+            continue
+        if "_" in token and not _TOK_UNDERSCORE.fullmatch(token):
+            # 'Llama_3_8B' is three words; '1_8B' (Qwen-1_8B) is a decimal.
+            tokens.extend(part for part in token.split("_") if part)
+        else:
+            tokens.append(token)
+    return tokens
+
+
+def _name_size(token: str) -> _NameSize | None:
+    if len(token) > 12 or not any(ch.isdigit() for ch in token):
+        return None
+    if match := _TOK_MOE.fullmatch(token):
+        label = f"{match['experts']}x{_label(match['num'], match['unit'])}"
+        return _NameSize("moe", None, label, match["unit"].lower(), int(match["experts"]))
+    if match := _TOK_ACTIVE_EXPERTS.fullmatch(token):
+        value = _scaled(match["num"], match["unit"])
+        label = f"{_label(match['num'], match['unit'])}x{match['experts']}E"
+        return _NameSize("active_experts", value, label, "b", int(match["experts"]))
+    if match := _TOK_SIZE.fullmatch(token):
+        return _prefixed_size(match)
+    if match := _TOK_UNDERSCORE.fullmatch(token) or _TOK_INFIX.fullmatch(token):
+        num = f"{match['int']}.{match['frac']}"
+        value = _scaled(num, match["unit"])
+        if value is None:
+            return None
+        return _NameSize("plain", value, _label(num, match["unit"]), match["unit"].lower())
+    if match := _TOK_EXPERTS.fullmatch(token):
+        return _NameSize("experts", None, token.upper(), "", int(match["experts"]))
+    return None
+
+
+def _prefixed_size(match: re.Match) -> _NameSize | None:
+    value = _scaled(match["num"], match["unit"])
+    if value is None:
+        return None
+    unit = match["unit"].lower()
+    label = _label(match["num"], unit)
+    prefix = (match["pre"] or "").lower()
+    precision = _precision(match["num"])
+    if prefix == "a":
+        return _NameSize("active", value, f"A{label}", unit, precision=precision)
+    if prefix == "e":
+        # Gemma 3n's E2B/E4B are *effective* sizes (the raw count is larger): a label, no count.
+        return _NameSize("effective", None, f"E{label}", unit)
+    return _NameSize("plain", value, label, unit, precision=precision)
+
+
+def _name_sizes(name: str) -> list[_NameSize]:
+    sizes = [size for token in _name_tokens(name) if (size := _name_size(token))]
+    has_billions = any(size.unit == "b" for size in sizes)
+    kept: list[_NameSize] = []
+    for size in sizes:
+        if size.kind == "plain" and size.unit == "m" and has_billions:
+            continue  # 'Qwen2.5-7B-Instruct-1M': the M is the context window
+        if size.kind == "plain" and size.unit == "t" and has_billions:
+            continue  # 'TinyLlama-1.1B-…-3T': the T counts training tokens
+        if size.kind == "plain" and size.unit == "m" and (size.value or 0) < 1e7:
+            continue  # '…-1M', '…-4M': context windows, not 1M-parameter models
+        kept.append(size)
+    return kept
+
+
+def _repo_part(name: str) -> str:
+    name = name.strip()
+    if "/" in name and not any(ch.isspace() for ch in name):
+        name = name.rstrip("/").rsplit("/", 1)[-1]
+    return name
+
+
+def params_from_name(name: str, source: str = "") -> Params | None:
+    """Sizes stated in a repo id or title; `None` when the name states none."""
+    if not isinstance(name, str) or not name or not _HAS_SIZE_HINT.search(name[:MAX_NAME_CHARS]):
+        return None
+    name = name[:MAX_NAME_CHARS]
+    sizes = _name_sizes(_repo_part(name))
+    if not sizes:
+        return None
+    params = _params_from_name_sizes(sizes)
+    if params is None:
+        return None
+    params.method = "name"
+    params.evidence = [make_evidence(source or name, name, "params.name", VERSION)]
+    return params
+
+
+def _params_from_name_sizes(sizes: list[_NameSize]) -> Params | None:
+    experts = None
+    plain: list[_NameSize] = []
+    actives: list[_NameSize] = []
+    labels: list[_NameSize] = []
+    for index, size in enumerate(sizes):
+        following = sizes[index + 1] if index + 1 < len(sizes) else None
+        if size.kind == "experts":
+            continue
+        if size.kind == "plain" and following is not None and following.kind == "experts":
+            # 'Llama-4-Scout-17B-16E': 17B is what each token uses, 16 the expert count.
+            experts = following.experts
+            actives.append(_NameSize("active", size.value, f"{size.label}-{following.label}", "b"))
+        elif size.kind == "plain":
+            if all(other.value != size.value for other in plain):
+                plain.append(size)
+        elif size.kind in ("active", "active_experts"):
+            actives.append(size)
+            experts = size.experts or experts
+        else:  # moe ('8x7B') and effective ('E2B') sizes: labels without a trustworthy total
+            labels.append(size)
+            experts = size.experts or experts
+    return _assemble_name_params(plain, actives, labels, experts)
+
+
+def _assemble_name_params(
+    plain: list[_NameSize], actives: list[_NameSize], labels: list[_NameSize], experts: int | None
+) -> Params | None:
+    active = actives[0] if actives else None
+    if len(plain) > 1:
+        # 'Code Llama 4 (70B & 400B)', 'OLMoE-1B-7B': several sizes, no single total.
+        variants = [ParamVariant(size.label, size.value, None) for size in plain]
+        return Params(None, None, variants, experts=experts)
+    if plain:
+        total = plain[0]
+        label = f"{total.label}-{active.label}" if active else total.label
+        variant = ParamVariant(label, total.value, active.value if active else None)
+        variant.precision = total.precision
+        return Params(total.value, variant.active, [variant], experts=experts)
+    if active:
+        variant = ParamVariant(active.label, None, active.value)
+        return Params(None, active.value, [variant], experts=experts)
+    if labels:
+        variant = ParamVariant(labels[0].label, None, None)
+        return Params(None, None, [variant], experts=experts)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Weights (Hub model info)
+
+# Integer tensors hold packed quantized weights (4-bit in U32/I32, bitsandbytes in U8, …). Their
+# element count is not a parameter count; a small share is normal (position ids, masks).
+_INTEGER_DTYPES = frozenset({"U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64", "BOOL"})
+_PACKED_SHARE = 0.01
+
+
+def _count_value(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or value <= 0:
+        return None
+    return int(value)
+
+
+def _safetensors_count(safetensors: dict, quantized: bool) -> tuple[int | None, str]:
+    per_dtype = safetensors.get("parameters")
+    counts: dict[str, int] = {}
+    if isinstance(per_dtype, dict):
+        for dtype, value in per_dtype.items():
+            count = _count_value(value)
+            if isinstance(dtype, str) and count:
+                counts[dtype.upper()] = count
+    total = _count_value(safetensors.get("total")) or (sum(counts.values()) if counts else None)
+    if not total:
+        return None, ""
+    packed = sum(count for dtype, count in counts.items() if dtype in _INTEGER_DTYPES)
+    if packed and (packed > total * _PACKED_SHARE or quantized):
+        return None, ""
+    dtypes = ", ".join(f"{dtype}: {count}" for dtype, count in sorted(counts.items()))
+    return total, f"safetensors.parameters {{{dtypes}}} total {total}"
+
+
+def _is_quantized(model_info: dict) -> bool:
+    config = model_info.get("config")
+    return isinstance(config, dict) and bool(config.get("quantization_config"))
+
+
+def params_from_weights(model_info: dict, source: str = "") -> Params | None:
+    """The exact count the Hub computed from the weight files, when it is a real count."""
+    if not isinstance(model_info, dict):
+        return None
+    repo_id = model_info.get("id") if isinstance(model_info.get("id"), str) else ""
+    base = source or (f"https://huggingface.co/api/models/{repo_id}" if repo_id else "model_info")
+    safetensors = model_info.get("safetensors")
+    if isinstance(safetensors, dict):
+        total, snippet = _safetensors_count(safetensors, _is_quantized(model_info))
+        if total and total >= MIN_COUNT:
+            return _weights_params(total, f"{base}#safetensors.total", snippet)
+    gguf = model_info.get("gguf")
+    if isinstance(gguf, dict):
+        total = _count_value(gguf.get("total"))
+        if total and total >= MIN_COUNT:
+            return _weights_params(total, f"{base}#gguf.total", f"gguf.total {total}")
+    return None
+
+
+def _weights_params(total: int, source: str, snippet: str) -> Params:
+    total_f = float(total)
+    variant = ParamVariant(format_count(total_f), total_f, None, precision=12)
+    evidence = [make_evidence(source, snippet, "params.weights", VERSION)]
+    return Params(total_f, None, [variant], "weights", None, evidence)
+
+
+# ---------------------------------------------------------------------------------------------
+# Declared statements (cards, announcements)
+
+_MENTION = re.compile(
+    r"(?<![\w.$€£¥/])"
+    r"(?:(?P<experts>\d{1,3})\s?[x×]\s?)?"
+    r"(?P<num>\d{1,4}(?:[.,]\d{1,3})?)"
+    r"(?:(?P<letter>[BMT](?:n)?)|[\s-]?(?P<word>billion|million|trillion)s?)"
+    r"(?:\s?[x×]\s?(?P<aexperts>\d{1,4})\s?E)?"
+    r"(?![\w$])",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?]", re.IGNORECASE)
+_PARAM_WORDS = frozenset({"parameter", "parameters", "params", "param", "parameter-count"})
+_SIZE_WORDS = frozenset(
+    {"model", "models", "variant", "variants", "size", "sizes", "checkpoint", "checkpoints"}
+    | {"llm", "llms", "version", "versions", "slm", "slms", "network"}
+)
+_TOTAL_WORDS = frozenset({"total", "(total)", "overall"})
+_ACTIVE_WORDS = frozenset({"active", "activated", "(activated)", "(active)"})
+_FILLER_WORDS = frozenset(
+    {"in", "and", "the", "of", "a", "an", "dense", "sparse", "moe", "language", "base"}
+    | {"instruct", "instruction-tuned", "pretrained", "pre-trained", "multimodal", "text"}
+    | {"vision", "open", "open-weight", "open-source", "chat", "reasoning", "mixture-of-experts"}
+    | {"decoder-only", "transformer", "foundation", "large", "small", "parameter", "-"}
+)
+_EXCLUDE_WORDS = frozenset(
+    {"token", "tokens", "word", "words", "context", "images", "image", "hours", "hour", "gpu"}
+    | {"flops", "flop", "bytes", "gb", "tb", "users", "downloads", "dollars", "usd", "samples"}
+    | {"examples", "sentences", "documents", "pages", "steps", "rows", "pairs", "characters"}
+    | {"chars", "frames", "videos", "people", "customers", "scale", "range", "tokens/s"}
+    | {"-token", "seconds", "times", "requests", "queries", "lines", "files", "repositories"}
+)
+_BEFORE_LABEL = re.compile(
+    r"(?P<label>[\w#()\- ]{0,40}?(?:param[a-z]*|model\s+size|size)\b[\w()\- ]{0,30}?)"
+    r"\s*\**\s*[:=|]\s*\**\s*$",
+    re.IGNORECASE,
+)
+_BEFORE_SIZES = re.compile(r"\b(?:sizes?|param[a-z]*)\s*(?:of|:|\()?\s*$", re.IGNORECASE)
+_BEFORE_QUALIFIER = re.compile(
+    r"\b(?P<q>total|activated|active)\s+(?:of\s+)?(?:about\s+|~)?$", re.IGNORECASE
+)
+_RANGE_BEFORE = re.compile(
+    r"\d\s*(?:[bmt]|billion|million|trillion)?\s*(?:to|–|—|-|~)\s*$", re.IGNORECASE
+)
+_RANGE_AFTER = re.compile(r"\s*(?:to|–|—|~|-)\s*\d", re.IGNORECASE)
+_LIST_SEPARATOR = re.compile(r"\s*(?:,\s*(?:and|or|&)?|and|or|&|/)\s*\Z", re.IGNORECASE)
+_PAREN_REFINE = re.compile(r"\s*\(\s*\Z")
+_EXPERTS_AFTER = re.compile(r"\bwith\s+(?P<n>\d{1,4})\s+(?:routed\s+)?experts\b", re.IGNORECASE)
+_EXPERTS_STATED = re.compile(
+    r"(?:(?<!activated )(?<!active )number\s+of\s+(?:routed\s+)?experts\s*\**\s*[:|]\s*\**\s*"
+    r"|\bwith\s+)(?P<n>\d{1,4})(?:\s+(?:routed\s+)?experts\b)?",
+    re.IGNORECASE,
+)
+_NON_EMBEDDING = re.compile(r"non[\s-]?embedding", re.IGNORECASE)
+_PER_TOKEN = re.compile(r"\s*(?:per|for\s+each|each)\s+(?:token|forward)", re.IGNORECASE)
+_HAS_UNIT = re.compile(r"\d\s?-?(?:[bmt]n?\b|billion|million|trillion)", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class _Mention:
+    start: int
+    end: int
+    value: float | None
+    label: str
+    precision: int
+    experts: int | None = None
+    moe: bool = False
+    kind: str = "plain"  # plain | total | active | nonembedding
+    accepted: bool = False
+    hint: str = ""
+    snippet: str = ""
+
+
+def _mention_from_match(match: re.Match) -> _Mention | None:
+    unit = match["letter"] or match["word"]
+    num = match["num"]
+    if "," in num and not re.fullmatch(r"\d{1,3},\d{1,2}", num):
+        return None  # '1,000B' style thousands are not how sizes are written
+    value = _scaled(num, unit)
+    if value is None:
+        return None
+    label = _label(num, unit)
+    if match["experts"]:
+        label = f"{match['experts']}x{label}"
+        return _Mention(match.start(), match.end(), None, label, 0, int(match["experts"]), True)
+    mention = _Mention(match.start(), match.end(), value, label, _precision(num))
+    if match["aexperts"]:
+        mention.experts = int(match["aexperts"])
+        mention.kind = "active"
+    return mention
+
+
+def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    return line_start, len(text) if line_end < 0 else line_end
+
+
+def _words_after(text: str, end: int) -> list[str]:
+    window = text[end : end + 80]
+    return [word.lower() for word in _WORD.findall(window)][:7]
+
+
+def _read_after(words: list[str]) -> tuple[bool, str | None]:
+    """(accepted, qualifier) from the words right after a size."""
+    qualifier: str | None = None
+    for index, word in enumerate(words):
+        if word in _PARAM_WORDS or word in _SIZE_WORDS:
+            if word in _SIZE_WORDS and qualifier is None and index > 3:
+                return False, None
+            return True, qualifier
+        if word in _TOTAL_WORDS or word in _ACTIVE_WORDS:
+            qualifier = "total" if word in _TOTAL_WORDS else "active"
+            continue
+        if word in _EXCLUDE_WORDS:
+            return False, None
+        if qualifier is not None:
+            return True, qualifier  # '37B activated for each token', '17B (Activated) 109B'
+        if word in _FILLER_WORDS:
+            continue
+        return False, None
+    return qualifier is not None, qualifier
+
+
+def _classify(text: str, mention: _Mention) -> None:
+    line_start, line_end = _line_bounds(text, mention.start, mention.end)
+    before = text[max(line_start, mention.start - 80) : mention.start]
+    after_text = text[mention.end : line_end]
+    if _RANGE_BEFORE.search(before) or _RANGE_AFTER.match(after_text):
+        return  # '3B–4B scale', 'from 0.5 to 72 billion parameters' describe ranges
+    if before.endswith("-") and before[-2:-1].isalnum():
+        return  # 'Qwen3-235B-A22B' inside running text names another model
+    words = _words_after(text[: line_end + 1], mention.end)
+    accepted, qualifier = _read_after(words)
+    label = _BEFORE_LABEL.search(before)
+    if label:
+        accepted = True
+        qualifier = qualifier or _qualifier_in(label["label"])
+    elif _BEFORE_SIZES.search(before):
+        accepted = True
+    before_q = _BEFORE_QUALIFIER.search(before)
+    if before_q and accepted and qualifier is None:
+        qualifier = "total" if before_q["q"].lower() == "total" else "active"
+    if not accepted:
+        return
+    mention.accepted = True
+    if mention.kind == "plain":
+        mention.kind = qualifier or "plain"
+    sentence = after_text[:120]
+    if mention.kind == "plain" and _per_token_after_params(sentence):
+        mention.kind = "active"  # 'uses 12.9B parameters per token'
+    if experts := _EXPERTS_AFTER.search(sentence.split(".")[0]):
+        # 'a 17 billion parameter model with 16 experts': the stated size is the active one.
+        mention.experts = int(experts["n"])
+        if mention.kind == "plain":
+            mention.kind = "active"
+
+
+def _per_token_after_params(sentence: str) -> bool:
+    match = re.match(r"\s*(?:active\s+|activated\s+)?param[a-z]*", sentence, re.IGNORECASE)
+    return bool(match and _PER_TOKEN.match(sentence, match.end()))
+
+
+def _qualifier_in(label: str) -> str | None:
+    lowered = label.lower()
+    if _NON_EMBEDDING.search(lowered):
+        return "nonembedding"
+    if "activ" in lowered:
+        return "active"
+    if "total" in lowered:
+        return "total"
+    return None
+
+
+def _group_lists(text: str, mentions: list[_Mention]) -> None:
+    """Spread acceptance along lists ('1B, 4B, 12B and 27B sizes') and merge '1B (1.23B)'."""
+    index = 0
+    while index < len(mentions):
+        stop = index
+        while stop + 1 < len(mentions):
+            gap = text[mentions[stop].end : mentions[stop + 1].start]
+            if len(gap) > 12 or not _LIST_SEPARATOR.match(gap):
+                break
+            stop += 1
+        group = mentions[index : stop + 1]
+        if len(group) > 1 and any(m.accepted for m in group):
+            kind = next((m.kind for m in group if m.accepted and m.kind != "plain"), "plain")
+            for member in group:
+                if not member.accepted:
+                    member.accepted = True
+                    member.kind = kind
+        index = stop + 1
+    for first, second in zip(mentions, mentions[1:], strict=False):
+        gap = text[first.end : second.start]
+        refines = _PAREN_REFINE.fullmatch(gap) and _close(first.value, second.value, 1.5)
+        if refines and (first.accepted or second.accepted):
+            # '1B (1.23B)': a rounded label and its exact count are one size.
+            second.accepted = True
+            second.label = first.label
+            if second.kind == "plain":
+                second.kind = first.kind
+            first.accepted = False
+
+
+def _close(a: float | None, b: float | None, ratio: float) -> bool:
+    if not a or not b:
+        return False
+    return max(a, b) / min(a, b) <= ratio
+
+
+# Tables --------------------------------------------------------------------------------------
+
+_TABLE_CELL_TAG = re.compile(r"<t[hd]\b([^>]{0,300})>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]{0,500}>")
+_ROWSPAN = re.compile(r"rowspan\s*=\s*[\"']?(\d{1,2})", re.IGNORECASE)
+_MD_SEPARATOR = re.compile(r"\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*")
+_PARAM_HEADER = re.compile(r"param|^\s*#?\s*size\s*$|model\s+size", re.IGNORECASE)
+
+
+def _markdown_tables(text: str) -> list[list[list[str]]]:
+    tables: list[list[list[str]]] = []
+    rows: list[list[str]] = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("|") and stripped.count("|") >= 2:
+            if _MD_SEPARATOR.fullmatch(stripped):
+                continue
+            rows.append([cell.strip() for cell in stripped.strip("|").split("|")])
+            continue
+        if len(rows) > 1:
+            tables.append(rows)
+        rows = []
+    if len(rows) > 1:
+        tables.append(rows)
+    return tables
+
+
+def _html_tables(text: str) -> list[list[list[str]]]:
+    tables: list[list[list[str]]] = []
+    lowered = text.lower()
+    for chunk in lowered.split("<table")[1:]:
+        table_rows: list[list[str]] = []
+        pending: dict[int, tuple[int, str]] = {}  # column -> (rows left, text) for rowspan
+        for row_html in chunk.split("</table")[0].split("<tr")[1:]:
+            table_rows.append(_html_row(row_html, pending))
+        if len(table_rows) > 1:
+            tables.append(table_rows)
+    return tables
+
+
+def _html_row(row_html: str, pending: dict[int, tuple[int, str]]) -> list[str]:
+    parts = _TABLE_CELL_TAG.split(row_html)
+    cells: list[str] = []
+    column = 0
+    for attributes, content in zip(parts[1::2], parts[2::2], strict=False):
+        while column in pending:
+            cells.append(_take_pending(pending, column))
+            column += 1
+        cell = compact(_TAG.sub(" ", content), 400)
+        span = _ROWSPAN.search(attributes)
+        if span and int(span[1]) > 1:
+            pending[column] = (int(span[1]) - 1, cell)
+        cells.append(cell)
+        column += 1
+    while column in pending:
+        cells.append(_take_pending(pending, column))
+        column += 1
+    return cells
+
+
+def _take_pending(pending: dict[int, tuple[int, str]], column: int) -> str:
+    left, cell = pending[column]
+    if left <= 1:
+        del pending[column]
+    else:
+        pending[column] = (left - 1, cell)
+    return cell
+
+
+def _table_mentions(table: list[list[str]]) -> list[_Mention]:
+    header = table[0]
+    columns = [i for i, cell in enumerate(header) if _PARAM_HEADER.search(cell)]
+    mentions: list[_Mention] = []
+    for column in columns:
+        column_kind = _qualifier_in(header[column]) or "plain"
+        for row in table[1:]:
+            if column >= len(row):
+                continue
+            cell = row[column]
+            hint = row[0] if row else ""
+            mentions.extend(_cell_mentions(cell, column_kind, hint))
+    return mentions
+
+
+def _cell_mentions(cell: str, column_kind: str, hint: str) -> list[_Mention]:
+    found = [m for match in _MENTION.finditer(cell) if (m := _mention_from_match(match))]
+    for mention in found:
+        words = _words_after(cell, mention.end)
+        _, qualifier = _read_after(words)
+        mention.accepted = True
+        mention.kind = qualifier or (mention.kind if mention.kind != "plain" else column_kind)
+        mention.hint = hint
+        mention.snippet = f"{hint} | {cell}"
+    _group_lists(cell, found)
+    return [m for m in found if m.accepted]
+
+
+# Assembly ------------------------------------------------------------------------------------
+
+
+def _variants_from_mentions(mentions: list[_Mention]) -> tuple[list[ParamVariant], int | None]:
+    variants: list[ParamVariant] = []
+    experts = {m.experts for m in mentions if m.experts}
+    used: set[int] = set()
+    for index, mention in enumerate(mentions):
+        if index in used:
+            continue
+        partner = _partner(mentions, index, used)
+        if partner is not None:
+            used.add(partner)
+            total, active = (
+                (mention, mentions[partner])
+                if mention.kind == "total"
+                else (mentions[partner], mention)
+            )
+            label = f"{total.label}-A{active.label}"
+            variant = ParamVariant(label, total.value, active.value, mention.hint, total.precision)
+        elif mention.moe:
+            variant = ParamVariant(mention.label, None, None, mention.hint)
+        elif mention.kind == "active":
+            variant = ParamVariant(mention.label, None, mention.value, mention.hint)
+        else:
+            variant = ParamVariant(
+                mention.label, mention.value, None, mention.hint, mention.precision
+            )
+        variants.append(variant)
+    return _dedupe_variants(variants), (experts.pop() if len(experts) == 1 else None)
+
+
+def _partner(mentions: list[_Mention], index: int, used: set[int]) -> int | None:
+    mention = mentions[index]
+    if mention.kind not in ("total", "active") or index + 1 >= len(mentions):
+        return None
+    nxt = mentions[index + 1]
+    wanted = "active" if mention.kind == "total" else "total"
+    if nxt.kind == wanted and index + 1 not in used and nxt.start - mention.end < 160:
+        return index + 1
+    return None
+
+
+def _variant_key(variant: ParamVariant) -> tuple:
+    return (variant.total, variant.active, variant.label if variant.total is None else "")
+
+
+def _rounded_twin(kept: list[ParamVariant], variant: ParamVariant) -> ParamVariant | None:
+    """A kept single-size variant with the same label and a total within rounding of this one."""
+    if variant.total is None or variant.active is not None:
+        return None
+    for other in kept:
+        if (
+            other.label == variant.label
+            and other.active is None
+            and other.total != variant.total
+            and _close(other.total, variant.total, 1.35)
+        ):
+            return other
+    return None
+
+
+def _dedupe_variants(variants: list[ParamVariant]) -> list[ParamVariant]:
+    paired_totals = {v.total for v in variants if v.total and v.active}
+    paired_actives = {v.active for v in variants if v.total and v.active}
+    has_moe = any(v.total is None and v.active is None for v in variants)
+    result: list[ParamVariant] = []
+    for variant in variants:
+        if variant.active is None and variant.total in paired_totals:
+            continue
+        if variant.total is None and variant.active in paired_actives:
+            continue
+        rounded = _rounded_twin(result, variant)
+        if rounded is not None:
+            # '1B' in prose and '1B (1.23B)' in a table: keep the precise count.
+            if variant.precision > rounded.precision:
+                rounded.total, rounded.precision = variant.total, variant.precision
+                rounded.hint = rounded.hint or variant.hint
+            continue
+        key = _variant_key(variant)
+        kept = next((v for v in result if _variant_key(v) == key), None)
+        if kept is not None:
+            # Keep the table row's name when prose and table state the same size.
+            kept.hint = kept.hint or variant.hint
+            continue
+        result.append(variant)
+    if has_moe:
+        # 'Phi-3.5-MoE has 16x3.8B parameters with 6.6B active': one model, not two.
+        moe = [v for v in result if v.total is None and v.active is None]
+        actives = [v for v in result if v.total is None and v.active is not None]
+        if len(moe) == 1 and len(actives) == 1:
+            moe[0].active = actives[0].active
+            result.remove(actives[0])
+    return result
+
+
+def params_from_text(text: str, source: str = "") -> Params | None:
+    """Sizes a card or announcement declares; token counts, contexts and ranges are ignored."""
+    if not isinstance(text, str) or not text:
+        return None
+    text = text[:MAX_TEXT_CHARS]
+    if not _HAS_UNIT.search(text):
+        return None
+    mentions = _text_mentions(text)
+    if "|" in text:
+        for table in _markdown_tables(text):
+            mentions.extend(_table_mentions(table))
+    if "<t" in text.lower():
+        for table in _html_tables(text):
+            mentions.extend(_table_mentions(table))
+    accepted = [m for m in mentions if m.accepted and m.kind != "nonembedding"]
+    if not accepted:
+        return None
+    variants, experts = _variants_from_mentions(accepted)
+    if not variants:
+        return None
+    if experts is None and not any(m.experts for m in accepted):
+        experts = _stated_experts(text)
+    params = _params_from_variants(variants, experts)
+    params.method = "declared"
+    params.evidence = _mention_evidence(text, accepted, source or "text")
+    return params
+
+
+def _mention_evidence(text: str, mentions: list[_Mention], source: str) -> list[Evidence]:
+    """One snippet per stretch of text: a list like '1B, 4B and 27B sizes' is one statement."""
+    evidence: list[Evidence] = []
+    last_end = -1000
+    for mention in mentions:
+        if mention.snippet:
+            snippet = mention.snippet
+        elif mention.start - last_end < 100:
+            continue
+        else:
+            snippet = snippet_around(text, mention.start, mention.end, 60)
+            last_end = mention.end
+        item = make_evidence(source, snippet, "params.declared", VERSION)
+        if all(item.snippet != other.snippet for other in evidence):
+            evidence.append(item)
+        if len(evidence) >= MAX_EVIDENCE:
+            break
+    return evidence
+
+
+def _text_mentions(text: str) -> list[_Mention]:
+    mentions = [m for match in _MENTION.finditer(text) if (m := _mention_from_match(match))]
+    for mention in mentions:
+        _classify(text, mention)
+    _group_lists(text, mentions)
+    return mentions
+
+
+def _stated_experts(text: str) -> int | None:
+    """The expert count when the text states exactly one ('Number of Experts: 128')."""
+    found = {
+        int(match["n"])
+        for match in _EXPERTS_STATED.finditer(text)
+        if "expert" in match.group(0).lower()
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def _params_from_variants(variants: list[ParamVariant], experts: int | None) -> Params:
+    if len(variants) == 1:
+        only = variants[0]
+        return Params(only.total, only.active, list(variants), experts=experts)
+    ordered = sorted(variants, key=lambda v: v.total or v.active or 0.0)
+    return Params(None, None, ordered, experts=experts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Combining sources
+
+# A declared count belongs to the repo named X when it is X or a more precise figure near it
+# (7B -> 7.61B; 2B -> 2.61B); sizes further apart describe other members of the family.
+_MATCH_LOW = 1 / 1.15
+_MATCH_HIGH = 1.35
+
+
+def _name_words(name: str) -> set[str]:
+    return {word.lower() for word in _NAME_SPLIT.split(name) if len(word) > 2}
+
+
+def _pick_variant(variants: list[ParamVariant], named: Params, name: str) -> ParamVariant | None:
+    """The declared variant that this repo's name points at, or None when none fits."""
+    target_total, target_active = named.total, named.active
+    candidates = []
+    for variant in variants:
+        if target_total and variant.total:
+            ratio = variant.total / target_total
+        elif target_active and variant.active:
+            ratio = variant.active / target_active
+        else:
+            continue
+        if _MATCH_LOW <= ratio <= _MATCH_HIGH:
+            overlap = len(_name_words(variant.hint) & _name_words(name)) if variant.hint else 0
+            candidates.append((-overlap, -variant.precision, abs(math.log(ratio)), variant))
+    if not candidates:
+        return None
+    candidates.sort(key=lambda item: item[:3])
+    return candidates[0][3]
+
+
+def _merge_declared(parts: list[Params]) -> Params | None:
+    parts = [part for part in parts if part is not None]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    variants = _dedupe_variants([v for part in parts for v in part.variants])
+    experts = next((part.experts for part in parts if part.experts), None)
+    merged = _params_from_variants(variants, experts)
+    merged.method = "declared"
+    merged.evidence = [item for part in parts for item in part.evidence][:MAX_EVIDENCE]
+    return merged
+
+
+def best_params(
+    model_info: dict | None = None,
+    card: str | None = None,
+    text: str | None = None,
+    name: str | None = None,
+    source: str = "",
+) -> Params | None:
+    """The best-supported size: weights > declared (card, text) > name, pieces combined."""
+    try:
+        return _best_params(model_info, card, text, name, source)
+    except Exception:  # noqa: BLE001 - an extractor bug must not lose the whole record
+        return None
+
+
+def _best_params(
+    model_info: dict | None, card: str | None, text: str | None, name: str | None, source: str
+) -> Params | None:
+    name = name if isinstance(name, str) else ""
+    if not name and isinstance(model_info, dict) and isinstance(model_info.get("id"), str):
+        name = model_info["id"]
+    weights = params_from_weights(model_info, source) if isinstance(model_info, dict) else None
+    declared = _merge_declared([params_from_text(card, source), params_from_text(text, source)])
+    named = params_from_name(name, source) if name else None
+    if declared is not None and named is not None and name:
+        declared = _declared_for_name(declared, named, name)
+    if weights is not None:
+        return _with_weights(weights, declared, named)
+    if declared is not None:
+        return _fill_from_name(declared, named)
+    return named
+
+
+def _declared_for_name(declared: Params, named: Params, name: str) -> Params | None:
+    """Narrow a family card's declared sizes to the one this repo's name states."""
+    if named.total is None and named.active is None:
+        return declared  # the name gives no size to choose by ('Phi-3-mini', 'gemma-3n-E2B')
+    chosen = _pick_variant(declared.variants, named, name)
+    if chosen is None:
+        # The card talks about other models (a distill's card describing its teacher).
+        return None
+    narrowed = Params(chosen.total, chosen.active, [chosen], "declared", declared.experts)
+    narrowed.evidence = list(declared.evidence)
+    return narrowed
+
+
+def _fill_from_name(declared: Params, named: Params | None) -> Params:
+    if named is None:
+        return declared
+    if declared.active is None and declared.total is not None and named.active is not None:
+        declared.active = named.active
+        declared.evidence = (declared.evidence + named.evidence)[:MAX_EVIDENCE]
+    if declared.experts is None:
+        declared.experts = named.experts
+    return declared
+
+
+def _with_weights(weights: Params, declared: Params | None, named: Params | None) -> Params:
+    """Weights give the total; MoE active counts and expert numbers come from card or name."""
+    active = None
+    experts = None
+    extra: list[Evidence] = []
+    for other in (declared, named):
+        if other is None:
+            continue
+        single = len(other.variants) <= 1
+        if active is None and other.active is not None and single and other.active < weights.total:
+            active = other.active
+            extra.extend(other.evidence[:1])
+        experts = experts or other.experts
+    label = weights.variants[0].label
+    if named is not None and named.variants and _close(named.total, weights.total, 1.6):
+        label = named.variants[0].label
+    variant = ParamVariant(label, weights.total, active, precision=12)
+    evidence = (weights.evidence + extra)[:MAX_EVIDENCE]
+    return Params(weights.total, active, [variant], "weights", experts, evidence)
+
+
+def describe(params: Params | None) -> str:
+    """A one-line human summary, for logs and the benchmark."""
+    if params is None:
+        return "unknown"
+    parts = [format_count(params.total) if params.total else "?"]
+    if params.active:
+        parts.append(f"active {format_count(params.active)}")
+    return " ".join(parts) + f" ({params.method})"

@@ -1,0 +1,493 @@
+"""Pricing: what a model or tool costs, from provider records and pricing prose.
+
+This module owns the price vocabulary: tiers (free, freemium, paid, open-weights, unknown),
+per-million-token prices in USD and monthly subscriptions, read from OpenRouter model objects,
+LiteLLM's price map, models.dev entries, the Hugging Face inference router and free text.
+
+Unknown is never zero: a missing price is `None` and a record without prices has the tier
+"unknown". A zero price is "free" unless the record itself says the model is self-hosted or
+open weights, in which case the tier is "open-weights".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from normalize.evidence import Evidence, compact, make_evidence, snippet_around
+
+VERSION = "1"
+MAX_TEXT_CHARS = 200_000
+# A pricing line on a comparison page is short; longer text is an announcement, where tier
+# words only count inside a sentence about prices.
+SHORT_TEXT = 300
+MAX_PRICE = 1e6  # USD per million tokens or per month; larger is a parsing accident
+
+FREE = "free"
+FREEMIUM = "freemium"
+PAID = "paid"
+OPEN_WEIGHTS = "open-weights"
+UNKNOWN = "unknown"
+
+
+@dataclass(slots=True)
+class Pricing:
+    tier: str
+    input_usd_per_mtok: float | None
+    output_usd_per_mtok: float | None
+    subscription_usd_per_month: float | None
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "tier": self.tier,
+            "input_usd_per_mtok": self.input_usd_per_mtok,
+            "output_usd_per_mtok": self.output_usd_per_mtok,
+            "subscription_usd_per_month": self.subscription_usd_per_month,
+            "evidence": [item.to_json() for item in self.evidence],
+        }
+
+
+def _round(value: float) -> float:
+    """Per-token prices times a million carry float noise (0.035000000000000003)."""
+    return float(f"{value:.10g}")
+
+
+def _price(value: object) -> float | None:
+    """A non-negative finite price from a number or numeric string; -1 and junk are None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip().lstrip("$").strip()
+        if not value or len(value) > 40:
+            return None
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if not isinstance(value, int | float):
+        return None
+    value = float(value)
+    if not math.isfinite(value) or value < 0:
+        return None  # OpenRouter uses "-1" for a price that varies by request
+    return value
+
+
+def _per_million(value: float | None, scale: float) -> float | None:
+    if value is None:
+        return None
+    result = _round(value * scale)
+    return result if result <= MAX_PRICE else None
+
+
+def _tier_for(prices: list[float | None], self_hosted: bool = False) -> str:
+    known = [price for price in prices if price is not None]
+    if not known:
+        return UNKNOWN
+    if any(price > 0 for price in known):
+        return PAID
+    return OPEN_WEIGHTS if self_hosted else FREE
+
+
+# Records -------------------------------------------------------------------------------------
+
+# LiteLLM providers that run the model on the user's own hardware: a zero price there means
+# self-hosted, not a free tier.
+_SELF_HOSTED_PROVIDERS = frozenset(
+    {"ollama", "ollama_chat", "vllm", "hosted_vllm", "lm_studio", "llamafile", "xinference"}
+    | {"triton", "openai_like_local", "llamacpp", "local"}
+)
+
+
+def pricing_from_record(record: dict, source: str = "") -> Pricing | None:
+    """Prices from a provider record: OpenRouter, LiteLLM, models.dev or the HF router."""
+    try:
+        return _pricing_from_record(record, source)
+    except Exception:  # noqa: BLE001 - a hostile record must not stop the run
+        return None
+
+
+def _pricing_from_record(record: dict, source: str) -> Pricing | None:
+    if not isinstance(record, dict):
+        return None
+    record = _unwrap(record)
+    if isinstance(record.get("providers"), list):
+        return _from_hf_router(record, source)
+    if isinstance(record.get("pricing"), dict):
+        return _from_openrouter(record, source)
+    if "input_cost_per_token" in record or "output_cost_per_token" in record:
+        return _from_litellm(record, source)
+    if isinstance(record.get("cost"), dict):
+        return _from_models_dev(record, source)
+    return _from_subscription(record, source)
+
+
+def _unwrap(record: dict) -> dict:
+    """A list envelope ({"data": [model]}) holding exactly one model is that model."""
+    data = record.get("data")
+    if isinstance(data, list) and len(data) == 1 and isinstance(data[0], dict):
+        return data[0]
+    return record
+
+
+def _record_id(record: dict) -> str:
+    for key in ("id", "model", "name", "key"):
+        value = record.get(key)
+        if isinstance(value, str):
+            return value[:200]
+    return ""
+
+
+def _from_openrouter(record: dict, source: str) -> Pricing | None:
+    pricing = record["pricing"]
+    prompt = _price(pricing.get("prompt"))
+    completion = _price(pricing.get("completion"))
+    model_id = _record_id(record)
+    snippet = f"{model_id} pricing.prompt={pricing.get('prompt')!s:.30} "
+    snippet += f"pricing.completion={pricing.get('completion')!s:.30} (USD per token)"
+    evidence = [make_evidence(source or "openrouter", snippet, "pricing.openrouter", VERSION)]
+    input_m = _per_million(prompt, 1e6)
+    output_m = _per_million(completion, 1e6)
+    tier = FREE if model_id.endswith(":free") else _tier_for([input_m, output_m])
+    return Pricing(tier, input_m, output_m, None, evidence)
+
+
+def _from_litellm(record: dict, source: str) -> Pricing | None:
+    input_t = _price(record.get("input_cost_per_token"))
+    output_t = _price(record.get("output_cost_per_token"))
+    provider = record.get("litellm_provider")
+    self_hosted = isinstance(provider, str) and provider.lower() in _SELF_HOSTED_PROVIDERS
+    snippet = (
+        f"{_record_id(record)} input_cost_per_token={record.get('input_cost_per_token')!s:.30} "
+        f"output_cost_per_token={record.get('output_cost_per_token')!s:.30} "
+        f"litellm_provider={provider!s:.40}"
+    )
+    evidence = [make_evidence(source or "litellm", snippet, "pricing.litellm", VERSION)]
+    input_m = _per_million(input_t, 1e6)
+    output_m = _per_million(output_t, 1e6)
+    return Pricing(_tier_for([input_m, output_m], self_hosted), input_m, output_m, None, evidence)
+
+
+def _from_models_dev(record: dict, source: str) -> Pricing | None:
+    cost = record["cost"]
+    input_m = _per_million(_price(cost.get("input")), 1.0)
+    output_m = _per_million(_price(cost.get("output")), 1.0)
+    self_hosted = record.get("open_weights") is True
+    snippet = f"{_record_id(record)} cost.input={cost.get('input')!s:.30} "
+    snippet += f"cost.output={cost.get('output')!s:.30} (USD per million tokens)"
+    evidence = [make_evidence(source or "models.dev", snippet, "pricing.models_dev", VERSION)]
+    return Pricing(_tier_for([input_m, output_m], self_hosted), input_m, output_m, None, evidence)
+
+
+def _from_hf_router(record: dict, source: str) -> Pricing | None:
+    """The cheapest live provider's prices (input + output), as the router lists them."""
+    best: tuple[float, str, float | None, float | None] | None = None
+    for provider in record["providers"][:200]:
+        if not isinstance(provider, dict):
+            continue
+        status = provider.get("status")
+        if status is not None and status != "live":
+            continue
+        pricing = provider.get("pricing")
+        if not isinstance(pricing, dict):
+            continue
+        input_m = _per_million(_price(pricing.get("input")), 1.0)
+        output_m = _per_million(_price(pricing.get("output")), 1.0)
+        if input_m is None and output_m is None:
+            continue
+        cost = (input_m or 0.0) + (output_m or 0.0)
+        name = provider.get("provider") if isinstance(provider.get("provider"), str) else "?"
+        if best is None or cost < best[0]:
+            best = (cost, name[:60], input_m, output_m)
+    if best is None:
+        return None
+    _, name, input_m, output_m = best
+    snippet = (
+        f"{_record_id(record)} cheapest live provider {name}: input {input_m} / output "
+        f"{output_m} USD per million tokens"
+    )
+    evidence = [make_evidence(source or "hf-router", snippet, "pricing.hf_router", VERSION)]
+    return Pricing(_tier_for([input_m, output_m]), input_m, output_m, None, evidence)
+
+
+_SUBSCRIPTION_KEYS = ("subscription_usd_per_month", "price_per_month", "monthly_price_usd")
+
+
+def _from_subscription(record: dict, source: str) -> Pricing | None:
+    for key in _SUBSCRIPTION_KEYS:
+        monthly = _price(record.get(key))
+        if monthly is not None and monthly <= MAX_PRICE:
+            snippet = f"{_record_id(record)} {key}={monthly}"
+            evidence = [make_evidence(source or "record", snippet, "pricing.record", VERSION)]
+            tier = PAID if monthly > 0 else FREE
+            return Pricing(tier, None, None, monthly, evidence)
+    return None
+
+
+# Text ----------------------------------------------------------------------------------------
+
+_AMOUNT = r"(?:US)?\$\s?(?P<amount>\d{1,7}(?:,\d{3})*(?:\.\d{1,8})?)"
+_TOKEN_PRICE = re.compile(
+    _AMOUNT + r"(?:\s?USD)?\s*(?:/|per|for)\s*(?:(?:1|one)\s*)?"
+    r"(?P<scale>m(?:illion)?|mtoks?|mtok|k|thousand|1,000,000|1,000|1000000|1000)\b"
+    r"(?:\s+(?P<label>input|output|prompt|completion|cached\s+input|cache\w*)\s+"
+    r"(?:tokens?|toks?)\b|\s*(?:tokens?|toks?)\b)?",
+    re.IGNORECASE,
+)
+_PAIR_PRICE = re.compile(
+    _AMOUNT.replace("amount", "first")
+    + r"\s*/\s*"
+    + _AMOUNT.replace("amount", "second")
+    + r"\s*(?:USD\s*)?(?:per|/)\s*(?:(?:1|one)\s*)?(?P<scale>m(?:illion)?|mtok|k|thousand)\b",
+    re.IGNORECASE,
+)
+_SUBSCRIPTION = re.compile(
+    _AMOUNT + r"(?:\s?USD)?\s*(?:/|per|a|an|each)\s*(?:(?:user|seat)\s*(?:/|per)\s*)?"
+    r"(?P<period>mo(?:nth)?|year|yr|annum)\b",
+    re.IGNORECASE,
+)
+_LABEL_BEFORE = re.compile(
+    r"(?P<label>input|output|prompt|completion|cached\s+input|cache\s+\w+)[^$\n]{0,20}$",
+    re.IGNORECASE,
+)
+_LABEL_AFTER = re.compile(
+    r"[ \t]*(?:\(|for[ \t]+|of[ \t]+|on[ \t]+)(?P<label>input|output|prompt|completion)\b",
+    re.IGNORECASE,
+)
+_PRECHECK = re.compile(
+    r"\$|free|paid|pric|pay|subscri|open[\s-]weight|self[\s-]host|cost", re.IGNORECASE
+)
+_FREEMIUM = re.compile(
+    r"\bfreemium\b|\bfree\s+(?:tier|plan|version|trial\s+credits?)\b[^.\n]{0,80}?"
+    r"\b(?:then|paid|pro|plus|premium|upgrade|pay|\$)|\bfree\s+(?:tier|plan)\b",
+    re.IGNORECASE,
+)
+_OPEN_WEIGHTS = re.compile(
+    r"\bopen[\s-]weights?\b|\bself[\s-]hosted\b|\bdownload(?:able)?\s+(?:the\s+)?weights\b",
+    re.IGNORECASE,
+)
+_FREE = re.compile(
+    r"(?<![\w-])free(?![\w-])(?!\s+(?:trial|of\s+(?:bias|errors?|hallucinations?)|to\s+"
+    r"(?:contact|reach|ask)))",
+    re.IGNORECASE,
+)
+_FEEL_FREE = re.compile(r"\bfeel\s+free\b|\bfree\s+(?:and\s+)?open[\s-]source\b", re.IGNORECASE)
+_PAID = re.compile(
+    r"\bpaid\b|\bpay[\s-]as[\s-]you[\s-]go\b|\busage[\s-]based\b|\bcontact\s+sales\b|"
+    r"\benterprise\s+pricing\b|\bsubscription\b|\bfree\s+trial\b",
+    re.IGNORECASE,
+)
+_PRICING_CONTEXT = re.compile(
+    r"pric|cost|\bplan\b|\btier\b|subscri|\bpay|\$|charge|billing", re.IGNORECASE
+)
+_VARIES = re.compile(
+    r"\b(?:costs?|pric\w+)\s+(?:vary|varies|differ)|\bpricing\s+(?:tbd|tba|not\s+(?:yet\s+)?"
+    r"(?:announced|available|published))",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+
+
+def _scale_to_million(scale: str) -> float:
+    scale = scale.lower().replace(",", "")
+    if scale.startswith(("k", "thousand")) or scale == "1000":
+        return 1000.0
+    return 1.0
+
+
+def _amount(text: str) -> float | None:
+    try:
+        value = float(text.replace(",", ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value <= MAX_PRICE * 1000 else None
+
+
+@dataclass(slots=True)
+class _Found:
+    input: float | None = None
+    output: float | None = None
+    subscription: float | None = None
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _token_prices(text: str, found: _Found) -> None:
+    for match in _PAIR_PRICE.finditer(text):
+        scale = _scale_to_million(match["scale"])
+        first, second = _amount(match["first"]), _amount(match["second"])
+        if found.input is None and first is not None:
+            found.input = _per_million(first, scale)
+        if found.output is None and second is not None:
+            found.output = _per_million(second, scale)
+        found.spans.append((match.start(), match.end()))
+    for match in _TOKEN_PRICE.finditer(text):
+        amount = _amount(match["amount"])
+        if amount is None:
+            continue
+        label = _price_label(text, match)
+        if label == "cached":
+            continue  # cached-input and cache-write prices are discounts, not the list price
+        value = _per_million(amount, _scale_to_million(match["scale"]))
+        if label in (None, "input") and found.input is None:
+            found.input = value
+        if label in (None, "output") and found.output is None:
+            found.output = value
+        found.spans.append((match.start(), match.end()))
+
+
+def _price_label(text: str, match: re.Match) -> str | None:
+    """'input', 'output', 'cached' or None (the price covers both directions)."""
+    label = match["label"]
+    if not label:
+        after = _LABEL_AFTER.match(text, match.end(), min(len(text), match.end() + 24))
+        label = after["label"] if after else None
+    if not label:
+        line_start = max(text.rfind("\n", 0, match.start()) + 1, match.start() - 40)
+        before = _LABEL_BEFORE.search(text[line_start : match.start()])
+        label = before["label"] if before else None
+    if not label:
+        return None
+    label = label.lower()
+    if label.startswith("cache"):
+        return "cached"
+    return "input" if label in ("input", "prompt") else "output"
+
+
+def _subscription(text: str, found: _Found) -> None:
+    for match in _SUBSCRIPTION.finditer(text):
+        amount = _amount(match["amount"])
+        if amount is None:
+            continue
+        period = match["period"].lower()
+        monthly = amount / 12 if period in ("year", "yr", "annum") else amount
+        found.subscription = _round(monthly)
+        found.spans.append((match.start(), match.end()))
+        return
+
+
+def _table_prices(text: str, found: _Found) -> None:
+    """A Markdown or HTML pricing table with Input/Output columns: the first priced row."""
+    rows = _table_rows(text)
+    for index, header in enumerate(rows):
+        lowered = [cell.lower() for cell in header]
+        input_col = _column(lowered, ("input", "prompt"))
+        output_col = _column(lowered, ("output", "completion"))
+        if input_col is None and output_col is None:
+            continue
+        scale_text = " ".join(lowered) + " " + text[:2000].lower()
+        scale = (
+            1000.0
+            if re.search(r"(?:per|/)\s*1k\b|per\s+(?:1,?000|thousand)\s", scale_text)
+            else 1.0
+        )
+        for row in rows[index + 1 : index + 30]:
+            values = [_cell_price(row, col) for col in (input_col, output_col)]
+            if values[0] is None and values[1] is None:
+                continue
+            found.input = _per_million(values[0], scale) if values[0] is not None else None
+            found.output = _per_million(values[1], scale) if values[1] is not None else None
+            found.spans.append((-1, -1))
+            return
+
+
+def _column(header: list[str], words: tuple[str, ...]) -> int | None:
+    for index, cell in enumerate(header):
+        if any(word in cell for word in words) and "cache" not in cell:
+            return index
+    return None
+
+
+_CELL_PRICE = re.compile(r"\$\s?(\d{1,7}(?:\.\d{1,8})?)")
+
+
+def _cell_price(row: list[str], column: int | None) -> float | None:
+    if column is None or column >= len(row):
+        return None
+    match = _CELL_PRICE.search(row[column])
+    return _amount(match[1]) if match else None
+
+
+_HTML_CELL = re.compile(r"<t[hd]\b[^>]{0,300}>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]{0,500}>")
+
+
+def _table_rows(text: str) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("|") and stripped.count("|") >= 3:
+            rows.append([cell.strip() for cell in stripped.strip("|").split("|")])
+    if "<tr" in text.lower():
+        for row_html in re.split(r"<tr\b", text, flags=re.IGNORECASE)[1:]:
+            cells = _HTML_CELL.split(row_html.split("</tr")[0])[1:]
+            rows.append([compact(_TAG.sub(" ", cell), 200) for cell in cells])
+    return rows
+
+
+def _tier_from_words(text: str, found: _Found) -> str | None:
+    short = len(text) <= SHORT_TEXT
+    sentences = (
+        [text] if short else [s for s in _SENTENCE.findall(text) if _PRICING_CONTEXT.search(s)]
+    )
+    scope = " ".join(sentences)
+    if not scope:
+        return None
+    has_price = found.input or found.output or found.subscription
+    free = bool(_FREE.search(_FEEL_FREE.sub(" ", scope)))
+    if _OPEN_WEIGHTS.search(scope) and not has_price:
+        return OPEN_WEIGHTS
+    if _FREEMIUM.search(scope) or (free and has_price):
+        return FREEMIUM
+    if has_price or _PAID.search(scope):
+        return PAID
+    if free:
+        return FREE
+    if _VARIES.search(scope):
+        return UNKNOWN
+    return None
+
+
+def pricing_from_text(text: str, source: str = "") -> Pricing | None:
+    """Prices and tier from a pricing line, a pricing table or an announcement."""
+    if not isinstance(text, str) or not text:
+        return None
+    text = text[:MAX_TEXT_CHARS]
+    if not _PRECHECK.search(text):
+        return None
+    found = _Found()
+    if "$" in text:
+        # A table says which column is input and which output; prose has to be read for it.
+        if "|" in text or "<t" in text.lower():
+            _table_prices(text, found)
+        if found.input is None and found.output is None:
+            _token_prices(text, found)
+        _subscription(text, found)
+    tier = _tier_from_words(text, found)
+    prices = [found.input, found.output, found.subscription]
+    if tier is None:
+        if all(price is None for price in prices):
+            return None
+        tier = _tier_for(prices)
+    if (
+        tier == PAID
+        and all(p == 0 for p in prices if p is not None)
+        and any(p is not None for p in prices)
+    ):
+        tier = FREE  # '$0 / 1M tokens'
+    return Pricing(
+        tier,
+        found.input,
+        found.output,
+        found.subscription,
+        [make_evidence(source or "text", _text_snippet(text, found), "pricing.text", VERSION)],
+    )
+
+
+def _text_snippet(text: str, found: _Found) -> str:
+    spans = [span for span in found.spans if span[0] >= 0]
+    if not spans or len(text) <= 200:
+        return compact(text)
+    start = min(span[0] for span in spans)
+    end = max(span[1] for span in spans)
+    return snippet_around(text, start, min(end, start + 150), 30)
