@@ -23,8 +23,9 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(queue_app, name="queue")
 app.add_typer(db_app, name="db")
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Piped or captured output gets wide tables instead of Rich's 80-column fallback.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
+err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 180)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -45,8 +46,9 @@ def sizes_text(sizes: list[dict]) -> str:
     parts = []
     for s in sizes:
         text = s["label"]
-        if s.get("active") and "A" not in s["label"]:
-            text += f" ({human_count(s['active'])} active)"
+        if s.get("active") and s.get("total"):
+            # MoE: the label names one of the two counts at most; show the total beside it.
+            text += f" ({human_count(s['total'])} total)"
         parts.append(text)
     return ", ".join(parts) or "—"
 
@@ -75,7 +77,8 @@ def crawl(
     except SourcesError as exc:
         fail(str(exc))
     err.print(f"crawling {len(chosen)} source(s): {', '.join(s.name for s in chosen)}")
-    outcome = run_crawl([s.name for s in chosen], time_limit=time_limit)
+    with err.status("crawling… (TOOLSCOUT_LOG_LEVEL=INFO shows Scrapy's log)"):
+        outcome = run_crawl([s.name for s in chosen], time_limit=time_limit)
     print_runs(outcome.runs, outcome.seconds)
     if outcome.killed:
         fail(f"crawl stopped after {outcome.seconds:.0f}s (time limit)", 1)
@@ -129,7 +132,7 @@ def queue_list(
         sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return
     table = Table(title=f"{len(rows)} candidate(s)", title_justify="left")
-    for col in ("slug", "name", "vendor", "sizes", "license", "status", "announced", "!"):
+    for col in ("slug", "name", "vendor", "sizes", "license", "status", "announced", "conflicts"):
         table.add_column(col)
     for r in rows:
         lic = (r["license"] or {}).get("id") or "—"

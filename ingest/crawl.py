@@ -81,7 +81,9 @@ def run_in_this_process(source_names: list[str]) -> int:
     settings.setmodule("ingest.settings", priority="project")
     for key, value in config.crawl.items():
         settings.set(key, value, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    # The parent prints the summary; Scrapy's INFO chatter is for debugging.
+    settings.set("LOG_LEVEL", os.environ.get("TOOLSCOUT_LOG_LEVEL", "WARNING"), priority="cmdline")
+    process = CrawlerProcess(settings)
     hub = [s for s in chosen if s.kind == "hub"]
     if hub:
         process.crawl(

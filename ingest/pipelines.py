@@ -37,6 +37,9 @@ class StorePipeline:
         self.counts: dict[str, Counter] = defaultdict(Counter)
         self.newest: dict[str, str] = {}
         self.first_error: dict[str, str] = {}
+        # Distinct candidates per source; one created in this run is new, not also updated.
+        self.created: dict[str, set[int]] = defaultdict(set)
+        self.changed: dict[str, set[int]] = defaultdict(set)
         crawler.signals.connect(self.response_received, signal=signals.response_received)
 
     @classmethod
@@ -180,5 +183,11 @@ class StorePipeline:
         applied = apply_model(
             session, facts, source, item.get("role", "original"), item["info_url"]
         )
-        counts["new_candidates"] += int(applied.created)
-        counts["updated_candidates"] += int(applied.changed)
+        if applied.candidate_id is not None:
+            if applied.created:
+                self.created[source].add(applied.candidate_id)
+            elif applied.changed:
+                self.changed[source].add(applied.candidate_id)
+        created_anywhere = set().union(*self.created.values())
+        counts["new_candidates"] = len(self.created[source])
+        counts["updated_candidates"] = len(self.changed[source] - created_anywhere)
