@@ -79,15 +79,15 @@ def crawl(
     err.print(f"crawling {len(chosen)} source(s): {', '.join(s.name for s in chosen)}")
     with err.status("crawling… (TOOLSCOUT_LOG_LEVEL=INFO shows Scrapy's log)"):
         outcome = run_crawl([s.name for s in chosen], time_limit=time_limit)
-    print_runs(outcome.runs, outcome.seconds)
+    print_runs(outcome.runs, f"crawl finished in {outcome.seconds:.1f}s")
     if outcome.killed:
         fail(f"crawl stopped after {outcome.seconds:.0f}s (time limit)", 1)
     if outcome.exit_code != 0 or any(r.status in ("failed", "killed") for r in outcome.runs):
         raise typer.Exit(1)
 
 
-def print_runs(runs: list, seconds: float) -> None:
-    table = Table(title=f"crawl finished in {seconds:.1f}s", title_justify="left")
+def print_runs(runs: list, title: str) -> None:
+    table = Table(title=title, title_justify="left")
     for col in ("source", "status", "requests", "304", "items", "new", "updated", "errors", "time"):
         table.add_column(col, justify="left" if col in ("source", "status") else "right")
     for r in runs:

@@ -79,8 +79,6 @@ def run_in_this_process(source_names: list[str]) -> int:
     chosen = config.named(source_names)
     settings = get_project_settings()
     settings.setmodule("ingest.settings", priority="project")
-    for key, value in config.crawl.items():
-        settings.set(key, value, priority="cmdline")
     # The parent prints the summary; Scrapy's INFO chatter is for debugging.
     settings.set("LOG_LEVEL", os.environ.get("TOOLSCOUT_LOG_LEVEL", "WARNING"), priority="cmdline")
     process = CrawlerProcess(settings)

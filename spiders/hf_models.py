@@ -24,7 +24,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from ingest.sources import Source, load_sources
+from ingest.sources import Source, SourcesError, load_sources
 from normalize.hub import parse_hub_time
 
 LISTING_EXPAND = (
@@ -86,6 +86,18 @@ def parse_json(body: bytes) -> Any:
 
 class HfModelsSpider(scrapy.Spider):
     name = "hf_models"
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        super().update_settings(settings)
+        # sources.toml's [crawl] section applies to `scrapy crawl` as to `toolscout crawl`;
+        # at "spider" priority, so `-s NAME=VALUE` on the command line still wins.
+        try:
+            crawl = load_sources().crawl
+        except SourcesError:
+            return
+        for key, value in crawl.items():
+            settings.set(key, value, priority="spider")
 
     def __init__(
         self,
