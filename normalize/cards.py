@@ -62,6 +62,9 @@ def _split(text: str) -> tuple[dict, str]:
 def _front_matter(yaml_text: str) -> dict:
     if not yaml_text.strip() or len(yaml_text) > MAX_FRONT_MATTER_CHARS:
         return {}
+    simple = _simple_front_matter(yaml_text)
+    if simple is not None:
+        return simple
     if _too_deep(yaml_text):
         return {}
     try:
@@ -86,3 +89,57 @@ def _too_deep(yaml_text: str) -> bool:
         elif char in "]}" and depth:
             depth -= 1
     return False
+
+
+# Most front matter is flat 'key: word' lines and '- word' lists. Those are read here directly,
+# several times faster than the YAML parser; anything else (quotes, flow collections, block
+# scalars, anchors, words YAML would turn into booleans or null) goes to the YAML parser.
+_SIMPLE_KEY = re.compile(r"([A-Za-z_][\w.\-]*):(?:[ \t]+(.*?))?[ \t]*")
+_SIMPLE_ITEM = re.compile(r"([ \t]*)-[ \t]+(.*?)[ \t]*")
+_PLAIN = re.compile(r"[A-Za-z_](?:[\w.\-/+@=()?&%,~]|:(?=[^\s])| (?=[^\s#]))*")
+_YAML_WORDS = frozenset(
+    {"y", "n", "yes", "no", "true", "false", "on", "off", "null", "~"}
+)  # YAML 1.1 reads these as booleans or null, in any case
+
+
+# A value may start with digits when a letter follows them ('7B', '30B-A3B', '128k'), but not
+# when YAML would read a number ('2506', '1e5', '0x1F', '0b101').
+_DIGIT_WORD = re.compile(r"\d+(?:\.\d+)?[A-Za-z][\w.\-]*")
+_YAML_NUMBER = re.compile(r"0[box].*|\d+(?:\.\d+)?[eE][-+]?\d+", re.IGNORECASE)
+
+
+def _plain(value: str) -> bool:
+    if value[0].isdigit():
+        return bool(_DIGIT_WORD.fullmatch(value)) and not _YAML_NUMBER.fullmatch(value)
+    return bool(_PLAIN.fullmatch(value)) and value.lower() not in _YAML_WORDS
+
+
+def _simple_front_matter(yaml_text: str) -> dict | None:
+    """The mapping when the YAML is flat and plain, else None (use the real parser)."""
+    data: dict = {}
+    list_key: str | None = None
+    for line in yaml_text.splitlines():
+        if not line.strip():
+            continue
+        item = _SIMPLE_ITEM.fullmatch(line)
+        if item is not None:
+            if list_key is None or not _plain(item[2]):
+                return None
+            data[list_key].append(item[2])
+            continue
+        if line[0] in " \t":
+            return None  # nested mappings and continuation lines need the real parser
+        key = _SIMPLE_KEY.fullmatch(line)
+        if key is None or key[1] in data:
+            return None
+        value = key[2]
+        if value:
+            if not _plain(value):
+                return None
+            data[key[1]] = value
+            list_key = None
+        else:
+            data[key[1]] = []
+            list_key = key[1]
+    # 'key:' with no items is null in YAML, not an empty list.
+    return {k: (None if v == [] else v) for k, v in data.items()}

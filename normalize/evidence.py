@@ -7,11 +7,9 @@ value is; the extractors in the sibling modules do.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 SNIPPET_MAX = 200
-_WHITESPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +30,7 @@ class Evidence:
 
 def compact(text: str, limit: int = SNIPPET_MAX) -> str:
     """Collapse runs of whitespace and cut to `limit` characters (with an ellipsis)."""
-    flat = _WHITESPACE.sub(" ", text).strip()
+    flat = " ".join(text.split())  # str.split is much faster than a regex here
     if len(flat) <= limit:
         return flat
     return flat[: limit - 1].rstrip() + "…"
@@ -51,7 +49,7 @@ def snippet_around(text: str, start: int, end: int, width: int = 80) -> str:
     width = max(0, width)
     left = max(0, start - width)
     right = min(len(text), end + width)
-    body = _WHITESPACE.sub(" ", text[left:right]).strip()
+    body = " ".join(text[left:right].split())
     # Keep room for both ellipses inside the snippet limit.
     body = body[: SNIPPET_MAX - 2]
     prefix = "…" if left > 0 else ""

@@ -740,10 +740,65 @@ _TEXT_PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
         (r"\bproprietary\s+licen[cs]e\b|\bclosed[\s-]weights?\b", "generic-proprietary"),
     )
 )  # fmt: skip
-_TEXT_PRECHECK = re.compile(
-    r"licen[cs]|apache|\bMIT\b|\bCC|creative commons|\bGPL|LGPL|AGPL|rail|terms of use|"
-    r"proprietary|research|non[\s-]?commercial|MNPL|MRL\b|closed",
-    re.IGNORECASE,
+# Each pattern runs only when one of its words is in the text at all.
+_TEXT_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "llama": ("llama",),
+    "gemma": ("gemma",),
+    "mnpl": ("mistral", "mnpl"),
+    "mrl": ("mistral",),
+    "qwen-research": ("qwen", "qianwen"),
+    "qwen": ("qwen", "qianwen"),
+    "deepseek": ("deepseek",),
+    "fair-noncommercial-research-license": ("fair",),
+    "nvidia-open-model": ("nvidia",),
+    "falcon": ("falcon",),
+    "hunyuan-community": ("hunyuan",),
+    "stabilityai-community": ("stability",),
+    "jamba-open-model": ("jamba",),
+    "grok2-community": ("grok",),
+    "openmdw-1.0": ("weights",),
+    "modified-mit": ("modified",),
+    "creativeml-openrail-m": ("rail",),
+    "bigscience-openrail-m": ("rail",),
+    "bigcode-openrail-m": ("rail",),
+    "openrail++": ("rail",),
+    "openrail": ("rail",),
+    "apache-2.0": ("apache",),
+    "mit": ("mit",),
+    "cc0-1.0": ("cc",),
+    "cc": ("cc",),
+    "cc-long": ("creative",),
+    "agpl": ("agpl", "affero"),
+    "lgpl": ("lgpl", "lesser"),
+    "gpl": ("gpl", "general public"),
+    "bsd-n": ("bsd",),
+    "mpl-2.0": ("mozilla", "mpl"),
+    "generic-nc": ("commercial",),
+    "generic-research-only": ("research",),
+    "generic-research": ("research",),
+    "generic-proprietary": ("proprietary", "closed"),
+}
+# Patterns that can match without the words 'license' or 'terms' in the text ('Apache 2.0',
+# 'CC BY-NC 4.0', 'GPLv3', 'MNPL', 'for research purposes only'); the others name a license
+# ('Llama 3.1 Community License') and are tried only when such a word is present. Model names
+# contain family words (llama, gemma, qwen), so this keeps names and titles cheap.
+_WITHOUT_LICENSE_WORD = frozenset(
+    {"apache-2.0", "mit", "cc0-1.0", "cc", "cc-long", "agpl", "lgpl", "gpl", "bsd-n"}
+    | {"mpl-2.0", "openrail", "openrail++", "creativeml-openrail-m", "bigscience-openrail-m"}
+    | {"bigcode-openrail-m", "mnpl", "generic-nc", "generic-research-only"}
+    | {"generic-proprietary"}
+)
+_ALL_PATTERNS = tuple((p, k, _TEXT_KEYWORDS[k]) for p, k in _TEXT_PATTERNS)
+_ID_PATTERNS = tuple(item for item in _ALL_PATTERNS if item[1] in _WITHOUT_LICENSE_WORD)
+_ID_WORDS_RE = re.compile(
+    "|".join(re.escape(w) for w in sorted({w for item in _ID_PATTERNS for w in item[2]}))
+)
+# Longest first, so 'general public' is found as itself and not cut short.
+_ALL_WORDS_RE = re.compile(
+    "|".join(
+        re.escape(w)
+        for w in sorted({w for item in _ALL_PATTERNS for w in item[2]}, key=len, reverse=True)
+    )
 )
 _GENERIC = {
     "generic-nc": (None, "non-commercial license", NON_COMMERCIAL, False, NC_TERMS),
@@ -788,10 +843,18 @@ def license_from_text(text: str, source: str = "") -> License | None:
     if not isinstance(text, str) or not text:
         return None
     text = text[:MAX_TEXT_CHARS]
-    if not _TEXT_PRECHECK.search(text):
+    lowered = text.lower()
+    if "licen" in lowered or "terms" in lowered:
+        patterns = _ALL_PATTERNS
+    elif _ID_WORDS_RE.search(lowered):
+        patterns = _ID_PATTERNS
+    else:
         return None
+    present = set(_ALL_WORDS_RE.findall(lowered))
     found: list[tuple[int, int, _Known | tuple]] = []
-    for pattern, key in _TEXT_PATTERNS:
+    for pattern, key, words in patterns:
+        if present.isdisjoint(words):
+            continue  # the pattern's key word is absent: no need to run it
         match = pattern.search(text)
         if match is None:
             continue

@@ -25,6 +25,11 @@ VERSION = "1"
 MAX_TEXT_CHARS = 400_000
 MAX_NAME_CHARS = 300
 MAX_EVIDENCE = 4
+# Real cards state a size a few dozen times at most; the caps keep hostile text linear.
+MAX_MENTIONS = 400
+MAX_TABLE_ROWS = 200
+MAX_TABLE_CELLS = 64
+MAX_VARIANTS = 64
 # Below this a "count" is a typo or a unit-less label ("27"), above it no model exists.
 MIN_COUNT = 1e4
 MAX_COUNT = 1e15
@@ -93,12 +98,16 @@ _COUNT = re.compile(
 )
 
 
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
 def _number(text: str) -> float | None:
     """A decimal number, with ',' read as a thousands separator only before exactly 3 digits."""
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", text):
-        text = text.replace(",", "")
-    else:
-        text = text.replace("_", "").replace(",", ".")
+    if "," in text or "_" in text:
+        if _THOUSANDS.fullmatch(text):
+            text = text.replace(",", "")
+        else:
+            text = text.replace("_", "").replace(",", ".")
     try:
         value = float(text)
     except ValueError:
@@ -153,14 +162,7 @@ def format_count(value: float) -> str:
 
 
 _NAME_SPLIT = re.compile(r"[\s\-/()\[\]{}<>&,+|:;'\"`!?*=#@~]+")
-_TOK_SIZE = re.compile(r"(?P<pre>[a-z])?(?P<num>\d{1,4}(?:\.\d{1,3})?)(?P<unit>[mbt])", re.I)
 _TOK_UNDERSCORE = re.compile(r"(?P<int>\d{1,3})_(?P<frac>\d{1,2})(?P<unit>[mb])", re.I)
-_TOK_INFIX = re.compile(r"(?P<int>\d{1,3})(?P<unit>[mb])(?P<frac>\d{1,2})", re.I)
-_TOK_MOE = re.compile(r"(?P<experts>\d{1,3})[x×](?P<num>\d{1,4}(?:\.\d{1,3})?)(?P<unit>[mb])", re.I)
-_TOK_ACTIVE_EXPERTS = re.compile(
-    r"(?P<num>\d{1,4}(?:\.\d{1,3})?)(?P<unit>[b])[x×](?P<experts>\d{1,4})e", re.I
-)
-_TOK_EXPERTS = re.compile(r"(?P<experts>\d{1,4})e", re.I)
 _HAS_SIZE_HINT = re.compile(r"\d[\d._]*[mbtMBT]|\d[eE]\b|\d[xX×]\d")
 
 
@@ -187,27 +189,41 @@ def _name_tokens(name: str) -> list[str]:
     return tokens
 
 
+_NAME_TOKEN = re.compile(
+    r"(?P<experts>\d{1,3})[x×](?P<mnum>\d{1,4}(?:\.\d{1,3})?)(?P<munit>[mb])"
+    r"|(?P<aenum>\d{1,4}(?:\.\d{1,3})?)b[x×](?P<aexp>\d{1,4})e"
+    r"|(?P<pre>[a-z])?(?P<num>\d{1,4}(?:\.\d{1,3})?)(?P<unit>[mbt])"
+    r"|(?P<dint>\d{1,3})(?:_(?P<ufrac>\d{1,2})(?P<uunit>[mb])|(?P<iunit>[mb])(?P<ifrac>\d{1,2}))"
+    r"|(?P<nexp>\d{1,4})e",
+    re.IGNORECASE,
+)
+_SIZE_TOKEN_END = frozenset("bmtBMTeE0123456789")
+
+
 def _name_size(token: str) -> _NameSize | None:
-    if len(token) > 12 or not any(ch.isdigit() for ch in token):
+    # Every size form ends in a unit letter, 'E' or a digit ('7b1'); most words do not.
+    if len(token) > 12 or token[-1] not in _SIZE_TOKEN_END:
         return None
-    if match := _TOK_MOE.fullmatch(token):
-        label = f"{match['experts']}x{_label(match['num'], match['unit'])}"
-        return _NameSize("moe", None, label, match["unit"].lower(), int(match["experts"]))
-    if match := _TOK_ACTIVE_EXPERTS.fullmatch(token):
-        value = _scaled(match["num"], match["unit"])
-        label = f"{_label(match['num'], match['unit'])}x{match['experts']}E"
-        return _NameSize("active_experts", value, label, "b", int(match["experts"]))
-    if match := _TOK_SIZE.fullmatch(token):
+    match = _NAME_TOKEN.fullmatch(token)
+    if match is None:
+        return None
+    if match["experts"]:
+        label = f"{match['experts']}x{_label(match['mnum'], match['munit'])}"
+        return _NameSize("moe", None, label, match["munit"].lower(), int(match["experts"]))
+    if match["aenum"]:
+        value = _scaled(match["aenum"], "b")
+        label = f"{_label(match['aenum'], 'b')}x{match['aexp']}E"
+        return _NameSize("active_experts", value, label, "b", int(match["aexp"]))
+    if match["num"]:
         return _prefixed_size(match)
-    if match := _TOK_UNDERSCORE.fullmatch(token) or _TOK_INFIX.fullmatch(token):
-        num = f"{match['int']}.{match['frac']}"
-        value = _scaled(num, match["unit"])
+    if match["dint"]:
+        unit = match["uunit"] or match["iunit"]
+        num = f"{match['dint']}.{match['ufrac'] or match['ifrac']}"
+        value = _scaled(num, unit)
         if value is None:
             return None
-        return _NameSize("plain", value, _label(num, match["unit"]), match["unit"].lower())
-    if match := _TOK_EXPERTS.fullmatch(token):
-        return _NameSize("experts", None, token.upper(), "", int(match["experts"]))
-    return None
+        return _NameSize("plain", value, _label(num, unit), unit.lower())
+    return _NameSize("experts", None, token.upper(), "", int(match["nexp"]))
 
 
 def _prefixed_size(match: re.Match) -> _NameSize | None:
@@ -243,7 +259,7 @@ def _name_sizes(name: str) -> list[_NameSize]:
 
 def _repo_part(name: str) -> str:
     name = name.strip()
-    if "/" in name and not any(ch.isspace() for ch in name):
+    if "/" in name and len(name.split()) == 1:
         name = name.rstrip("/").rsplit("/", 1)[-1]
     return name
 
@@ -381,8 +397,11 @@ def _weights_params(total: int, source: str, snippet: str) -> Params:
 # ---------------------------------------------------------------------------------------------
 # Declared statements (cards, announcements)
 
+# The leading look-ahead lets the regex engine skip to digits quickly; the left boundary (not
+# inside a word, a number, a price or a path) is checked in Python, which is cheaper than a
+# look-behind tried at every character.
 _MENTION = re.compile(
-    r"(?<![\w.$€£¥/])"
+    r"(?=\d)"
     r"(?:(?P<experts>\d{1,3})\s?[x×]\s?)?"
     r"(?P<num>\d{1,4}(?:[.,]\d{1,3})?)"
     r"(?:(?P<letter>[BMT](?:n)?)|[\s-]?(?P<word>billion|million|trillion)s?)"
@@ -411,11 +430,9 @@ _EXCLUDE_WORDS = frozenset(
     | {"chars", "frames", "videos", "people", "customers", "scale", "range", "tokens/s"}
     | {"-token", "seconds", "times", "requests", "queries", "lines", "files", "repositories"}
 )
-_BEFORE_LABEL = re.compile(
-    r"(?P<label>[\w#()\- ]{0,40}?(?:param[a-z]*|model\s+size|size)\b[\w()\- ]{0,30}?)"
-    r"\s*\**\s*[:=|]\s*\**\s*$",
-    re.IGNORECASE,
-)
+_LABEL_END = re.compile(r"\s*\**\s*[:=|]\s*\**\s*\Z")
+_LABEL_WORDS = re.compile(r"param[a-z]*|\bsize\b", re.IGNORECASE)
+_LABEL_TEXT = re.compile(r"[\w#()\- ]{1,70}")
 _BEFORE_SIZES = re.compile(r"\b(?:sizes?|param[a-z]*)\s*(?:of|:|\()?\s*$", re.IGNORECASE)
 _BEFORE_QUALIFIER = re.compile(
     r"\b(?P<q>total|activated|active)\s+(?:of\s+)?(?:about\s+|~)?$", re.IGNORECASE
@@ -427,11 +444,10 @@ _RANGE_AFTER = re.compile(r"\s*(?:to|–|—|~|-)\s*\d", re.IGNORECASE)
 _LIST_SEPARATOR = re.compile(r"\s*(?:,\s*(?:and|or|&)?|and|or|&|/)\s*\Z", re.IGNORECASE)
 _PAREN_REFINE = re.compile(r"\s*\(\s*\Z")
 _EXPERTS_AFTER = re.compile(r"\bwith\s+(?P<n>\d{1,4})\s+(?:routed\s+)?experts\b", re.IGNORECASE)
-_EXPERTS_STATED = re.compile(
-    r"(?:(?<!activated )(?<!active )number\s+of\s+(?:routed\s+)?experts\s*\**\s*[:|]\s*\**\s*"
-    r"|\bwith\s+)(?P<n>\d{1,4})(?:\s+(?:routed\s+)?experts\b)?",
-    re.IGNORECASE,
+_EXPERTS_NUMBER_OF = re.compile(
+    r"number\s+of\s+(?:routed\s+)?experts\s*\**\s*[:|]\s*\**\s*(?P<n>\d{1,4})"
 )
+_EXPERTS_WITH = re.compile(r"\bwith\s+(?P<n>\d{1,4})\s+(?:routed\s+)?experts\b")
 _NON_EMBEDDING = re.compile(r"non[\s-]?embedding", re.IGNORECASE)
 _PER_TOKEN = re.compile(r"\s*(?:per|for\s+each|each)\s+(?:token|forward)", re.IGNORECASE)
 _HAS_UNIT = re.compile(r"\d\s?-?(?:[bmt]n?\b|billion|million|trillion)", re.IGNORECASE)
@@ -477,9 +493,10 @@ def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return line_start, len(text) if line_end < 0 else line_end
 
 
-def _words_after(text: str, end: int) -> list[str]:
-    window = text[end : end + 80]
-    return [word.lower() for word in _WORD.findall(window)][:7]
+def _words_after(lowered: str, end: int, stop: int | None = None) -> list[str]:
+    """Up to seven lower-case words after a size (the caller passes lower-cased text)."""
+    limit = end + 80 if stop is None else min(end + 80, stop)
+    return _WORD.findall(lowered, end, limit)[:7]
 
 
 def _read_after(words: list[str]) -> tuple[bool, str | None]:
@@ -503,25 +520,51 @@ def _read_after(words: list[str]) -> tuple[bool, str | None]:
     return qualifier is not None, qualifier
 
 
-def _classify(text: str, mention: _Mention) -> None:
+# Substrings of every word that can make a size a declaration; a cheap test before the full read.
+_TRIGGER_SUBSTRINGS = (
+    "param", "model", "variant", "size", "checkpoint", "llm", "version", "slm", "network",
+    "total", "activ", "overall",
+)  # fmt: skip
+_BEFORE_TRIGGERS = ("param", "size", "total", "activ")
+# On lower-cased text one alternation is cheaper than a Python loop of substring tests.
+_TRIGGER_RE = re.compile("|".join(_TRIGGER_SUBSTRINGS))
+_BEFORE_TRIGGER_RE = re.compile("|".join(_BEFORE_TRIGGERS))
+
+
+def _may_be_declared(lowered: str, mention: _Mention) -> bool:
+    after = lowered[mention.end : mention.end + 70]
+    if _TRIGGER_RE.search(after):
+        return True
+    before = lowered[max(0, mention.start - 80) : mention.start]
+    return _BEFORE_TRIGGER_RE.search(before) is not None
+
+
+def _classify(text: str, lowered: str, mention: _Mention) -> None:
     line_start, line_end = _line_bounds(text, mention.start, mention.end)
     before = text[max(line_start, mention.start - 80) : mention.start]
-    after_text = text[mention.end : line_end]
-    if _RANGE_BEFORE.search(before) or _RANGE_AFTER.match(after_text):
-        return  # '3B–4B scale', 'from 0.5 to 72 billion parameters' describe ranges
+    after_text = text[mention.end : min(line_end, mention.end + 160)]
     if before.endswith("-") and before[-2:-1].isalnum():
         return  # 'Qwen3-235B-A22B' inside running text names another model
-    words = _words_after(text[: line_end + 1], mention.end)
+    tail = before.rstrip()[-1:]
+    # The anchored look-behind patterns are costly; cheap tests decide whether to try them.
+    if (tail in "o–—-~" and tail and _RANGE_BEFORE.search(before)) or _RANGE_AFTER.match(
+        after_text
+    ):
+        return  # '3B–4B scale', 'from 0.5 to 72 billion parameters' describe ranges
+    words = _words_after(lowered, mention.end, line_end + 1)
     accepted, qualifier = _read_after(words)
-    label = _BEFORE_LABEL.search(before)
-    if label:
-        accepted = True
-        qualifier = qualifier or _qualifier_in(label["label"])
-    elif _BEFORE_SIZES.search(before):
-        accepted = True
-    before_q = _BEFORE_QUALIFIER.search(before)
-    if before_q and accepted and qualifier is None:
-        qualifier = "total" if before_q["q"].lower() == "total" else "active"
+    before_lower = before.lower()
+    if "param" in before_lower or "size" in before_lower:
+        label = _before_label(before)
+        if label is not None:
+            accepted = True
+            qualifier = qualifier or _qualifier_in(label)
+        elif _BEFORE_SIZES.search(before[-24:]):
+            accepted = True
+    if accepted and qualifier is None and ("total" in before_lower or "activ" in before_lower):
+        before_q = _BEFORE_QUALIFIER.search(before)
+        if before_q:
+            qualifier = "total" if before_q["q"].lower() == "total" else "active"
     if not accepted:
         return
     mention.accepted = True
@@ -530,11 +573,26 @@ def _classify(text: str, mention: _Mention) -> None:
     sentence = after_text[:120]
     if mention.kind == "plain" and _per_token_after_params(sentence):
         mention.kind = "active"  # 'uses 12.9B parameters per token'
+    if "expert" not in sentence.lower():
+        return
     if experts := _EXPERTS_AFTER.search(sentence.split(".")[0]):
         # 'a 17 billion parameter model with 16 experts': the stated size is the active one.
         mention.experts = int(experts["n"])
         if mention.kind == "plain":
             mention.kind = "active"
+
+
+def _before_label(before: str) -> str | None:
+    """'Number of Parameters' in 'Number of Parameters: ', '| Total Parameters | ' …"""
+    end = _LABEL_END.search(before[-12:])
+    if end is None:
+        return None
+    label = before[: len(before) - len(end.group(0))]
+    label = label[max(label.rfind("|"), label.rfind(":"), label.rfind("-  "), -1) + 1 :]
+    label = label.strip().strip("*").strip()[-70:]
+    if not label or not _LABEL_TEXT.fullmatch(label) or not _LABEL_WORDS.search(label):
+        return None
+    return label
 
 
 def _per_token_after_params(sentence: str) -> bool:
@@ -559,8 +617,10 @@ def _group_lists(text: str, mentions: list[_Mention]) -> None:
     while index < len(mentions):
         stop = index
         while stop + 1 < len(mentions):
+            if mentions[stop + 1].start - mentions[stop].end > 12:
+                break
             gap = text[mentions[stop].end : mentions[stop + 1].start]
-            if len(gap) > 12 or not _LIST_SEPARATOR.match(gap):
+            if not _LIST_SEPARATOR.match(gap):
                 break
             stop += 1
         group = mentions[index : stop + 1]
@@ -572,6 +632,8 @@ def _group_lists(text: str, mentions: list[_Mention]) -> None:
                     member.kind = kind
         index = stop + 1
     for first, second in zip(mentions, mentions[1:], strict=False):
+        if second.start - first.end > 6 or "(" not in text[first.end : second.start]:
+            continue
         gap = text[first.end : second.start]
         refines = _PAREN_REFINE.fullmatch(gap) and _close(first.value, second.value, 1.5)
         if refines and (first.accepted or second.accepted):
@@ -595,6 +657,7 @@ _TABLE_CELL_TAG = re.compile(r"<t[hd]\b([^>]{0,300})>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]{0,500}>")
 _ROWSPAN = re.compile(r"rowspan\s*=\s*[\"']?(\d{1,2})", re.IGNORECASE)
 _MD_SEPARATOR = re.compile(r"\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*")
+_MD_PARAM_HEADER = re.compile(r"^[ \t]*\|[^\n]*(?:param|size)", re.IGNORECASE | re.MULTILINE)
 _PARAM_HEADER = re.compile(r"param|^\s*#?\s*size\s*$|model\s+size", re.IGNORECASE)
 
 
@@ -606,7 +669,9 @@ def _markdown_tables(text: str) -> list[list[list[str]]]:
         if stripped.startswith("|") and stripped.count("|") >= 2:
             if _MD_SEPARATOR.fullmatch(stripped):
                 continue
-            rows.append([cell.strip() for cell in stripped.strip("|").split("|")])
+            if len(rows) < MAX_TABLE_ROWS:
+                cells = stripped.strip("|").split("|", MAX_TABLE_CELLS)[:MAX_TABLE_CELLS]
+                rows.append([cell.strip() for cell in cells])
             continue
         if len(rows) > 1:
             tables.append(rows)
@@ -619,10 +684,10 @@ def _markdown_tables(text: str) -> list[list[list[str]]]:
 def _html_tables(text: str) -> list[list[list[str]]]:
     tables: list[list[list[str]]] = []
     lowered = text.lower()
-    for chunk in lowered.split("<table")[1:]:
+    for chunk in lowered.split("<table", 20)[1:20]:
         table_rows: list[list[str]] = []
         pending: dict[int, tuple[int, str]] = {}  # column -> (rows left, text) for rowspan
-        for row_html in chunk.split("</table")[0].split("<tr")[1:]:
+        for row_html in chunk.split("</table", 1)[0].split("<tr", MAX_TABLE_ROWS + 1)[1:]:
             table_rows.append(_html_row(row_html, pending))
         if len(table_rows) > 1:
             tables.append(table_rows)
@@ -630,14 +695,14 @@ def _html_tables(text: str) -> list[list[list[str]]]:
 
 
 def _html_row(row_html: str, pending: dict[int, tuple[int, str]]) -> list[str]:
-    parts = _TABLE_CELL_TAG.split(row_html)
+    parts = _TABLE_CELL_TAG.split(row_html, MAX_TABLE_CELLS)
     cells: list[str] = []
     column = 0
     for attributes, content in zip(parts[1::2], parts[2::2], strict=False):
         while column in pending:
             cells.append(_take_pending(pending, column))
             column += 1
-        cell = compact(_TAG.sub(" ", content), 400)
+        cell = compact(_TAG.sub(" ", content[:2000]), 400)
         span = _ROWSPAN.search(attributes)
         if span and int(span[1]) > 1:
             pending[column] = (int(span[1]) - 1, cell)
@@ -662,7 +727,7 @@ def _table_mentions(table: list[list[str]]) -> list[_Mention]:
     header = table[0]
     columns = [i for i, cell in enumerate(header) if _PARAM_HEADER.search(cell)]
     mentions: list[_Mention] = []
-    for column in columns:
+    for column in columns[:4]:
         column_kind = _qualifier_in(header[column]) or "plain"
         for row in table[1:]:
             if column >= len(row):
@@ -674,9 +739,9 @@ def _table_mentions(table: list[list[str]]) -> list[_Mention]:
 
 
 def _cell_mentions(cell: str, column_kind: str, hint: str) -> list[_Mention]:
-    found = [m for match in _MENTION.finditer(cell) if (m := _mention_from_match(match))]
+    found = [mention for match in _iter_mentions(cell) if (mention := _mention_from_match(match))]
     for mention in found:
-        words = _words_after(cell, mention.end)
+        words = _words_after(cell.lower(), mention.end)
         _, qualifier = _read_after(words)
         mention.accepted = True
         mention.kind = qualifier or (mention.kind if mention.kind != "plain" else column_kind)
@@ -789,21 +854,27 @@ def params_from_text(text: str, source: str = "") -> Params | None:
     text = text[:MAX_TEXT_CHARS]
     if not _HAS_UNIT.search(text):
         return None
-    mentions = _text_mentions(text)
-    if "|" in text:
-        for table in _markdown_tables(text):
-            mentions.extend(_table_mentions(table))
-    if "<t" in text.lower():
-        for table in _html_tables(text):
-            mentions.extend(_table_mentions(table))
-    accepted = [m for m in mentions if m.accepted and m.kind != "nonembedding"]
+    lowered = text.lower()
+    if not _TRIGGER_RE.search(lowered):
+        return None  # no word that could make a number a parameter count
+    mentions = _text_mentions(text, lowered)
+    # Only a table with a Params/Size column is read; skip the parsing when no header can be one.
+    if "param" in lowered or "size" in lowered:
+        if "|" in text and _MD_PARAM_HEADER.search(text):
+            for table in _markdown_tables(text):
+                mentions.extend(_table_mentions(table))
+        if "<table" in lowered:
+            for table in _html_tables(text):
+                mentions.extend(_table_mentions(table))
+    accepted = [m for m in mentions if m.accepted and m.kind != "nonembedding"][:MAX_MENTIONS]
     if not accepted:
         return None
     variants, experts = _variants_from_mentions(accepted)
+    variants = variants[:MAX_VARIANTS]
     if not variants:
         return None
     if experts is None and not any(m.experts for m in accepted):
-        experts = _stated_experts(text)
+        experts = _stated_experts(lowered)
     params = _params_from_variants(variants, experts)
     params.method = "declared"
     params.evidence = _mention_evidence(text, accepted, source or "text")
@@ -830,21 +901,82 @@ def _mention_evidence(text: str, mentions: list[_Mention], source: str) -> list[
     return evidence
 
 
-def _text_mentions(text: str) -> list[_Mention]:
-    mentions = [m for match in _MENTION.finditer(text) if (m := _mention_from_match(match))]
+_LEFT_BLOCKERS = frozenset("_.$€£¥/")
+
+
+def _inside_word(text: str, start: int) -> bool:
+    """True when the number at `start` continues a word, a number, a price or a path, or is
+    part of a hyphenated model name ('Qwen3-235B-A22B' names a model; it states nothing)."""
+    before = text[start - 1]
+    if before.isalnum() or before in _LEFT_BLOCKERS:
+        return True
+    return before == "-" and start > 1 and text[start - 2].isalnum()
+
+
+# Every size ends in a digit followed by a unit: finding those first and reading the number
+# backwards is several times cheaper than running the full pattern at every character.
+_UNIT_HIT = re.compile(r"\d(?:[BMTbmt]|[ -]?[bmtBMT](?:illion|rillion|ILLION|RILLION))")
+_NUMBER_CHARS = frozenset("0123456789.,")
+
+
+def _iter_mentions(text: str):
+    """The `_MENTION` matches in `text`, in order, found from their unit letters."""
+    last_end = -1
+    for hit in _UNIT_HIT.finditer(text):
+        pos = hit.start()
+        if pos < last_end:
+            continue
+        start = _number_start(text, pos)
+        if start and _inside_word(text, start):
+            last_end = hit.end()
+            continue  # part of a word or a model name ('Qwen3-30B-A3B'): not a statement
+        match = _MENTION.match(text, start) or _MENTION.match(text, pos)
+        if match is not None and match.end() > pos:
+            last_end = match.end()
+            yield match
+
+
+def _number_start(text: str, pos: int) -> int:
+    """Where the number ending at `pos` starts, including an '8x' expert prefix."""
+    start = pos
+    while start > 0 and text[start - 1] in _NUMBER_CHARS and pos - start < 8:
+        start -= 1
+    edge = start - 1 if start > 0 and text[start - 1] == " " else start
+    if edge > 0 and text[edge - 1] in "xX×":
+        digits = edge - 1
+        if digits > 0 and text[digits - 1] == " ":
+            digits -= 1
+        first = digits
+        while first > 0 and text[first - 1].isdigit() and digits - first < 3:
+            first -= 1
+        if first < digits:
+            start = first
+    return start
+
+
+def _text_mentions(text: str, lowered: str) -> list[_Mention]:
+    mentions: list[_Mention] = []
+    for match in _iter_mentions(text):
+        if (mention := _mention_from_match(match)) is not None:
+            mentions.append(mention)
+            if len(mentions) >= MAX_MENTIONS:
+                break
     for mention in mentions:
-        _classify(text, mention)
+        if _may_be_declared(lowered, mention):
+            _classify(text, lowered, mention)
     _group_lists(text, mentions)
     return mentions
 
 
-def _stated_experts(text: str) -> int | None:
+def _stated_experts(lowered: str) -> int | None:
     """The expert count when the text states exactly one ('Number of Experts: 128')."""
-    found = {
-        int(match["n"])
-        for match in _EXPERTS_STATED.finditer(text)
-        if "expert" in match.group(0).lower()
-    }
+    if "expert" not in lowered:
+        return None
+    found: set[int] = set()
+    if "number of" in lowered:
+        found |= {int(match["n"]) for match in _EXPERTS_NUMBER_OF.finditer(lowered)}
+    if "with" in lowered:
+        found |= {int(match["n"]) for match in _EXPERTS_WITH.finditer(lowered)}
     return found.pop() if len(found) == 1 else None
 
 

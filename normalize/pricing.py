@@ -22,6 +22,7 @@ MAX_TEXT_CHARS = 200_000
 # A pricing line on a comparison page is short; longer text is an announcement, where tier
 # words only count inside a sentence about prices.
 SHORT_TEXT = 300
+MAX_TABLE_ROWS = 200
 MAX_PRICE = 1e6  # USD per million tokens or per month; larger is a parsing accident
 
 FREE = "free"
@@ -255,9 +256,12 @@ _LABEL_AFTER = re.compile(
     r"[ \t]*(?:\(|for[ \t]+|of[ \t]+|on[ \t]+)(?P<label>input|output|prompt|completion)\b",
     re.IGNORECASE,
 )
-_PRECHECK = re.compile(
-    r"\$|free|paid|pric|pay|subscri|open[\s-]weight|self[\s-]host|cost", re.IGNORECASE
-)
+# Words without which a text says nothing about price (substring tests are cheap).
+_PRECHECK_WORDS = (
+    "free", "paid", "pric", "pay", "subscri", "open weight", "open-weight", "self-host",
+    "self host", "cost", "contact sales", "download",
+)  # fmt: skip
+_PRECHECK_RE = re.compile("|".join(_PRECHECK_WORDS))
 _FREEMIUM = re.compile(
     r"\bfreemium\b|\bfree\s+(?:tier|plan|version|trial\s+credits?)\b[^.\n]{0,80}?"
     r"\b(?:then|paid|pro|plus|premium|upgrade|pay|\$)|\bfree\s+(?:tier|plan)\b",
@@ -314,6 +318,8 @@ class _Found:
 
 def _token_prices(text: str, found: _Found) -> None:
     for match in _PAIR_PRICE.finditer(text):
+        if found.input is not None and found.output is not None:
+            break
         scale = _scale_to_million(match["scale"])
         first, second = _amount(match["first"]), _amount(match["second"])
         if found.input is None and first is not None:
@@ -321,7 +327,9 @@ def _token_prices(text: str, found: _Found) -> None:
         if found.output is None and second is not None:
             found.output = _per_million(second, scale)
         found.spans.append((match.start(), match.end()))
-    for match in _TOKEN_PRICE.finditer(text):
+    for count, match in enumerate(_TOKEN_PRICE.finditer(text)):
+        if count >= 50 or (found.input is not None and found.output is not None):
+            break  # the first prices stated are the list prices; the rest is repetition
         amount = _amount(match["amount"])
         if amount is None:
             continue
@@ -417,11 +425,13 @@ def _table_rows(text: str) -> list[list[str]]:
     for line in text.split("\n"):
         stripped = line.strip()
         if stripped.startswith("|") and stripped.count("|") >= 3:
-            rows.append([cell.strip() for cell in stripped.strip("|").split("|")])
+            rows.append([cell.strip() for cell in stripped.strip("|").split("|", 32)[:32]])
+            if len(rows) >= MAX_TABLE_ROWS:
+                break
     if "<tr" in text.lower():
-        for row_html in re.split(r"<tr\b", text, flags=re.IGNORECASE)[1:]:
-            cells = _HTML_CELL.split(row_html.split("</tr")[0])[1:]
-            rows.append([compact(_TAG.sub(" ", cell), 200) for cell in cells])
+        for row_html in re.split(r"<tr\b", text, maxsplit=MAX_TABLE_ROWS, flags=re.IGNORECASE)[1:]:
+            cells = _HTML_CELL.split(row_html.split("</tr", 1)[0], 32)[1:33]
+            rows.append([compact(_TAG.sub(" ", cell[:1000]), 200) for cell in cells])
     return rows
 
 
@@ -453,7 +463,7 @@ def pricing_from_text(text: str, source: str = "") -> Pricing | None:
     if not isinstance(text, str) or not text:
         return None
     text = text[:MAX_TEXT_CHARS]
-    if not _PRECHECK.search(text):
+    if "$" not in text and not _PRECHECK_RE.search(text.lower()):
         return None
     found = _Found()
     if "$" in text:

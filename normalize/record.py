@@ -28,7 +28,7 @@ MAX_LINE_CHARS = 8_000_000
 ERROR_LINE_CHARS = 200
 # A text this short on one line is a name or a title ('Code Llama 4 (70B & 400B)'), so the
 # name rules apply to it as well as the prose rules.
-NAME_LIKE_CHARS = 160
+NAME_LIKE_CHARS = 120
 HUB = "https://huggingface.co"
 
 _HEADING = re.compile(r"^#\s+(.{1,160})$", re.MULTILINE)
@@ -74,7 +74,10 @@ def _card_name(front: dict, body: str) -> str | None:
 
 
 def _is_name_like(text: str | None) -> bool:
-    return bool(text) and len(text) <= NAME_LIKE_CHARS and "\n" not in text
+    """A title or id: short, one line, not a sentence."""
+    if not text or len(text) > NAME_LIKE_CHARS or "\n" in text:
+        return False
+    return ". " not in text and text.count(" ") <= 12
 
 
 def _sources(obj: dict, repo_id: str | None) -> dict[str, str]:

@@ -254,7 +254,12 @@ DECLARED = [
         None,
         None,
     ),
-    ("Gemma 3 is available in 1B, 4B, 12B and 27B sizes.", None, None, [1 * B, 4 * B, 12 * B, 27 * B]),
+    (
+        "Gemma 3 is available in 1B, 4B, 12B and 27B sizes.",
+        None,
+        None,
+        [1 * B, 4 * B, 12 * B, 27 * B],
+    ),
     (
         "Total input context of 128K tokens for the 4B, 12B, and 27B sizes, and 32K tokens for "
         "the 1B size",
@@ -301,13 +306,17 @@ DECLARED = [
         None,
     ),
     (
-        "The Phi-3-Mini-4K-Instruct is a 3.8B parameters, lightweight, state-of-the-art open "
-        "model",
+        "The Phi-3-Mini-4K-Instruct is a 3.8B parameters, lightweight, state-of-the-art open model",
         3.8 * B,
         None,
         None,
     ),
-    ("| **Architecture** | 14B parameters, dense decoder-only Transformer model |", 14 * B, None, None),
+    (
+        "| **Architecture** | 14B parameters, dense decoder-only Transformer model |",
+        14 * B,
+        None,
+        None,
+    ),
     (
         "| **Model** | **#Total Params** | **#Activated Params** | **Context Length** |\n"
         "| :---: | :---: | :---: | :---: |\n"
@@ -347,7 +356,12 @@ DECLARED = [
     ),
     ("Llama 3.1 405B is the first openly available 405B model", 405 * B, None, None),
     ("Mistral Small 3 is a 24B-parameter model", 24 * B, None, None),
-    ("Falcon 180B is a 180 billion parameter model trained on 3.5 trillion tokens.", 180 * B, None, None),
+    (
+        "Falcon 180B is a 180 billion parameter model trained on 3.5 trillion tokens.",
+        180 * B,
+        None,
+        None,
+    ),
     (
         "OLMo 2 is a family of 7B and 13B models trained on up to 5T tokens.",
         None,
@@ -355,7 +369,12 @@ DECLARED = [
         [7 * B, 13 * B],
     ),
     ("The company raised $1B to train models on 2T tokens.", None, None, None),
-    ("Granite-3.3-8B-Instruct is a 8-billion parameter 128K context length model.", 8 * B, None, None),
+    (
+        "Granite-3.3-8B-Instruct is a 8-billion parameter 128K context length model.",
+        8 * B,
+        None,
+        None,
+    ),
     ("See Figure 3b and Table 2b for results.", None, None, None),
     ("", None, None, None),
     ("no numbers here at all", None, None, None),
@@ -396,7 +415,7 @@ def test_llama4_table_pairs_active_with_total_per_row():
     html = (
         "<table><tr><th>Model Name</th><th>Training Data</th><th>Params</th>"
         "<th>Context length</th><th>Token count</th></tr>"
-        "<tr><td>Llama 4 Scout (17Bx16E)</td><td rowspan=\"2\">A mix of data</td>"
+        '<tr><td>Llama 4 Scout (17Bx16E)</td><td rowspan="2">A mix of data</td>'
         "<td>17B (Activated)\n        109B (Total)\n    </td><td>10M</td><td>~40T</td></tr>"
         "<tr><td>Llama 4 Maverick (17Bx128E)</td><td>17B (Activated)\n 400B (Total)</td>"
         "<td>1M</td><td>~22T</td></tr></table>"
@@ -420,19 +439,102 @@ def test_stated_expert_count():
 
 # (model_info, total or None)
 WEIGHTS = [
-    ({"id": "google/gemma-3-27b-it", "safetensors": {"parameters": {"BF16": 27432406640}, "total": 27432406640}}, 27432406640),
-    ({"id": "deepseek-ai/DeepSeek-R1", "safetensors": {"parameters": {"BF16": 3918786560, "F8_E4M3": 680571043840, "F32": 41555600}, "total": 684531386000}, "config": {"quantization_config": {"quant_method": "fp8"}}}, 684531386000),
-    ({"id": "Qwen/Qwen3-4B", "safetensors": {"parameters": {"BF16": 4022468096}, "total": 4022468096}}, 4022468096),
-    ({"id": "Qwen/Qwen3.5-4B", "safetensors": {"parameters": {"BF16": 4659861248, "F32": 3840}, "total": 4659865088}}, 4659865088),
-    ({"id": "HuggingFaceH4/zephyr-7b-beta", "safetensors": {"parameters": {"BF16": 7241732096}}}, 7241732096),
-    ({"id": "bigscience/bloomz-560m", "safetensors": {"parameters": {"F16": 559214592}}}, 559214592),
-    ({"id": "google-bert/bert-base-uncased", "safetensors": {"parameters": {"F32": 110106428, "I64": 512}, "total": 110106940}}, 110106940),
-    ({"id": "orcarouter/Qwen3.8-27B-Uncensored-MLX", "config": {"quantization_config": {"bits": 4}}, "safetensors": {"parameters": {"BF16": 463375600, "U32": 26893352960}}}, None),
-    ({"id": "TheBloke/Llama-2-7B-AWQ", "safetensors": {"parameters": {"I32": 880803840, "F16": 266338304}, "total": 1147142144}}, None),
-    ({"id": "unsloth/Llama-3.2-3B-Instruct-bnb-4bit", "config": {"quantization_config": {"load_in_4bit": True}}, "safetensors": {"parameters": {"F32": 400000, "BF16": 1000000000, "U8": 1200000000}}}, None),
-    ({"id": "Venastine-Research/Xing4.0-29B-A4B-GGUF", "safetensors": {}, "gguf": {"architecture": "xing4_0", "total": 31215031088}}, 31215031088),
-    ({"id": "orcarouter/OrcaSAQ-2-Cyber-27B-Uncensored-GGUF", "gguf": {"architecture": "qwen35", "total": 27320697856}}, 27320697856),
-    ({"id": "Qwen/Qwen-Image-2.1", "safetensors": {"parameters": {"BF16": 7115124736}}, "gguf": {}}, 7115124736),
+    (
+        {
+            "id": "google/gemma-3-27b-it",
+            "safetensors": {"parameters": {"BF16": 27432406640}, "total": 27432406640},
+        },
+        27432406640,
+    ),
+    (
+        {
+            "id": "deepseek-ai/DeepSeek-R1",
+            "safetensors": {
+                "parameters": {"BF16": 3918786560, "F8_E4M3": 680571043840, "F32": 41555600},
+                "total": 684531386000,
+            },
+            "config": {"quantization_config": {"quant_method": "fp8"}},
+        },
+        684531386000,
+    ),
+    (
+        {
+            "id": "Qwen/Qwen3-4B",
+            "safetensors": {"parameters": {"BF16": 4022468096}, "total": 4022468096},
+        },
+        4022468096,
+    ),
+    (
+        {
+            "id": "Qwen/Qwen3.5-4B",
+            "safetensors": {"parameters": {"BF16": 4659861248, "F32": 3840}, "total": 4659865088},
+        },
+        4659865088,
+    ),
+    (
+        {"id": "HuggingFaceH4/zephyr-7b-beta", "safetensors": {"parameters": {"BF16": 7241732096}}},
+        7241732096,
+    ),
+    (
+        {"id": "bigscience/bloomz-560m", "safetensors": {"parameters": {"F16": 559214592}}},
+        559214592,
+    ),
+    (
+        {
+            "id": "google-bert/bert-base-uncased",
+            "safetensors": {"parameters": {"F32": 110106428, "I64": 512}, "total": 110106940},
+        },
+        110106940,
+    ),
+    (
+        {
+            "id": "orcarouter/Qwen3.8-27B-Uncensored-MLX",
+            "config": {"quantization_config": {"bits": 4}},
+            "safetensors": {"parameters": {"BF16": 463375600, "U32": 26893352960}},
+        },
+        None,
+    ),
+    (
+        {
+            "id": "TheBloke/Llama-2-7B-AWQ",
+            "safetensors": {
+                "parameters": {"I32": 880803840, "F16": 266338304},
+                "total": 1147142144,
+            },
+        },
+        None,
+    ),
+    (
+        {
+            "id": "unsloth/Llama-3.2-3B-Instruct-bnb-4bit",
+            "config": {"quantization_config": {"load_in_4bit": True}},
+            "safetensors": {"parameters": {"F32": 400000, "BF16": 1000000000, "U8": 1200000000}},
+        },
+        None,
+    ),
+    (
+        {
+            "id": "Venastine-Research/Xing4.0-29B-A4B-GGUF",
+            "safetensors": {},
+            "gguf": {"architecture": "xing4_0", "total": 31215031088},
+        },
+        31215031088,
+    ),
+    (
+        {
+            "id": "orcarouter/OrcaSAQ-2-Cyber-27B-Uncensored-GGUF",
+            "gguf": {"architecture": "qwen35", "total": 27320697856},
+        },
+        27320697856,
+    ),
+    (
+        {
+            "id": "Qwen/Qwen-Image-2.1",
+            "safetensors": {"parameters": {"BF16": 7115124736}},
+            "gguf": {},
+        },
+        7115124736,
+    ),
     ({"id": "x/empty", "safetensors": {}}, None),
     ({"id": "x/none"}, None),
     ({"safetensors": {"total": "27B"}}, None),
@@ -451,7 +553,10 @@ def test_params_from_weights(model_info, total):
     assert params.total == total
     assert params.method == "weights"
     assert params.evidence[0].extractor == "params.weights"
-    assert params.evidence[0].source.startswith("https://huggingface.co/api/models/") or "id" not in model_info
+    assert (
+        params.evidence[0].source.startswith("https://huggingface.co/api/models/")
+        or "id" not in model_info
+    )
 
 
 def test_weights_evidence_names_the_field():
@@ -542,9 +647,18 @@ BEST = [
         "name",
         None,
     ),
-    ({"card": R1_DISTILL_BODY, "name": "deepseek-ai/DeepSeek-R1"}, 671 * B, 37 * B, "declared", None),
     (
-        {"text": "Phi-3-mini is a 3.8B parameters, lightweight model", "name": "microsoft/Phi-3-mini-4k-instruct"},
+        {"card": R1_DISTILL_BODY, "name": "deepseek-ai/DeepSeek-R1"},
+        671 * B,
+        37 * B,
+        "declared",
+        None,
+    ),
+    (
+        {
+            "text": "Phi-3-mini is a 3.8B parameters, lightweight model",
+            "name": "microsoft/Phi-3-mini-4k-instruct",
+        },
         3.8 * B,
         None,
         "declared",
@@ -565,7 +679,10 @@ BEST = [
     ),
     ({"name": "mistralai/Mixtral-8x7B-v0.1"}, None, None, "name", 8),
     (
-        {"text": "Mixtral 8x7B has 46.7B total parameters but only uses 12.9B parameters per token.", "name": "mistralai/Mixtral-8x7B-v0.1"},
+        {
+            "text": "Mixtral 8x7B has 46.7B total parameters but only uses 12.9B parameters per token.",
+            "name": "mistralai/Mixtral-8x7B-v0.1",
+        },
         46.7 * B,
         12.9 * B,
         "declared",
@@ -604,3 +721,46 @@ def test_to_json_shape():
     assert set(data) == {"total", "active", "variants", "method", "experts", "evidence"}
     assert data["variants"] == [{"label": "30B-A3B", "total": 3e10, "active": 3e9}]
     assert data["evidence"][0]["extractor"] == "params.name"
+
+
+LLAMA32_BODY = (
+    "The Llama 3.2 collection of multilingual large language models (LLMs) is a collection of "
+    "pretrained and instruction-tuned generative models in 1B and 3B sizes (text in/text out).\n"
+    "|  | Training Data | Params | Input modalities | Context Length | Token count |\n"
+    "| :---- | :---- | :---- | :---- | :---- | :---- |\n"
+    "| Llama 3.2 (text only) | A new mix of publicly available online data. | 1B (1.23B) | "
+    "Multilingual Text | 128k | Up to 9T tokens |\n"
+    "|  |  | 3B (3.21B) | Multilingual Text |  |  |\n"
+)
+LLAMA4_HTML = (
+    "<table><tr><th>Model Name</th><th>Training Data </th><th>Params</th></tr>"
+    '<tr><td>Llama 4 Scout (17Bx16E) </td><td rowspan="2">A mix of data</td>'
+    "<td>17B (Activated) 109B (Total)</td></tr>"
+    "<tr><td>Llama 4 Maverick (17Bx128E)</td><td>17B (Activated) 400B (Total)</td></tr></table>"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "total", "active"),
+    [
+        ("meta-llama/Llama-3.2-1B-Instruct", 1.23 * B, None),
+        ("meta-llama/Llama-3.2-3B-Instruct", 3.21 * B, None),
+        ("meta-llama/Llama-3.2-3B", 3.21 * B, None),
+    ],
+)
+def test_family_card_precise_variant(name, total, active):
+    params = best_params(card=LLAMA32_BODY, name=name)
+    assert (params.total, params.active) == (approx(total), approx(active))
+
+
+@pytest.mark.parametrize(
+    ("name", "total"),
+    [
+        ("meta-llama/Llama-4-Scout-17B-16E-Instruct", 109 * B),
+        ("meta-llama/Llama-4-Maverick-17B-128E-Instruct", 400 * B),
+    ],
+)
+def test_llama4_card_row_chosen_by_name(name, total):
+    params = best_params(card=LLAMA4_HTML, name=name)
+    assert params.total == approx(total)
+    assert params.active == approx(17 * B)

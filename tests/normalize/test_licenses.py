@@ -1,0 +1,427 @@
+"""License ids, card front matter, Hub tags and license prose from real model releases."""
+
+import pytest
+
+from normalize.licenses import (
+    license_from_card,
+    license_from_id,
+    license_from_tags,
+    license_from_text,
+)
+
+LLAMA_TERMS_FRAGMENT = "700 million monthly active users"
+
+# (value, id, family, commercial_use, osi_approved)
+IDS = [
+    ("apache-2.0", "Apache-2.0", "permissive", True, True),
+    ("Apache-2.0", "Apache-2.0", "permissive", True, True),
+    ("APACHE-2.0", "Apache-2.0", "permissive", True, True),
+    ("mit", "MIT", "permissive", True, True),
+    ("MIT", "MIT", "permissive", True, True),
+    ("bsd-3-clause", "BSD-3-Clause", "permissive", True, True),
+    ("bsd-2-clause", "BSD-2-Clause", "permissive", True, True),
+    ("bsd-3-clause-clear", "BSD-3-Clause-Clear", "permissive", True, False),
+    ("isc", "ISC", "permissive", True, True),
+    ("zlib", "Zlib", "permissive", True, True),
+    ("unlicense", "Unlicense", "permissive", True, True),
+    ("bsl-1.0", "BSL-1.0", "permissive", True, True),
+    ("afl-3.0", "AFL-3.0", "permissive", True, True),
+    ("artistic-2.0", "Artistic-2.0", "permissive", True, True),
+    ("ms-pl", "MS-PL", "permissive", True, True),
+    ("ncsa", "NCSA", "permissive", True, True),
+    ("postgresql", "PostgreSQL", "permissive", True, True),
+    ("ecl-2.0", "ECL-2.0", "permissive", True, True),
+    ("wtfpl", "WTFPL", "permissive", True, False),
+    ("cc0-1.0", "CC0-1.0", "permissive", True, False),
+    ("cc-by-4.0", "CC-BY-4.0", "permissive", True, False),
+    ("cc-by-2.0", "CC-BY-2.0", "permissive", True, False),
+    ("cc-by-3.0", "CC-BY-3.0", "permissive", True, False),
+    ("cc-by-sa-4.0", "CC-BY-SA-4.0", "copyleft", True, False),
+    ("cc-by-sa-3.0", "CC-BY-SA-3.0", "copyleft", True, False),
+    ("cc-by-nc-4.0", "CC-BY-NC-4.0", "non-commercial", False, False),
+    ("CC-BY-NC-4.0", "CC-BY-NC-4.0", "non-commercial", False, False),
+    ("cc-by-nc-2.0", "CC-BY-NC-2.0", "non-commercial", False, False),
+    ("cc-by-nc-3.0", "CC-BY-NC-3.0", "non-commercial", False, False),
+    ("cc-by-nc-sa-4.0", "CC-BY-NC-SA-4.0", "non-commercial", False, False),
+    ("cc-by-nc-nd-4.0", "CC-BY-NC-ND-4.0", "non-commercial", False, False),
+    ("cc-by-nd-4.0", "CC-BY-ND-4.0", "permissive", True, False),
+    ("gpl-3.0", "GPL-3.0-only", "copyleft", True, True),
+    ("gpl-2.0", "GPL-2.0-only", "copyleft", True, True),
+    ("agpl-3.0", "AGPL-3.0-only", "copyleft", True, True),
+    ("lgpl-2.1", "LGPL-2.1-only", "copyleft", True, True),
+    ("lgpl-3.0", "LGPL-3.0-only", "copyleft", True, True),
+    ("mpl-2.0", "MPL-2.0", "copyleft", True, True),
+    ("epl-2.0", "EPL-2.0", "copyleft", True, True),
+    ("eupl-1.2", "EUPL-1.2", "copyleft", True, True),
+    ("osl-3.0", "OSL-3.0", "copyleft", True, True),
+    ("ofl-1.1", "OFL-1.1", "copyleft", True, True),
+    ("odbl", "ODbL-1.0", "copyleft", True, False),
+    ("odc-by", "ODC-By-1.0", "permissive", True, False),
+    ("pddl", "PDDL-1.0", "permissive", True, False),
+    ("cdla-permissive-2.0", "CDLA-Permissive-2.0", "permissive", True, False),
+    ("cdla-sharing-1.0", "CDLA-Sharing-1.0", "copyleft", True, False),
+    ("c-uda", "C-UDA-1.0", "permissive", True, False),
+    ("lgpl-lr", "LGPLLR", "copyleft", True, False),
+    ("etalab-2.0", "etalab-2.0", "permissive", True, False),
+    ("lppl-1.3c", "LPPL-1.3c", "copyleft", True, True),
+    ("openrail", "openrail", "open-rail", True, False),
+    ("openrail++", "openrail++", "open-rail", True, False),
+    ("creativeml-openrail-m", "creativeml-openrail-m", "open-rail", True, False),
+    ("bigscience-openrail-m", "bigscience-openrail-m", "open-rail", True, False),
+    ("bigscience-bloom-rail-1.0", "bigscience-bloom-rail-1.0", "open-rail", True, False),
+    ("bigcode-openrail-m", "bigcode-openrail-m", "open-rail", True, False),
+    ("llama2", "llama2", "community", True, False),
+    ("llama3", "llama3", "community", True, False),
+    ("llama3.1", "llama3.1", "community", True, False),
+    ("llama3.2", "llama3.2", "community", True, False),
+    ("llama3.3", "llama3.3", "community", True, False),
+    ("llama4", "llama4", "community", True, False),
+    ("gemma", "gemma", "community", True, False),
+    ("grok2-community", "grok2-community", "community", True, False),
+    ("apple-amlr", "apple-amlr", "research", False, False),
+    ("apple-ascl", "apple-ascl", "permissive", True, False),
+    ("deepfloyd-if-license", "deepfloyd-if-license", "research", False, False),
+    (
+        "fair-noncommercial-research-license",
+        "fair-noncommercial-research-license",
+        "non-commercial",
+        False,
+        False,
+    ),
+    ("h-research", "h-research", "research", False, False),
+    ("intel-research", "intel-research", "research", False, False),
+    ("license:gemma", "gemma", "community", True, False),
+    ("license:apache-2.0", "Apache-2.0", "permissive", True, True),
+    ("GPL-3.0-or-later", "GPL-3.0-or-later", "copyleft", True, True),
+    ("0BSD", "0BSD", "permissive", True, True),
+    ("MIT-0", "MIT-0", "permissive", True, True),
+    ("UPL-1.0", "UPL-1.0", "permissive", True, True),
+    ("Apache License 2.0", "Apache-2.0", "permissive", True, True),
+    ("tongyi-qianwen", "other:qwen", "community", True, False),
+    ("qwen-research", "other:qwen-research", "research", False, False),
+    ("mnpl", "other:mnpl", "non-commercial", False, False),
+    ("mrl", "other:mrl", "research", False, False),
+    ("deepseek", "other:deepseek", "open-rail", True, False),
+    ("llama-3.1", "llama3.1", "community", True, False),
+]
+
+
+@pytest.mark.parametrize(("value", "lid", "family", "commercial", "osi"), IDS)
+def test_license_from_id(value, lid, family, commercial, osi):
+    result = license_from_id(value, "https://huggingface.co/x/y")
+    assert result is not None
+    assert (result.id, result.family, result.commercial_use, result.osi_approved) == (
+        lid,
+        family,
+        commercial,
+        osi,
+    )
+    assert result.evidence[0].snippet == value
+
+
+@pytest.mark.parametrize(
+    "value", ["other", "unknown", "", "   ", "not-a-license-xyz", None, 42, ["mit"], "x" * 500]
+)
+def test_license_from_id_unknown(value):
+    assert license_from_id(value) is None
+
+
+@pytest.mark.parametrize(
+    "value", ["llama2", "llama3", "llama3.1", "llama3.2", "llama3.3", "llama4"]
+)
+def test_llama_conditions(value):
+    assert LLAMA_TERMS_FRAGMENT in license_from_id(value).conditions
+
+
+def test_names_are_full_names():
+    assert license_from_id("gemma").name == "Gemma Terms of Use"
+    assert license_from_id("llama3.1").name == "Llama 3.1 Community License Agreement"
+    assert license_from_id("apache-2.0").name == "Apache License 2.0"
+
+
+# (front matter, id, commercial_use)
+CARDS = [
+    ({"license": "apache-2.0"}, "Apache-2.0", True),
+    ({"license": "mit", "library_name": "transformers"}, "MIT", True),
+    ({"license": "gemma", "library_name": "transformers"}, "gemma", True),
+    ({"license": "llama3.2"}, "llama3.2", True),
+    ({"license": "other", "license_name": "llama4"}, "llama4", True),
+    ({"license": "llama4", "license_name": "llama4"}, "llama4", True),
+    (
+        {
+            "license": "other",
+            "license_name": "apache-2.0",
+            "license_link": "https://huggingface.co/Qwen/Qwen2.5-Omni-7B-AWQ/blob/main/LICENSE",
+        },
+        "Apache-2.0",
+        True,
+    ),
+    (
+        {
+            "license": "license:gemma",
+            "license_link": "https://huggingface.co/models?license=license:gemma",
+        },
+        "gemma",
+        True,
+    ),
+    (
+        {
+            "license": "apache-2.0",
+            "license_link": "https://huggingface.co/Qwen/Qwen3-32B-GGUF/blob/main/LICENSE",
+        },
+        "Apache-2.0",
+        True,
+    ),
+    (
+        {
+            "license": "other",
+            "license_name": "qwen",
+            "license_link": "https://huggingface.co/Qwen/Qwen2.5-72B-Instruct/blob/main/LICENSE",
+        },
+        "other:qwen",
+        True,
+    ),
+    ({"license": "other", "license_name": "tongyi-qianwen"}, "other:qwen", True),
+    ({"license": "other", "license_name": "qwen-research"}, "other:qwen-research", False),
+    (
+        {
+            "license": "other",
+            "license_name": "mnpl",
+            "license_link": "https://mistral.ai/licenses/MNPL-0.1.md",
+        },
+        "other:mnpl",
+        False,
+    ),
+    (
+        {
+            "license": "other",
+            "license_name": "mrl",
+            "license_link": "https://mistral.ai/licenses/MRL-0.1.md",
+        },
+        "other:mrl",
+        False,
+    ),
+    ({"license": "other", "license_name": "deepseek"}, "other:deepseek", True),
+    (
+        {
+            "license": "other",
+            "license_name": "falcon-llm-license",
+            "license_link": "https://falconllm.tii.ae/falcon-terms-and-conditions.html",
+        },
+        "other:falcon",
+        True,
+    ),
+    ({"license": "other", "license_name": "modified-mit"}, "other:modified-mit", True),
+    (
+        {"license": "other", "license_name": "nvidia-open-model-license"},
+        "other:nvidia-open-model",
+        True,
+    ),
+    ({"license": "other", "license_link": "https://ai.google.dev/gemma/terms"}, "gemma", True),
+    ({"license": "other", "license_name": "exaone"}, "other:exaone", False),
+    (
+        {"license": "other", "license_name": "stabilityai-ai-community"},
+        "other:stabilityai-community",
+        True,
+    ),
+    ({"license": "other", "license_name": "glm-4"}, "other:glm-4", True),
+    ({"license": "cc-by-nc-4.0"}, "CC-BY-NC-4.0", False),
+    ({"license": "openrail++"}, "openrail++", True),
+    ({"license": "creativeml-openrail-m"}, "creativeml-openrail-m", True),
+    (
+        {"license": "fair-noncommercial-research-license"},
+        "fair-noncommercial-research-license",
+        False,
+    ),
+    ({"license": ["apache-2.0", "mit"]}, "Apache-2.0", True),
+    ({"license": ["other", "cc-by-nc-4.0"]}, "CC-BY-NC-4.0", False),
+    ({"license": "other", "license_name": "acme-model-license"}, "other:acme-model-license", None),
+    ({"license": "other", "license_name": "acme-noncommercial"}, "other:acme-noncommercial", False),
+]
+
+
+@pytest.mark.parametrize(("card", "lid", "commercial"), CARDS)
+def test_license_from_card(card, lid, commercial):
+    result = license_from_card(card, "https://huggingface.co/x/y/raw/main/README.md")
+    assert result is not None
+    assert result.id == lid
+    assert result.commercial_use is commercial
+    assert result.evidence[0].extractor == "license.card"
+    assert "license" in result.evidence[0].snippet
+
+
+@pytest.mark.parametrize(
+    "card",
+    [
+        {},
+        {"license": "other"},
+        {"license": "unknown"},
+        {"license": None},
+        {"license": 3},
+        {"tags": ["x"]},
+        [],
+        None,
+        "mit",
+    ],
+)
+def test_license_from_card_unstated(card):
+    assert license_from_card(card) is None
+
+
+def test_card_list_mentions_other_licenses():
+    result = license_from_card({"license": ["apache-2.0", "mit"]})
+    assert "MIT" in result.conditions
+
+
+# (tags, id)
+TAGS = [
+    (["transformers", "pytorch", "bert", "license:apache-2.0", "region:us"], "Apache-2.0"),
+    (["gguf", "license:llama3.1", "endpoints_compatible"], "llama3.1"),
+    (["license:other", "license:gemma"], "gemma"),
+    (["license:cc-by-nc-4.0"], "CC-BY-NC-4.0"),
+    (["base_model:quantized:google/gemma-3-27b-it", "license:gemma"], "gemma"),
+    (["license:other"], None),
+    (["transformers"], None),
+    ([], None),
+]
+
+
+@pytest.mark.parametrize(("tags", "lid"), TAGS)
+def test_license_from_tags(tags, lid):
+    result = license_from_tags(tags)
+    assert (result.id if result else None) == lid
+
+
+# (text, id, family, commercial_use)
+TEXTS = [
+    ("Gemma 3 27B is released under Apache 2.0", "Apache-2.0", "permissive", True),
+    ("License: Apache 2", "Apache-2.0", "permissive", True),
+    (
+        "This model is licensed under the Apache License, Version 2.0.",
+        "Apache-2.0",
+        "permissive",
+        True,
+    ),
+    ("Weights are Apache-2.0.", "Apache-2.0", "permissive", True),
+    ("DeepSeek-R1 is MIT licensed and supports commercial use.", "MIT", "permissive", True),
+    ("The code repository is licensed under the MIT License.", "MIT", "permissive", True),
+    ("Kimi K2 is open-source under MIT", "MIT", "permissive", True),
+    (
+        "Both the code and the model weights are released under a modified MIT license.",
+        "other:modified-mit",
+        "permissive",
+        True,
+    ),
+    ("Command R is released under CC BY-NC 4.0", "CC-BY-NC-4.0", "non-commercial", False),
+    ("licensed under CC-BY-NC-SA-4.0", "CC-BY-NC-SA-4.0", "non-commercial", False),
+    (
+        "Creative Commons Attribution-NonCommercial 4.0 International",
+        "CC-BY-NC-4.0",
+        "non-commercial",
+        False,
+    ),
+    ("released under CC-BY-4.0", "CC-BY-4.0", "permissive", True),
+    (
+        "**License**: A custom commercial license, the Llama 4 Community License Agreement",
+        "llama4",
+        "community",
+        True,
+    ),
+    ("Llama 3.1 is licensed under the Llama 3.1 Community License", "llama3.1", "community", True),
+    ("LLAMA 3.2 COMMUNITY LICENSE AGREEMENT", "llama3.2", "community", True),
+    ("Use of Llama 2 is governed by the Meta Llama 2 license", "llama2", "community", True),
+    ("Terms of Use: Gemma Terms of Use", "gemma", "community", True),
+    (
+        "Codestral is released under the Mistral AI Non-Production License",
+        "other:mnpl",
+        "non-commercial",
+        False,
+    ),
+    (
+        "Mistral Large 2 is released under the Mistral Research License",
+        "other:mrl",
+        "research",
+        False,
+    ),
+    (
+        "Qwen-72B is released under the Tongyi Qianwen license agreement",
+        "other:qwen",
+        "community",
+        True,
+    ),
+    ("Qwen2.5-3B is under the Qwen Research License", "other:qwen-research", "research", False),
+    ("The model is provided under the DeepSeek License", "other:deepseek", "open-rail", True),
+    ("Falcon 3 is released under the TII Falcon License 2.0", "other:falcon", "community", True),
+    ("Governed by the NVIDIA Open Model License.", "other:nvidia-open-model", "community", True),
+    (
+        "Stable Diffusion XL uses the CreativeML OpenRAIL-M license",
+        "creativeml-openrail-m",
+        "open-rail",
+        True,
+    ),
+    ("StarCoder is released under the BigCode OpenRAIL-M", "bigcode-openrail-m", "open-rail", True),
+    ("Licensed under the GNU General Public License v3.0", "GPL-3.0-only", "copyleft", True),
+    ("GNU Lesser General Public License v3", "LGPL-3.0-only", "copyleft", True),
+    ("Distributed under the BSD 3-Clause license", "BSD-3-Clause", "permissive", True),
+    ("Released under a permissive research license", None, "research", None),
+    ("for non-commercial research purposes only", None, "non-commercial", False),
+    (
+        "SAM is released under the FAIR Noncommercial Research License",
+        "fair-noncommercial-research-license",
+        "non-commercial",
+        False,
+    ),
+    (
+        "Hunyuan is released under the Tencent Hunyuan Community License",
+        "other:hunyuan-community",
+        "community",
+        True,
+    ),
+    (
+        "licensed under the Stability AI Community License",
+        "other:stabilityai-community",
+        "community",
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "lid", "family", "commercial"), TEXTS)
+def test_license_from_text(text, lid, family, commercial):
+    result = license_from_text(text, "https://blog.example.org/post")
+    assert result is not None
+    assert (result.id, result.family, result.commercial_use) == (lid, family, commercial)
+    assert result.evidence[0].extractor == "license.text"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "MIT researchers published a new model today.",
+        "We fine-tuned with MRL (Matryoshka Representation Learning).",
+        "A 27B model with a 128K context window.",
+        "Apache Spark integration is available.",
+    ],
+)
+def test_license_from_text_none(text):
+    assert license_from_text(text) is None
+
+
+def test_text_prefers_named_license_and_mentions_others():
+    result = license_from_text("Code is Apache 2.0; weights use the Llama 3.1 Community License.")
+    assert result.id == "Apache-2.0"
+    assert "llama3.1" in result.conditions
+
+
+def test_to_json_keys():
+    data = license_from_id("gemma").to_json()
+    assert set(data) == {
+        "id",
+        "name",
+        "family",
+        "commercial_use",
+        "conditions",
+        "osi_approved",
+        "evidence",
+    }

@@ -1,0 +1,333 @@
+"""Pricing from provider records (OpenRouter, LiteLLM, models.dev, HF router) and prose."""
+
+import pytest
+
+from normalize.pricing import pricing_from_record, pricing_from_text
+
+
+def approx(value):
+    return None if value is None else pytest.approx(value, rel=1e-3)
+
+
+# (text, tier, input, output, subscription)
+TEXTS = [
+    ("Free", "free", None, None, None),
+    ("Paid", "paid", None, None, None),
+    ("Freemium", "freemium", None, None, None),
+    ("$3 / 1M input tokens, $15 / 1M output tokens", "paid", 3.0, 15.0, None),
+    ("$0.20 per million tokens", "paid", 0.2, 0.2, None),
+    ("$0.0008 per 1K tokens", "paid", 0.8, 0.8, None),
+    ("$20/month", "paid", None, None, 20.0),
+    ("free tier then pay-as-you-go", "freemium", None, None, None),
+    (
+        "Free (open weights, self-hosted) / Inference costs vary by provider",
+        "open-weights",
+        None,
+        None,
+        None,
+    ),
+    ("Input: $3 / MTok\nOutput: $15 / MTok", "paid", 3.0, 15.0, None),
+    ("Input $0.15/M, Output $0.60/M", "paid", 0.15, 0.6, None),
+    ("$2.50 per 1M input tokens and $10.00 per 1M output tokens", "paid", 2.5, 10.0, None),
+    ("priced at $0.10/$0.40 per million input/output tokens", "paid", 0.1, 0.4, None),
+    (
+        "$1.25 / 1M input tokens, $0.125 / 1M cached input tokens, $10 / 1M output tokens",
+        "paid",
+        1.25,
+        10.0,
+        None,
+    ),
+    ("$0.03 per 1K prompt tokens and $0.06 per 1K completion tokens", "paid", 30.0, 60.0, None),
+    ("ChatGPT Plus costs $20/month", "paid", None, None, 20.0),
+    ("Free plan available; Pro at $20/month", "freemium", None, None, 20.0),
+    ("Claude Max: $100 per month", "paid", None, None, 100.0),
+    ("GitHub Copilot Business: $19 per user per month", "paid", None, None, 19.0),
+    ("$240/year", "paid", None, None, 20.0),
+    ("Pay-as-you-go", "paid", None, None, None),
+    ("Contact sales", "paid", None, None, None),
+    ("Free trial, then $10/month", "paid", None, None, 10.0),
+    ("Open weights", "open-weights", None, None, None),
+    ("Free to use", "free", None, None, None),
+    ("$0 / 1M tokens", "free", 0.0, 0.0, None),
+    (
+        "| Model | Input | Output |\n|---|---|---|\n| Claude Sonnet 4 | $3 / MTok | $15 / MTok |",
+        "paid",
+        3.0,
+        15.0,
+        None,
+    ),
+    (
+        "Prices per 1M tokens\n| Model | Input | Cached input | Output |\n|---|---|---|---|\n"
+        "| gpt-4.1 | $2.00 | $0.50 | $8.00 |",
+        "paid",
+        2.0,
+        8.0,
+        None,
+    ),
+    (
+        "<table><tr><th>Model</th><th>Input price</th><th>Output price</th></tr>"
+        "<tr><td>mistral-small</td><td>$0.1 / M tokens</td><td>$0.3 / M tokens</td></tr></table>",
+        "paid",
+        0.1,
+        0.3,
+        None,
+    ),
+    (
+        "Gemini 2.0 Flash has a free tier in the Gemini API, and paid pricing of $0.10 per 1M "
+        "input tokens and $0.40 per 1M output tokens.",
+        "freemium",
+        0.1,
+        0.4,
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "tier", "input_", "output", "subscription"), TEXTS)
+def test_pricing_from_text(text, tier, input_, output, subscription):
+    result = pricing_from_text(text, "https://example.org/pricing")
+    assert result is not None
+    assert result.tier == tier
+    assert result.input_usd_per_mtok == approx(input_)
+    assert result.output_usd_per_mtok == approx(output)
+    assert result.subscription_usd_per_month == approx(subscription)
+    assert result.evidence[0].extractor == "pricing.text"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Gemma 3 is a family of lightweight open models with a 128K context window.",
+        "Feel free to open an issue on GitHub.",
+        "The model is released under a royalty-free license.",
+        "We raised $1B in funding.",
+        "A 27B model trained on 14 trillion tokens.",
+    ],
+)
+def test_pricing_from_text_none(text):
+    assert pricing_from_text(text) is None
+
+
+def test_long_announcement_ignores_tier_words_outside_pricing_sentences():
+    text = (
+        "Today we release Gemma 3 with open weights for both pre-trained and instruction-tuned "
+        "variants. It is free of many limitations of earlier models. " * 5
+    )
+    assert pricing_from_text(text) is None
+
+
+# (record, tier, input, output)
+RECORDS = [
+    (
+        {
+            "id": "qwen/qwen3-8b",
+            "canonical_slug": "qwen/qwen3-8b-04-28",
+            "pricing": {"prompt": "0.000000117", "completion": "0.000000455"},
+        },
+        "paid",
+        0.117,
+        0.455,
+    ),
+    (
+        {
+            "id": "openai/gpt-4",
+            "pricing": {"prompt": "0.00003", "completion": "0.00006", "image": "0", "request": "0"},
+        },
+        "paid",
+        30.0,
+        60.0,
+    ),
+    (
+        {
+            "id": "meta-llama/llama-3.1-8b-instruct",
+            "pricing": {"prompt": "0.000000035", "completion": "0.00000005"},
+        },
+        "paid",
+        0.035,
+        0.05,
+    ),
+    (
+        {"id": "deepseek/deepseek-r1:free", "pricing": {"prompt": "0", "completion": "0"}},
+        "free",
+        0.0,
+        0.0,
+    ),
+    (
+        {"id": "google/gemma-3-27b-it", "pricing": {"prompt": "0", "completion": "0"}},
+        "free",
+        0.0,
+        0.0,
+    ),
+    (
+        {"id": "openrouter/auto", "pricing": {"prompt": "-1", "completion": "-1"}},
+        "unknown",
+        None,
+        None,
+    ),
+    ({"id": "x/y", "pricing": {}}, "unknown", None, None),
+    (
+        {
+            "data": [
+                {
+                    "id": "qwen/qwen3-8b",
+                    "pricing": {"prompt": "0.000000117", "completion": "0.000000455"},
+                }
+            ]
+        },
+        "paid",
+        0.117,
+        0.455,
+    ),
+    (
+        {
+            "input_cost_per_token": 2e-06,
+            "litellm_provider": "bedrock",
+            "mode": "chat",
+            "output_cost_per_token": 8e-06,
+        },
+        "paid",
+        2.0,
+        8.0,
+    ),
+    (
+        {
+            "input_cost_per_token": 3e-07,
+            "output_cost_per_token": 2.5e-06,
+            "litellm_provider": "bedrock_converse",
+        },
+        "paid",
+        0.3,
+        2.5,
+    ),
+    (
+        {
+            "input_cost_per_token": 1e-07,
+            "output_cost_per_token": 3e-07,
+            "litellm_provider": "openrouter",
+        },
+        "paid",
+        0.1,
+        0.3,
+    ),
+    (
+        {"input_cost_per_token": 0.0, "output_cost_per_token": 0.0, "litellm_provider": "ollama"},
+        "open-weights",
+        0.0,
+        0.0,
+    ),
+    (
+        {"input_cost_per_token": 0.0, "output_cost_per_token": 0.0, "litellm_provider": "gemini"},
+        "free",
+        0.0,
+        0.0,
+    ),
+    ({"input_cost_per_token": 1.5e-07, "litellm_provider": "vertex_ai"}, "paid", 0.15, None),
+    (
+        {
+            "name": "Qwen: Qwen3 8B",
+            "open_weights": False,
+            "cost": {"input": 0.028, "output": 0.1104},
+        },
+        "paid",
+        0.028,
+        0.1104,
+    ),
+    (
+        {"name": "Llama 3.1 8B", "open_weights": True, "cost": {"input": 0, "output": 0}},
+        "open-weights",
+        0.0,
+        0.0,
+    ),
+    ({"name": "x", "cost": {}}, "unknown", None, None),
+    (
+        {
+            "id": "deepseek-ai/DeepSeek-V4-Pro",
+            "providers": [
+                {
+                    "provider": "novita",
+                    "status": "live",
+                    "pricing": {"input": 1.69, "output": 3.38},
+                },
+                {
+                    "provider": "together",
+                    "status": "live",
+                    "pricing": {"input": 2.1, "output": 4.4},
+                },
+                {"provider": "fireworks-ai", "status": "live"},
+                {
+                    "provider": "deepinfra",
+                    "status": "live",
+                    "pricing": {"input": 1.74, "output": 3.48},
+                },
+            ],
+        },
+        "paid",
+        1.69,
+        3.38,
+    ),
+    (
+        {
+            "id": "m",
+            "providers": [
+                {
+                    "provider": "cheap",
+                    "status": "staging",
+                    "pricing": {"input": 0.1, "output": 0.1},
+                },
+                {"provider": "live", "status": "live", "pricing": {"input": 0.5, "output": 1.0}},
+            ],
+        },
+        "paid",
+        0.5,
+        1.0,
+    ),
+]
+
+
+@pytest.mark.parametrize(("record", "tier", "input_", "output"), RECORDS)
+def test_pricing_from_record(record, tier, input_, output):
+    result = pricing_from_record(record, "https://openrouter.ai/api/v1/models")
+    assert result is not None
+    assert result.tier == tier
+    assert result.input_usd_per_mtok == approx(input_)
+    assert result.output_usd_per_mtok == approx(output)
+    assert result.evidence
+
+
+def test_hf_router_evidence_names_the_provider():
+    result = pricing_from_record(RECORDS[-2][0])
+    assert "novita" in result.evidence[0].snippet
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {},
+        {"id": "x"},
+        {"providers": []},
+        {"providers": [{"provider": "a"}]},
+        [],
+        None,
+        "0.1",
+        {"data": []},
+    ],
+)
+def test_pricing_from_record_unstated(record):
+    assert pricing_from_record(record) is None
+
+
+def test_subscription_record():
+    result = pricing_from_record({"id": "cursor-pro", "subscription_usd_per_month": 20})
+    assert (result.tier, result.subscription_usd_per_month) == ("paid", 20.0)
+
+
+def test_to_json_keys():
+    data = pricing_from_text("$20/month").to_json()
+    assert set(data) == {
+        "tier",
+        "input_usd_per_mtok",
+        "output_usd_per_mtok",
+        "subscription_usd_per_month",
+        "evidence",
+    }

@@ -1,0 +1,146 @@
+"""The `toolscout normalize` contract: one JSON object in, params/license/pricing out."""
+
+import json
+
+import pytest
+
+from normalize.record import normalize_line, normalize_record
+
+GEMMA_INFO = {
+    "id": "google/gemma-3-27b-it",
+    "tags": ["transformers", "license:gemma"],
+    "cardData": {"license": "gemma"},
+    "safetensors": {"parameters": {"BF16": 27432406640}, "total": 27432406640},
+}
+GEMMA_CARD = (
+    "---\nlicense: gemma\nlibrary_name: transformers\n---\n# Gemma 3 model card\n"
+    "Total input context of 128K tokens for the 4B, 12B, and 27B sizes, and 32K tokens for "
+    "the 1B size\n"
+)
+
+
+def test_gemma_full_record():
+    out = normalize_record({"model_info": GEMMA_INFO, "card": GEMMA_CARD})
+    assert out["params"]["total"] == 27432406640
+    assert out["params"]["method"] == "weights"
+    assert out["license"]["id"] == "gemma"
+    assert out["license"]["name"] == "Gemma Terms of Use"
+    assert out["pricing"] is None
+    assert out["params"]["evidence"][0]["source"].endswith("gemma-3-27b-it#safetensors.total")
+
+
+def test_card_license_beats_prose_claim():
+    out = normalize_record({"card": GEMMA_CARD, "text": "Gemma 3 27B is released under Apache 2.0"})
+    assert out["license"]["id"] == "gemma"
+
+
+# (input object, params total, params active, license id, pricing tier)
+RECORDS = [
+    ({"text": "Code Llama 4 (70B & 400B)"}, None, None, None, None),
+    ({"text": "Gemma 3 27B"}, 2.7e10, None, None, None),
+    ({"text": "Qwen3-30B-A3B"}, 3e10, 3e9, None, None),
+    (
+        {"text": "Free (open weights, self-hosted) / Inference costs vary by provider"},
+        None,
+        None,
+        None,
+        "open-weights",
+    ),
+    ({"text": "Gemma 3 27B is released under Apache 2.0"}, 2.7e10, None, "Apache-2.0", None),
+    (
+        {"model_info": {"id": "Qwen/Qwen2.5-7B-Instruct", "tags": ["license:apache-2.0"]}},
+        7e9,
+        None,
+        "Apache-2.0",
+        None,
+    ),
+    (
+        {"model_info": {"id": "meta-llama/Llama-3.1-8B", "cardData": {"license": "llama3.1"}}},
+        8e9,
+        None,
+        "llama3.1",
+        None,
+    ),
+    (
+        {
+            "pricing": {
+                "id": "qwen/qwen3-8b",
+                "pricing": {"prompt": "0.000000117", "completion": "0.000000455"},
+            }
+        },
+        None,
+        None,
+        None,
+        "paid",
+    ),
+    (
+        {
+            "pricing": {"input_cost_per_token": 3e-06, "output_cost_per_token": 1.5e-05},
+            "text": "Free",
+        },
+        None,
+        None,
+        None,
+        "paid",
+    ),
+    ({"pricing": "$20/month"}, None, None, None, "paid"),
+    ({"card": "---\nlicense: other\nlicense_name: llama4\n---\n"}, None, None, "llama4", None),
+    (
+        {"card": "---\nlicense: other\nlicense_name: qwen\n---\n# Qwen2.5-72B-Instruct\n"},
+        7.2e10,
+        None,
+        "other:qwen",
+        None,
+    ),
+    ({}, None, None, None, None),
+    ({"text": 42, "model_info": "x", "card": ["y"], "pricing": 3}, None, None, None, None),
+    ({"text": "Mixtral-8x7B"}, None, None, None, None),
+]
+
+
+@pytest.mark.parametrize(("obj", "total", "active", "license_id", "tier"), RECORDS)
+def test_normalize_record(obj, total, active, license_id, tier):
+    out = normalize_record(obj)
+    assert set(out) == {"params", "license", "pricing"}
+    params = out["params"] or {}
+    assert params.get("total") == (pytest.approx(total, rel=1e-3) if total else None)
+    assert params.get("active") == (pytest.approx(active, rel=1e-3) if active else None)
+    assert (out["license"] or {}).get("id") == license_id
+    assert (out["pricing"] or {}).get("tier") == tier
+
+
+def test_multi_size_title_keeps_variants():
+    out = normalize_record({"text": "Code Llama 4 (70B & 400B)"})
+    assert [v["label"] for v in out["params"]["variants"]] == ["70B", "400B"]
+
+
+def test_output_is_json_serializable():
+    out = normalize_record(
+        {"model_info": GEMMA_INFO, "card": GEMMA_CARD, "text": "$3 / 1M input tokens"}
+    )
+    assert json.loads(json.dumps(out)) == out
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ("not json", "invalid JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        ('"text"', "expected a JSON object"),
+        ("", "invalid JSON"),
+        ("{" * 100_000, "invalid JSON"),
+    ],
+)
+def test_normalize_line_errors(line, error):
+    out = normalize_line(line)
+    assert out["error"].startswith(error)
+    assert len(out["input_line"]) <= 200
+
+
+def test_normalize_line_ok():
+    out = normalize_line(json.dumps({"text": "Gemma 3 27B"}))
+    assert out["params"]["total"] == 2.7e10
+
+
+def test_non_dict_record():
+    assert normalize_record(["x"])["error"]
