@@ -143,9 +143,14 @@ def _normalize(obj: dict) -> dict:
     front, body = split_card(obj.get("card")) if obj.get("card") else ({}, "")
     repo_id = _repo_id(model_info)
     sources = _sources(obj, repo_id)
-    name = repo_id or _str(obj.get("name")) or _card_name(front, body)
-    if name is None and _is_name_like(text):
-        name = text
+    # A one-line name the caller gave says which repo this is more precisely than a card's
+    # heading ("# Gemma 3 model card" covers four sizes).
+    name = (
+        repo_id
+        or _str(obj.get("name"))
+        or (text if _is_name_like(text) else None)
+        or _card_name(front, body)
+    )
     params = best_params(
         model_info,
         card=body or None,

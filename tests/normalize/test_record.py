@@ -144,3 +144,24 @@ def test_normalize_line_ok():
 
 def test_non_dict_record():
     assert normalize_record(["x"])["error"]
+
+
+FAMILY_CARD = (
+    "---\nlicense: gemma\nlibrary_name: transformers\n---\n# Gemma 3 model card\n\n"
+    "Gemma 3 comes in 1B, 4B, 12B and 27B sizes. The 27B model was trained with 14 trillion "
+    "tokens and the 4B model with 4 trillion tokens.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "total"),
+    [
+        ("google/gemma-3-4b-it", 4e9),
+        ("google/gemma-3-27b-pt", 27e9),
+        ("gemma-3-12b-it", 12e9),
+    ],
+)
+def test_a_name_given_as_text_picks_its_size_from_a_family_card(name, total):
+    params = normalize_record({"card": FAMILY_CARD, "text": name})["params"]
+    assert params["total"] == pytest.approx(total)
+    assert [v["label"] for v in params["variants"]] == [f"{total / 1e9:.0f}B"]
