@@ -19,12 +19,13 @@ class SourcesError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    name: str  # "hf:google"
-    kind: str  # "hub"
+    name: str  # "hf:google", "feed:hf-blog"
+    kind: str  # "hub" | "feed"
     interval_s: float
-    org: str | None = None
+    org: str | None = None  # the Hub org it watches, or the vendor's org of a feed
     role: str = "original"  # original | derivative
     url: str | None = None
+    follow: bool = True  # feeds: fetch the article page of new entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,24 @@ def sources_path() -> Path:
     return Path(os.environ.get("TOOLSCOUT_SOURCES") or "./sources.toml")
 
 
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def expand_env(value: str) -> str:
+    """`${NAME}` / `${NAME:-default}` in a URL, so one file can point sources at any server."""
+
+    def sub(match: re.Match) -> str:
+        name, default = match.group(1), match.group(2)
+        found = os.environ.get(name) or default
+        if found is None:
+            raise SourcesError(f"{value!r} uses ${{{name}}}, which is not set")
+        return found
+
+    return _ENV_REF.sub(sub, value)
+
+
 def _absolute(url: str, what: str) -> str:
+    url = expand_env(url or "")
     if not re.match(r"^https?://[^/]+", url or ""):
         raise SourcesError(f"{what} must be an absolute http(s) URL, got {url!r}")
     return url.rstrip("/")
@@ -91,6 +109,11 @@ def load_sources(path: Path | None = None) -> Sources:
         for role, key in (("original", "orgs"), ("derivative", "derivative_orgs"))
         for org in hub.get(key) or []
     ]
+    sources += feed_sources(data.get("feeds") or [], interval)
+    names = [s.name for s in sources]
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise SourcesError(f"{path}: source names must be unique: {', '.join(dupes)}")
     return Sources(
         path=path,
         hf_endpoint=_absolute(endpoint, "hub endpoint (HF_ENDPOINT)"),
@@ -124,3 +147,22 @@ def crawl_settings(section: dict) -> dict:
         name, kind = mapping[key]
         settings[name] = kind(value)
     return settings
+
+
+def feed_sources(entries: list, default_interval: float) -> list[Source]:
+    """[[feeds]] tables → sources named "feed:<name>"."""
+    sources = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not entry.get("name") or not entry.get("url"):
+            raise SourcesError(f"[[feeds]] entry {i + 1} needs a name and a url")
+        sources.append(
+            Source(
+                name=f"feed:{entry['name']}",
+                kind="feed",
+                interval_s=parse_duration(entry.get("interval"), default_interval),
+                org=entry.get("org"),
+                url=_absolute(str(entry["url"]), f"feed {entry['name']!r} url"),
+                follow=bool(entry.get("follow", True)),
+            )
+        )
+    return sources

@@ -22,10 +22,10 @@ from urllib.parse import quote, urlencode
 
 import scrapy
 from scrapy.http import Response
-from twisted.python.failure import Failure
 
-from ingest.sources import Source, SourcesError, load_sources
+from ingest.sources import Source, load_sources
 from normalize.hub import parse_hub_time
+from spiders.base import ToolscoutSpider, header
 
 LISTING_EXPAND = (
     "createdAt",
@@ -70,11 +70,6 @@ def next_link(response: Response) -> str | None:
     return None
 
 
-def header(response: Response, name: str) -> str | None:
-    raw = response.headers.get(name)
-    return raw.decode("latin-1") if raw else None
-
-
 def parse_json(body: bytes) -> Any:
     """JSON body or a ValueError that says what is wrong, for the error record."""
     try:
@@ -84,20 +79,8 @@ def parse_json(body: bytes) -> Any:
         raise ValueError(f"invalid JSON ({exc}); body starts {head!r}") from None
 
 
-class HfModelsSpider(scrapy.Spider):
+class HfModelsSpider(ToolscoutSpider):
     name = "hf_models"
-
-    @classmethod
-    def update_settings(cls, settings: Any) -> None:
-        super().update_settings(settings)
-        # sources.toml's [crawl] section applies to `scrapy crawl` as to `toolscout crawl`;
-        # at "spider" priority, so `-s NAME=VALUE` on the command line still wins.
-        try:
-            crawl = load_sources().crawl
-        except SourcesError:
-            return
-        for key, value in crawl.items():
-            settings.set(key, value, priority="spider")
 
     def __init__(
         self,
@@ -261,30 +244,3 @@ class HfModelsSpider(scrapy.Spider):
         return next(
             (s.role for s in self.hub_sources.values() if s.name == source_name), "original"
         )
-
-    def error_item(self, response: Response, kind: str, reason: str) -> dict:
-        return {
-            "kind": "fetch_error",
-            "source": response.meta.get("source", "?"),
-            "url": response.url,
-            "doc_kind": kind,
-            "status": response.status,
-            "reason": reason,
-            "body": response.body,
-        }
-
-    def on_error(self, failure: Failure):
-        request = failure.request
-        response = getattr(failure.value, "response", None)
-        reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        if response is not None:
-            reason = f"HTTP {response.status} after retries"
-        yield {
-            "kind": "fetch_error",
-            "source": request.meta.get("source", "?"),
-            "url": request.url,
-            "doc_kind": request.meta.get("doc_kind"),
-            "status": response.status if response is not None else 0,
-            "reason": reason,
-            "body": None,
-        }
