@@ -68,11 +68,12 @@ def crawl(source_names: list[str], time_limit: float | None = None) -> CrawlOutc
 
 
 def run_in_this_process(source_names: list[str]) -> int:
-    """The child: one CrawlerProcess, one crawler per kind of source."""
+    """The child: one CrawlerProcess, one crawler per kind of source, run side by side."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
     from ingest.sources import load_sources
+    from spiders.feeds import FeedsSpider
     from spiders.hf_models import HfModelsSpider
 
     config = load_sources()
@@ -91,6 +92,9 @@ def run_in_this_process(source_names: list[str]) -> int:
             page_size=config.page_size,
             since=config.since,
         )
+    feeds = [s for s in chosen if s.kind == "feed"]
+    if feeds:
+        process.crawl(FeedsSpider, sources=feeds)
     process.start()
     return 0
 

@@ -13,13 +13,15 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from scrapy import signals
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from normalize.hub import model_facts
+from spiders.feeds import FeedState
 from spiders.hf_models import HubState
-from store import runs
+from store import announce, runs
 from store.db import get_engine, upgrade
 from store.documents import save_document
+from store.models import Candidate
 from store.resolve import apply_model
 
 log = logging.getLogger(__name__)
@@ -51,17 +53,27 @@ class StorePipeline:
         spider = spider or self.crawler.spider
         self.engine = get_engine()
         upgrade(self.engine)
-        sources = list(getattr(spider, "hub_sources", {}).values())
+        self.spider = spider
+        hub = list(getattr(spider, "hub_sources", {}).values())
+        feeds = list(getattr(spider, "feed_sources", {}).values())
         with Session(self.engine) as session:
-            for source in sources:
+            for source in hub + feeds:
                 self.run_ids[source.name] = runs.start_run(session, source.name)
-            names = [s.name for s in sources]
+            if feeds:
+                names = [s.name for s in feeds]
+                spider.feed_state = FeedState(
+                    validators=runs.validators(session, names, "feed"),
+                    entries=announce.entry_hashes(session, names),
+                )
+            if not hub:
+                return
+            names = [s.name for s in hub]
             spider.hub_state = HubState(
                 watermarks={
                     name.split(":", 1)[1]: mark
                     for name, mark in runs.watermarks(session, names).items()
                 },
-                info_sha=runs.info_shas(session, [s.org for s in sources]),
+                info_sha=runs.info_shas(session, [s.org for s in hub]),
                 validators=runs.validators(session, names, "hf_listing"),
             )
 
@@ -191,3 +203,60 @@ class StorePipeline:
         created_anywhere = set().union(*self.created.values())
         counts["new_candidates"] = len(self.created[source])
         counts["updated_candidates"] = len(self.changed[source] - created_anywhere)
+
+    # -- feeds ---------------------------------------------------------------------------
+    def _feed_org(self, source: str) -> str | None:
+        feed = getattr(self.spider, "feed_sources", {}).get(source)
+        return feed.org if feed else None
+
+    def _resolve_entry(self, session: Session, source: str, item: Any) -> None:
+        before = set(session.exec(select(Candidate.id)).all())
+        ids = announce.judge_and_resolve(session, item, self._feed_org(source), f"crawler:{source}")
+        for cid in ids:
+            (self.changed if cid in before else self.created)[source].add(cid)
+        created_anywhere = set().union(*self.created.values())
+        counts = self.counts[source]
+        counts["new_candidates"] = len(self.created[source])
+        counts["updated_candidates"] = len(self.changed[source] - created_anywhere)
+
+    def _on_feed(self, session: Session, item: dict) -> None:
+        source = item["source"]
+        self.counts[source]["items"] += 1
+        save_document(
+            session,
+            url=item["url"],
+            source=source,
+            kind="feed",
+            status=item["status"],
+            body=item["body"],
+            etag=item.get("etag"),
+            last_modified=item.get("last_modified"),
+            error=None,
+        )
+        announce.save_entries(session, source, item["entries"])
+        if item.get("warning"):
+            log.warning("%s: feed parsed with a problem: %s", item["url"], item["warning"])
+        # Entries whose page will not be fetched are judged on what the feed says.
+        waiting = set(item.get("followed") or [])
+        for key in item.get("fresh") or []:
+            if key not in waiting:
+                entry = announce.entry(session, source, key)
+                if entry is not None:
+                    self._resolve_entry(session, source, entry)
+
+    def _on_page(self, session: Session, item: dict) -> None:
+        source = item["source"]
+        self.counts[source]["items"] += 1
+        save_document(
+            session,
+            url=item["url"],
+            source=source,
+            kind="page",
+            status=item["status"],
+            body=item["body"],
+        )
+        entry = announce.entry(session, source, item["entry_key"])
+        if entry is None:
+            raise ValueError(f"page of an unknown entry {item['entry_key']!r}")
+        announce.attach_page(session, entry, item["page"])
+        self._resolve_entry(session, source, entry)

@@ -137,6 +137,9 @@ class FeedsSpider(ToolscoutSpider):
             )
             return
         entries = [entry_record(e) for e in parsed.entries[:500]]
+        known = self.feed_state.entries.get(source.name, {})
+        fresh = [e for e in entries if known.get(e["key"]) != e["content_hash"]]
+        followed = [e for e in fresh if e["link"] and source.follow][:MAX_PAGES_PER_FEED]
         yield {
             "kind": "feed",
             **base,
@@ -146,12 +149,10 @@ class FeedsSpider(ToolscoutSpider):
             "warning": problem,  # feedparser recovered (e.g. a wrong encoding declaration)
             "feed_title": str(parsed.feed.get("title") or "")[:300],
             "entries": entries,
+            "fresh": [e["key"] for e in fresh],
+            "followed": [e["key"] for e in followed],
         }
-        if not source.follow:
-            return
-        known = self.feed_state.entries.get(source.name, {})
-        fresh = [e for e in entries if e["link"] and known.get(e["key"]) != e["content_hash"]]
-        for entry in fresh[:MAX_PAGES_PER_FEED]:
+        for entry in followed:
             yield response.follow(
                 entry["link"],
                 callback=self.parse_page,

@@ -180,3 +180,29 @@ class SourceState(SQLModel, table=True):
     last_success_at: datetime | None = None
     consecutive_errors: int = 0
     last_error: str | None = None
+
+
+class FeedEntry(SQLModel, table=True):
+    """One entry of one feed, with what its article page said and whether it is news."""
+
+    __tablename__ = "feed_entry"
+    __table_args__ = (UniqueConstraint("source", "entry_key", name="uq_feed_entry"),)
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=200, index=True)
+    entry_key: str = Field(max_length=1000)
+    title: str | None = None
+    link: str | None = Field(default=None, max_length=2048)
+    published_at: datetime | None = None
+    author: str | None = Field(default=None, max_length=200)
+    summary: str | None = None
+    content_hash: str | None = Field(default=None, max_length=64)
+    page_url: str | None = Field(default=None, max_length=2048)
+    page_title: str | None = None
+    page_text: str | None = None
+    hub_repos: list | None = json_column()
+    relevant: bool | None = None
+    relevance_score: int | None = None
+    relevance_reason: str | None = None
+    candidate_id: int | None = Field(default=None, foreign_key="candidate.id", index=True)
+    first_seen: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

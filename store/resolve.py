@@ -15,17 +15,25 @@ The rule (README, "Grouping"):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from normalize.hub import ModelFacts
+from normalize.hub import ModelFacts, parse_hub_time
 from normalize.names import display_name, slugify
 from normalize.vendors import vendor_for_org
 from store.models import Candidate, Event, Observation, Variant, utcnow
 from store.upsert import upsert
 
 TRUST = {"weights": 30, "declared": 20, "name": 10}
+
+
+def squash(key: str) -> str:
+    """A family key without separators: "code-llama-4" and "codellama-4" are one family."""
+    return "".join(ch for ch in key.lower() if ch.isalnum() or ch == ".")
+
+
 VARIANT_COLUMNS = (
     "candidate_id",
     "source",
@@ -85,6 +93,13 @@ def _release_candidate(session: Session, facts: ModelFacts, reason: str) -> tupl
     found = session.exec(select(Candidate.id).where(key)).first()
     if found is not None:
         return found, False
+    # A release first seen in a feed ("Code Llama 4") is joined by its repo (`CodeLlama-4-70B`).
+    wanted = squash(facts.name.family_key)
+    for cid, fkey in session.exec(
+        select(Candidate.id, Candidate.family_key).where(Candidate.org == facts.org)
+    ).all():
+        if squash(fkey) == wanted:
+            return cid, False
     row = {
         "slug": _unique_slug(session, facts),
         "name": facts.name.family,
@@ -238,27 +253,70 @@ def _sizes(originals: list[Variant]) -> list[dict]:
 
 def _license(observations: list[Observation]) -> tuple[dict | None, list[dict]]:
     """The most trusted license, and a conflict when sources name different ones."""
-    lic = [o for o in observations if o.field == "license" and (o.value or {}).get("id")]
+    lic = [o for o in observations if o.field == "license" and _license_key(o.value)]
     if not lic:
         return None, []
-    lic.sort(key=lambda o: (-o.trust, o.subject))
+    # Most trusted first; among equals, one with an id beats a bare name.
+    lic.sort(key=lambda o: (-o.trust, not o.value.get("id"), o.subject))
     chosen = dict(lic[0].value)
     chosen["source"] = lic[0].source_url
-    ids = {o.value["id"] for o in lic}
-    if len(ids) < 2:
+    keys = {_license_key(o.value) for o in lic}
+    if len(keys) < 2:
         return chosen, []
     values = [
-        {"value": o.value["id"], "subject": o.subject, "source": o.source_url, "snippet": o.snippet}
+        {
+            "value": _license_key(o.value),
+            "subject": o.subject,
+            "source": o.source_url,
+            "snippet": o.snippet,
+        }
         for o in lic
     ]
-    return chosen, [{"field": "license", "chosen": chosen["id"], "values": values}]
+    return chosen, [{"field": "license", "chosen": _license_key(chosen), "values": values}]
+
+
+def _license_key(value: object) -> str | None:
+    """A license's identity: its id, else its name ("a permissive research license")."""
+    if not isinstance(value, dict):
+        return None
+    return value.get("id") or (f"name:{value['name']}" if value.get("name") else None)
+
+
+def _announced_sizes(obs: list[Observation]) -> list[dict]:
+    """Sizes an announcement states, for a release with no repo yet."""
+    sizes: dict[str, dict] = {}
+    for o in obs:
+        if o.field != "params" or not isinstance(o.value, dict):
+            continue
+        for v in o.value.get("variants") or []:
+            if isinstance(v, dict) and v.get("label"):
+                sizes.setdefault(
+                    v["label"],
+                    {
+                        "label": v["label"],
+                        "total": v.get("total"),
+                        "active": v.get("active"),
+                        "repos": [],
+                    },
+                )
+    return sorted(sizes.values(), key=lambda s: (s["total"] or 0, s["label"]))
+
+
+def _announcement_times(obs: list[Observation]) -> list[datetime]:
+    times = []
+    for o in obs:
+        if o.field == "announcement" and isinstance(o.value, dict) and o.value.get("published"):
+            parsed = parse_hub_time(o.value["published"])
+            if parsed:
+                times.append(parsed)
+    return times
 
 
 def candidate_fields(cand: Candidate, variants: list[Variant], obs: list[Observation]) -> dict:
     originals = [v for v in variants if not v.is_derivative]
-    sizes = _sizes(originals)
+    sizes = _sizes(originals) or _announced_sizes(obs)
     license_, conflicts = _license(obs)
-    created = [v.created_at for v in originals if v.created_at]
+    created = [v.created_at for v in originals if v.created_at] + _announcement_times(obs)
     return {
         "name": display_name(cand.family, [s["label"] for s in sizes]),
         "vendor": cand.vendor,
@@ -302,8 +360,7 @@ def refresh_candidate(session: Session, candidate_id: int, actor: str) -> bool:
     cand.conflicts = conflicts
     cand.name = fields["name"]
     if fields["announced_at"]:
-        first = min(v.created_at for v in variants if not v.is_derivative and v.created_at)
-        cand.announced_at = first
+        cand.announced_at = parse_hub_time(fields["announced_at"])
     cand.updated_at = utcnow()
     session.add(cand)
     return True
