@@ -325,34 +325,263 @@ def demo(
         server.stop()
 
 
-@app.command()
-def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Each source's last run."""
-    from store.db import get_engine, session, upgrade
-    from store.runs import latest_runs
+# -- scheduling and health --------------------------------------------------------------
+def _configure_logging() -> None:
+    import logging
 
-    upgrade(get_engine())
-    with session() as s:
-        runs = latest_runs(s)
-    rows = [
-        {
-            "source": r.source,
-            "status": r.status,
-            "started_at": r.started_at.isoformat(),
-            "finished_at": r.finished_at.isoformat() if r.finished_at else None,
-            "requests": r.requests,
-            "items": r.items,
-            "errors": r.errors,
-            "message": r.message,
-        }
-        for r in runs
-    ]
-    if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
-        return
-    print_runs(
-        runs, sum(((r.finished_at or r.started_at) - r.started_at).total_seconds() for r in runs)
+    level = os.environ.get("TOOLSCOUT_SCHEDULE_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+        stream=sys.stderr,
     )
+    # APScheduler logs every job start and end at INFO; our one line per run says more.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+SourceNames = Annotated[
+    list[str] | None,
+    typer.Argument(help="Sources to schedule (default: every source in sources.toml)."),
+]
+IntervalOption = Annotated[
+    float | None,
+    typer.Option(
+        "--interval",
+        envvar="TOOLSCOUT_INTERVAL",
+        help="Seconds between runs of every source, instead of sources.toml's interval.",
+    ),
+]
+JitterOption = Annotated[
+    float | None,
+    typer.Option(help="Random delay added to each run, seconds (default: interval/10, ≤ 60)."),
+]
+TimeLimitOption = Annotated[
+    float | None, typer.Option(help="Hard time limit of one crawl, seconds.")
+]
+WorkersOption = Annotated[int, typer.Option(help="Crawls that may run at the same time.")]
+StopTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        help="On SIGTERM/SIGINT, seconds running crawls get to finish before they are stopped."
+    ),
+]
+
+
+def _start_scheduler(
+    names: list[str] | None,
+    interval: float | None,
+    jitter: float | None,
+    time_limit: float | None,
+    workers: int,
+    stop_timeout: float,
+) -> None:
+    from ingest.schedule import Scheduler
+    from ingest.sources import SourcesError, load_sources
+
+    try:
+        chosen = load_sources().named(names or [])
+    except SourcesError as exc:
+        fail(str(exc))
+    if not chosen:
+        fail("sources.toml lists no sources to schedule")
+    if interval is not None and interval <= 0:
+        fail("--interval must be positive")
+    _configure_logging()
+    scheduler = Scheduler(
+        chosen,
+        interval_s=interval,
+        jitter_s=jitter,
+        time_limit=time_limit,
+        workers=workers,
+        stop_timeout=stop_timeout,
+    )
+    raise typer.Exit(scheduler.run())
+
+
+@app.command()
+def schedule(
+    names: SourceNames = None,
+    interval: IntervalOption = None,
+    jitter: JitterOption = None,
+    time_limit: TimeLimitOption = None,
+    workers: WorkersOption = 4,
+    stop_timeout: StopTimeoutOption = 10.0,
+) -> None:
+    """Crawl every source at its interval until stopped (SIGTERM/SIGINT stop it cleanly).
+
+    Each run is a child process with a hard time limit; a failing source backs off
+    exponentially (up to 24 h) and recovers on its first success. One log line per run on
+    stderr. The next run of each source follows from its runs in the store, so a restart
+    neither repeats nor skips one.
+    """
+    _start_scheduler(names, interval, jitter, time_limit, workers, stop_timeout)
+
+
+@app.command()
+def run(
+    names: SourceNames = None,
+    interval: IntervalOption = None,
+    jitter: JitterOption = None,
+    time_limit: TimeLimitOption = None,
+    workers: WorkersOption = 4,
+    stop_timeout: StopTimeoutOption = 10.0,
+) -> None:
+    """Run the service: the scheduler (the web server joins it with its own issue; until
+    then this is `toolscout schedule`)."""
+    _start_scheduler(names, interval, jitter, time_limit, workers, stop_timeout)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def health_rows(now: datetime | None = None) -> list[dict]:
+    """`toolscout status --json`: one object per source (see README, "Scheduling and health")."""
+    from ingest.sources import SourcesError, load_sources
+    from store import health
+    from store.db import get_engine, session, upgrade
+    from store.models import utcnow
+
+    now = now or utcnow()
+    upgrade(get_engine())
+    try:
+        configured = [(s.name, s.kind, s.interval_s) for s in load_sources().sources]
+    except SourcesError as exc:
+        err.print(f"[yellow]warning:[/] {exc}; showing the sources the store knows")
+        configured = []
+    rows = []
+    with session() as s:
+        names = {name for name, _, _ in configured}
+        extra = [(n, None, 3600.0) for n in health.known_sources(s) if n not in names]
+        for name, kind, interval in configured + extra:
+            h = health.source_health(s, name, interval, now)
+            r = h.last_run
+            rows.append(
+                {
+                    "source": name,
+                    "kind": kind,
+                    "configured": kind is not None,
+                    "interval_s": interval,
+                    "health": h.health,
+                    "reason": h.reason,
+                    "stale": h.stale,
+                    "consecutive_failures": h.failures,
+                    "consecutive_error_runs": h.error_runs,
+                    "backoff_until": _iso(h.backoff_until),
+                    "next_run_at": _iso(h.next_run_at),
+                    "last_success_at": _iso(h.last_success_at),
+                    "last_run": None
+                    if r is None
+                    else {
+                        "id": r.id,
+                        "status": r.status,
+                        "started_at": _iso(r.started_at),
+                        "finished_at": _iso(r.finished_at),
+                        "duration_s": round((r.finished_at - r.started_at).total_seconds(), 3)
+                        if r.finished_at
+                        else None,
+                        "requests": r.requests,
+                        "not_modified": r.not_modified,
+                        "bytes": r.bytes,
+                        "items": r.items,
+                        "new_candidates": r.new_candidates,
+                        "updated_candidates": r.updated_candidates,
+                        "errors": r.errors,
+                        "message": r.message,
+                    },
+                    "last_error": None
+                    if h.last_error is None
+                    else {"at": _iso(h.last_error[0]), "message": h.last_error[1]},
+                }
+            )
+    return rows
+
+
+def _ago(iso: str | None, now: datetime) -> str:
+    if not iso:
+        return "—"
+    seconds = (now - datetime.fromisoformat(iso)).total_seconds()
+    future = seconds < 0
+    seconds = abs(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            text = f"{seconds / size:.0f}{unit}"
+            break
+    else:
+        text = f"{seconds:.0f}s"
+    return f"in {text}" if future else f"{text} ago"
+
+
+@app.command()
+def status(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Stable JSON: a list of objects (see README).")
+    ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="For monitors: exit 1 if any source is unhealthy or stale, else 0."
+        ),
+    ] = False,
+) -> None:
+    """Each source's last run, next run, health and last error."""
+    from store.health import FAILING, NEVER_RUN
+    from store.models import utcnow
+
+    now = utcnow()
+    rows = health_rows(now)
+    failing = [r for r in rows if r["configured"] and r["health"] in FAILING]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    elif check:
+        for r in failing:
+            out.print(f"{r['source']}: {r['health']}: {r['reason']}")
+        if not failing:
+            out.print(f"all {sum(r['configured'] for r in rows)} source(s) healthy")
+    else:
+        table = Table(title=f"{len(rows)} source(s)", title_justify="left")
+        columns = (
+            "source", "last run", "status", "requests", "304", "items", "new", "updated",
+            "errors", "time", "next run", "health", "last error",
+        )  # fmt: skip
+        for col in columns:
+            numeric = col in ("requests", "304", "items", "new", "updated", "errors", "time")
+            table.add_column(col, justify="right" if numeric else "left")
+        for r in rows:
+            last = r["last_run"]
+            style = {"healthy": "green", NEVER_RUN: "dim"}.get(r["health"], "red")
+            verdict = f"[{style}]{r['health']}[/]" + (f": {r['reason']}" if r["reason"] else "")
+            if not r["configured"]:
+                verdict = "[dim]not in sources.toml[/]"
+            nxt = "now" if r["next_run_at"] is None else _ago(r["next_run_at"], now)
+            if r["backoff_until"]:
+                nxt += f" (backoff, {r['consecutive_failures']} failed)"
+            error = r["last_error"]
+            if last is None:
+                table.add_row(
+                    r["source"], "never run", "", "", "", "", "", "", "", "", nxt, verdict, ""
+                )
+                continue
+            table.add_row(
+                r["source"],
+                _ago(last["started_at"], now),
+                last["status"],
+                str(last["requests"]),
+                str(last["not_modified"]),
+                str(last["items"]),
+                str(last["new_candidates"]),
+                str(last["updated_candidates"]),
+                str(last["errors"]),
+                "" if last["duration_s"] is None else f"{last['duration_s']:.1f}s",
+                nxt,
+                verdict,
+                f"{_ago(error['at'], now)}: {error['message'][:120]}" if error else "",
+            )
+        out.print(table)
+    if check and failing:
+        raise typer.Exit(1)
 
 
 def main() -> None:

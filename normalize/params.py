@@ -15,6 +15,7 @@ hostile input: unreadable input gives `None`.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -266,18 +267,48 @@ def _repo_part(name: str) -> str:
 
 def params_from_name(name: str, source: str = "") -> Params | None:
     """Sizes stated in a repo id or title; `None` when the name states none."""
-    if not isinstance(name, str) or not name or not _HAS_SIZE_HINT.search(name[:MAX_NAME_CHARS]):
+    if not isinstance(name, str) or not name:
         return None
     name = name[:MAX_NAME_CHARS]
+    shape = _name_shape(name)
+    if shape is None:
+        return None
+    total, active, experts, variants = shape
+    return Params(
+        total,
+        active,
+        [ParamVariant(*variant) for variant in variants],
+        "name",
+        experts,
+        [_name_evidence(source or name, name)],
+    )
+
+
+# The same repo ids come back again and again in a crawl (its info, its card, its prices, its
+# quantizations), so a name is parsed once. The cached value is an immutable tuple; every call
+# builds fresh `Params` from it, so callers may still change what they get.
+_NameShape = tuple[float | None, float | None, int | None, tuple[tuple, ...]]
+
+
+@functools.lru_cache(maxsize=8192)
+def _name_shape(name: str) -> _NameShape | None:
+    """(total, active, experts, variant fields) the name states, or None."""
+    if not _HAS_SIZE_HINT.search(name):
+        return None
     sizes = _name_sizes(_repo_part(name))
     if not sizes:
         return None
     params = _params_from_name_sizes(sizes)
     if params is None:
         return None
-    params.method = "name"
-    params.evidence = [make_evidence(source or name, name, "params.name", VERSION)]
-    return params
+    variants = tuple((v.label, v.total, v.active, v.hint, v.precision) for v in params.variants)
+    return params.total, params.active, params.experts, variants
+
+
+@functools.lru_cache(maxsize=8192)
+def _name_evidence(source: str, name: str) -> Evidence:
+    # Evidence is frozen, so one instance can be shared by every record naming this repo.
+    return make_evidence(source, name, "params.name", VERSION)
 
 
 def _params_from_name_sizes(sizes: list[_NameSize]) -> Params | None:

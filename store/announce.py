@@ -103,9 +103,16 @@ def _candidates_by_repo(session: Session, repos: list[str]) -> list[int]:
 
 
 def _candidate_by_title(session: Session, title: str, org: str | None) -> int | None:
+    """A candidate whose family the title names: one with Hub repos, or of the feed's own org.
+
+    Two feeds' unverified claims are never joined by name alone; they are left for the
+    editor as suggested duplicates (store.similar).
+    """
+    anchored = Candidate.id.in_(
+        select(Variant.candidate_id).where(Variant.candidate_id.is_not(None))
+    )
     query = select(Candidate.id, Candidate.family)
-    if org:
-        query = query.where(Candidate.org == org)
+    query = query.where((Candidate.org == org) & anchored) if org else query.where(anchored)
     best, best_len = None, 0
     low = f" {title.lower()} "
     for cid, family in session.exec(query).all():

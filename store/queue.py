@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from store.models import CANDIDATE_STATUSES, Candidate, Event, Observation, Variant, utcnow
+from store.similar import similar_candidates
 
 
 class QueueError(ValueError):
@@ -81,6 +82,7 @@ def candidate_detail(session: Session, cand: Candidate) -> dict:
         "fields": cand.fields or {},
         "overrides": cand.overrides or {},
         "conflict_details": cand.conflicts or [],
+        "similar": similar_candidates(session, cand),
         "variants": [
             {
                 "repo_id": v.repo_id,

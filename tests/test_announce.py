@@ -162,3 +162,49 @@ def test_title_names_an_existing_release(engine):
 )
 def test_family_from_title(title, family):
     assert announce.family_from_title(title) == family
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "suggested"),
+    [
+        ("Code Llama 4", "Code Llama 4 (70B & 400B)", True),
+        ("Code Llama 4", "CodeLlama 4", True),
+        ("Gemma 3", "Gemma 3n", False),
+        ("Gemma 3", "Gemma 2", False),
+        ("Llama 4 Scout", "Llama 4 Maverick", False),
+        ("Qwen3", "Qwen3 Coder", False),
+        ("Mistral Small 3.1 2503", "Mistral Small 3.1", False),
+        ("DeepSeek R1", "Deepseek-R1", True),
+    ],
+)
+def test_similarity(a, b, suggested):
+    from store.similar import THRESHOLD, similarity
+
+    assert (similarity(a, b) >= THRESHOLD) is suggested, similarity(a, b)
+
+
+def test_seed_duplicate_is_suggested_with_its_score_not_merged(engine):
+    from store.queue import candidate_detail
+
+    with Session(engine) as s:
+        first = add_entry(
+            s,
+            "feed:hf-blog",
+            "https://hf.test/blog/code-llama-4",
+            "Code Llama 4",
+            "Meta open-sourced Code Llama 4, a code model family.",
+        )
+        second = add_entry(
+            s,
+            "feed:site",
+            "https://site.test/code-llama-4-70b-400b",
+            "Code Llama 4 (70B & 400B)",
+            "Code Llama 4 in 70B and 400B parameter variants.",
+        )
+        (a,) = announce.judge_and_resolve(s, first, None, "crawler:feed:hf-blog")
+        (b,) = announce.judge_and_resolve(s, second, None, "crawler:feed:site")
+        s.commit()
+        assert a != b  # different sources, unknown vendor: never merged silently
+        detail = candidate_detail(s, s.get(Candidate, a))
+    assert detail["similar"][0]["slug"] == s.get(Candidate, b).slug
+    assert detail["similar"][0]["score"] == 1.0

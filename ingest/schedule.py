@@ -1,0 +1,300 @@
+"""The scheduler: one APScheduler job per source, each crawl in a child process.
+
+`Scheduler` wraps an APScheduler 3.x `BlockingScheduler`: one `IntervalTrigger` job per
+source at its interval with jitter, `coalesce=True`, `max_instances=1` and a misfire grace
+time of 30 minutes (APScheduler's default of one second silently skips runs). A job calls
+`ingest.crawl.crawl([source])`, which runs the crawl in a child process with a hard time
+limit and records the run.
+
+Restart safety: the store is the schedule's memory. A job's first run is at
+`store.health.next_run_at` (the last run's start + interval, the end of a backoff, or now
+for a source never crawled or cut short by a stop), never earlier, so a restart neither runs
+a source twice in one interval nor skips one.
+
+Backoff: before crawling, a job checks the source's backoff (`store.health`); while it has
+not expired the run is skipped (logged) and the job is moved to the backoff's end. After a
+failed run the job is moved there too; the first success resumes the normal cadence.
+
+Stopping (SIGTERM, SIGINT): no new runs start; running crawls get `stop_timeout` seconds to
+finish, then their process groups get SIGTERM (Scrapy closes the run), then SIGKILL after
+`kill_timeout` more seconds (`crawl()` marks the run killed). Runs cut short are tagged
+`interrupted:` so they neither back off nor alarm, and are due again at the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from ingest.sources import Source
+from store import health
+from store.db import get_engine, session, upgrade
+from store.models import CrawlRun, utcnow
+
+log = logging.getLogger("toolscout.schedule")
+
+MISFIRE_GRACE_S = 30 * 60
+DEFAULT_WORKERS = 4
+DEFAULT_STOP_TIMEOUT_S = 10.0
+KILL_TIMEOUT_S = 20.0
+BACKOFF_SLACK_S = 1.0  # a job fired at the backoff's end is not early
+
+
+def default_jitter(interval_s: float) -> float:
+    """Up to a tenth of the interval, at most a minute."""
+    return min(interval_s / 10.0, 60.0)
+
+
+def run_line(run) -> str:
+    took = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
+    line = (
+        f"{run.source} {run.status}: {run.requests} requests, {run.not_modified} not modified, "
+        f"{run.items} items, {run.new_candidates} new, {run.updated_candidates} updated, "
+        f"{run.errors} errors, {took:.1f}s (run {run.id})"
+    )
+    return line + (f" — {run.message}" if run.message else "")
+
+
+@dataclass(slots=True)
+class Job:
+    source: Source
+    interval_s: float
+
+
+class Scheduler:
+    def __init__(
+        self,
+        sources: list[Source],
+        *,
+        interval_s: float | None = None,
+        jitter_s: float | None = None,
+        time_limit: float | None = None,
+        workers: int = DEFAULT_WORKERS,
+        stop_timeout: float = DEFAULT_STOP_TIMEOUT_S,
+        kill_timeout: float = KILL_TIMEOUT_S,
+    ) -> None:
+        self.jobs = {s.name: Job(s, float(interval_s or s.interval_s)) for s in sources}
+        self.jitter_s = jitter_s
+        self.time_limit = time_limit
+        self.stop_timeout = stop_timeout
+        self.kill_timeout = kill_timeout
+        self.stopping = threading.Event()
+        self.terminating = threading.Event()  # running crawls were signalled to stop
+        self.signalled_at: datetime | None = None
+        self._lock = threading.Lock()
+        self._active: dict[str, datetime] = {}  # source -> when its crawl started
+        self._idle = threading.Condition(self._lock)
+        self.scheduler = BlockingScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=max(1, workers))},
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": MISFIRE_GRACE_S,
+            },
+            timezone="UTC",
+        )
+
+    # -- setting up ----------------------------------------------------------------------
+    def first_run_times(self, now: datetime | None = None) -> dict[str, datetime]:
+        """Each job's first run: when the store says it is due, and not before now."""
+        now = now or utcnow()
+        times = {}
+        with session() as s:
+            for name, job in self.jobs.items():
+                due = health.source_health(s, name, job.interval_s, now).next_run_at
+                times[name] = max(now, due) if due else now
+        return times
+
+    def add_jobs(self) -> None:
+        for name, first in self.first_run_times().items():
+            job = self.jobs[name]
+            jitter = self.jitter_s if self.jitter_s is not None else default_jitter(job.interval_s)
+            self.scheduler.add_job(
+                self.run_source,
+                IntervalTrigger(seconds=job.interval_s, jitter=jitter or None, timezone="UTC"),
+                args=[name],
+                id=name,
+                name=f"crawl {name}",
+                next_run_time=first,
+                replace_existing=True,
+            )
+            log.info(
+                "scheduled %s every %.0fs (jitter %.0fs); first run %s",
+                name,
+                job.interval_s,
+                jitter,
+                first.isoformat(timespec="seconds"),
+            )
+
+    # -- one run -------------------------------------------------------------------------
+    def run_source(self, name: str) -> None:
+        """The job: skip while backing off, else crawl the source and log the outcome."""
+        from ingest.crawl import crawl
+
+        if self.stopping.is_set():
+            return
+        job = self.jobs[name]
+        now = utcnow()
+        with session() as s:
+            h = health.source_health(s, name, job.interval_s, now)
+        if h.backoff_until and now < h.backoff_until - timedelta(seconds=BACKOFF_SLACK_S):
+            log.info(
+                "%s skipped: backing off after %d failed run(s) until %s",
+                name,
+                h.failures,
+                h.backoff_until.isoformat(timespec="seconds"),
+            )
+            self._reschedule(name, h.backoff_until)
+            return
+        with self._lock:
+            if self.stopping.is_set():
+                return
+            self._active[name] = now
+        try:
+            outcome = crawl([name], time_limit=self.time_limit)
+        except Exception:
+            log.exception("%s: the crawl could not be run", name)
+            return
+        finally:
+            with self._lock:
+                self._active.pop(name, None)
+                self._idle.notify_all()
+        mine = [r for r in outcome.runs if r.source == name]
+        if self.terminating.is_set():
+            with session() as s:
+                ids = [r.id for r in mine]
+                health.mark_interrupted(s, ids, "scheduler stopped", self.signalled_at)
+                mine = [s.get(CrawlRun, i) for i in ids]
+        for run in mine:
+            log.info("%s", run_line(run))
+        if not mine:
+            log.warning(
+                "%s: crawl process exited %s without recording a run", name, outcome.exit_code
+            )
+        if self.stopping.is_set():
+            return
+        with session() as s:
+            h = health.source_health(s, name, job.interval_s)
+        if h.backoff_until:
+            log.info(
+                "%s backing off after %d failed run(s): next run %s",
+                name,
+                h.failures,
+                h.backoff_until.isoformat(timespec="seconds"),
+            )
+            self._reschedule(name, h.backoff_until)
+
+    def _reschedule(self, name: str, when: datetime) -> None:
+        try:
+            current = self.scheduler.get_job(name)
+            if current is not None and (
+                current.next_run_time is None or current.next_run_time < when
+            ):
+                self.scheduler.modify_job(name, next_run_time=when)
+        except Exception:  # the scheduler is shutting down
+            log.debug("could not reschedule %s", name, exc_info=True)
+
+    # -- running and stopping ------------------------------------------------------------
+    def request_stop(self, signum: int | None = None, _frame=None) -> None:
+        if self.stopping.is_set():
+            log.warning("second stop signal: killing running crawls")
+            self._terminate()
+            _signal_children(signal.SIGKILL)
+            return
+        what = signal.Signals(signum).name if signum else "stop"
+        log.info(
+            "%s received: no new runs; waiting for %d running crawl(s)", what, len(self._active)
+        )
+        self.stopping.set()
+        try:
+            self.scheduler.shutdown(wait=False)
+        except Exception:
+            log.debug("scheduler already stopped", exc_info=True)
+
+    def run(self, install_signals: bool = True) -> int:
+        """Schedule every source and block until stopped; 0 on a clean stop."""
+        upgrade(get_engine())
+        if install_signals:
+            signal.signal(signal.SIGTERM, self.request_stop)
+            signal.signal(signal.SIGINT, self.request_stop)
+        self.add_jobs()
+        log.info("scheduler started with %d source(s)", len(self.jobs))
+        try:
+            self.scheduler.start()
+        except (KeyboardInterrupt, SystemExit):
+            self.stopping.set()
+        self.stopping.set()
+        self.drain()
+        log.info("scheduler stopped")
+        return 0
+
+    def drain(self) -> None:
+        """Let running crawls finish within stop_timeout, then stop them cleanly."""
+        if self._wait_idle(self.stop_timeout):
+            return
+        log.info("stopping %d running crawl(s): SIGTERM", len(self._active))
+        self._terminate()
+        deadline = time.monotonic() + self.kill_timeout
+        signalled: set[int] = set()
+        while time.monotonic() < deadline:
+            # Once each: a second SIGTERM makes Scrapy stop without closing its runs.
+            signalled |= _signal_children(signal.SIGTERM, skip=signalled)
+            if self._wait_idle(min(1.0, max(0.0, deadline - time.monotonic()))):
+                return
+        log.warning("crawl(s) still running after %.0fs: SIGKILL", self.kill_timeout)
+        while not self._wait_idle(1.0):
+            _signal_children(signal.SIGKILL)
+
+    def _terminate(self) -> None:
+        if not self.terminating.is_set():
+            self.signalled_at = utcnow()
+            self.terminating.set()
+
+    def _wait_idle(self, timeout: float) -> bool:
+        with self._lock:
+            return self._idle.wait_for(lambda: not self._active, timeout=max(0.0, timeout))
+
+
+def _child_pids() -> list[int]:
+    """Our direct children: the crawl processes (each leads its own process group)."""
+    me, found = os.getpid(), []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if len(fields) > 1 and int(fields[1]) == me:
+            found.append(int(entry))
+    return found
+
+
+def _signal_children(sig: int, skip: set[int] | frozenset[int] = frozenset()) -> set[int]:
+    """Signal the process group of each crawl child not in `skip`; return those signalled."""
+    done = set()
+    for pid in _child_pids():
+        if pid in skip:
+            continue
+        try:
+            if os.getpgid(pid) == pid:  # a crawl: crawl() starts each in its own session
+                os.killpg(pid, sig)
+                done.add(pid)
+        except OSError:
+            pass
+    return done
