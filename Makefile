@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test run bench lint postgres clean
+.PHONY: setup demo test run bench lint postgres chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,15 +19,24 @@ demo: setup
 	$(VENV)/bin/toolscout demo --once
 
 ## test: the whole suite, with a real PostgreSQL server started by the tests themselves.
-test: setup postgres
+test: setup postgres chromium
 	$(PY) -m pytest
 
 ## run: the real thing, against the live sources in sources.toml.
 run: setup
 	$(VENV)/bin/toolscout crawl --all
 
-bench: setup
-	$(PY) bench/normalize.py
+$(VENV)/.bench-stamp: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+## bench: every script in bench/ (make_catalog.py and _*.py are their helpers). Sizes of the
+## backfill: BENCH_SIZES=10000,100000,1000000; seconds per toolscout run: BENCH_BUDGET=180.
+bench: $(VENV)/.bench-stamp postgres
+	@set -e; for script in bench/*.py; do \
+	  case "$$script" in bench/_*|bench/make_catalog.py) continue;; esac; \
+	  echo "== $$script"; $(PY) "$$script"; \
+	done
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
@@ -35,6 +44,10 @@ lint: setup
 ## postgres: install the server binaries from the system's packages if they are missing.
 postgres:
 	@sh scripts/ensure-postgres.sh
+
+## chromium: the system's Chromium for the browser tests (Playwright never downloads one).
+chromium:
+	@sh scripts/ensure-chromium.sh
 
 clean:
 	rm -rf $(VENV) toolscout.db toolscout.db-* .pytest_cache

@@ -175,6 +175,8 @@ def queue_show(
         f"license: {lic.get('id')} ({lic.get('name')}), commercial use: {lic.get('commercial_use')}"
     )
     out.print(f"queued because: {detail['queued_reason']}")
+    if detail.get("notability"):
+        out.print(f"notability: {detail['notability']}", markup=False)
     table = Table(title="variants", title_justify="left")
     for col in ("repo", "size", "params", "method", "license", "kind"):
         table.add_column(col)
@@ -261,13 +263,10 @@ def queue_reopen(slugs: list[str]) -> None:
 @app.command()
 def normalize() -> None:
     """JSON lines in on stdin (text, model_info, card, pricing), JSON lines out."""
-    from normalize.record import normalize_line
+    from normalize.record import normalize_stream
 
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        sys.stdout.write(json.dumps(normalize_line(line), ensure_ascii=False) + "\n")
-        sys.stdout.flush()
+    # Bytes in and out: orjson reads UTF-8 itself, and junk bytes fail one line, not the run.
+    normalize_stream(sys.stdin.buffer, sys.stdout.buffer)
 
 
 @app.command()
@@ -300,7 +299,8 @@ def demo(
     from fixtures.replay import ReplayServer
 
     root = Path(__file__).resolve().parent.parent / "fixtures"
-    server = ReplayServer([root / "hub"]).start()
+    # The Hub's responses and, beside them, feeds, pages and a price list (fixtures/web).
+    server = ReplayServer([root / "hub", root / "web"]).start()
     os.environ["HF_ENDPOINT"] = server.url
     os.environ.setdefault("TOOLSCOUT_SOURCES", str(root / "sources.demo.toml"))
     err.print(
@@ -369,6 +369,15 @@ StopTimeoutOption = Annotated[
 ]
 
 
+HostOption = Annotated[
+    str,
+    typer.Option(
+        help="Address to listen on; other than loopback only with TOOLSCOUT_EDITOR_PASSWORD."
+    ),
+]
+PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
+
+
 def _start_scheduler(
     names: list[str] | None,
     interval: float | None,
@@ -376,6 +385,7 @@ def _start_scheduler(
     time_limit: float | None,
     workers: int,
     stop_timeout: float,
+    web: tuple[str, int] | None = None,
 ) -> None:
     from ingest.schedule import Scheduler
     from ingest.sources import SourcesError, load_sources
@@ -397,7 +407,16 @@ def _start_scheduler(
         workers=workers,
         stop_timeout=stop_timeout,
     )
-    raise typer.Exit(scheduler.run())
+    if web is None:
+        raise typer.Exit(scheduler.run())
+    from web.config import ConfigError
+    from web.serve import run_with
+
+    try:
+        code = run_with(scheduler.run, *web)
+    except (ConfigError, RuntimeError) as exc:
+        fail(str(exc))
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -427,10 +446,57 @@ def run(
     time_limit: TimeLimitOption = None,
     workers: WorkersOption = 4,
     stop_timeout: StopTimeoutOption = 10.0,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
 ) -> None:
-    """Run the service: the scheduler (the web server joins it with its own issue; until
-    then this is `toolscout schedule`)."""
-    _start_scheduler(names, interval, jitter, time_limit, workers, stop_timeout)
+    """Run the service: the scheduler and the web server (`serve`) in one process.
+
+    SIGTERM/SIGINT stop both: running crawls get --stop-timeout seconds, then the web
+    server finishes the requests in flight.
+    """
+    _start_scheduler(names, interval, jitter, time_limit, workers, stop_timeout, (host, port))
+
+
+@app.command()
+def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+    """Serve the editor pages and the read API (README, "Web") until SIGTERM/SIGINT.
+
+    Without TOOLSCOUT_EDITOR_PASSWORD (or TOOLSCOUT_EDITOR_TOKENS) it refuses any address
+    but loopback, where the pages are open without login.
+    """
+    from web.config import ConfigError
+    from web.serve import serve as serve_web
+
+    _configure_logging()
+    try:
+        serve_web(host, port)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+) -> None:
+    """Every published (accepted) record, as the read API serves them (README, "Web")."""
+    from store.db import get_engine, upgrade
+    from web.export import FORMATS
+    from web.export import export as export_records
+
+    if fmt not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}")
+    engine = get_engine()
+    upgrade(engine)
+    if output is None:
+        n = export_records(engine, fmt, sys.stdout)
+        sys.stdout.flush()
+    else:
+        with output.open("w", encoding="utf-8", newline="") as fh:
+            n = export_records(engine, fmt, fh)
+    err.print(f"exported {n} record(s) as {fmt}")
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -63,8 +63,38 @@ def crawl(source_names: list[str], time_limit: float | None = None) -> CrawlOutc
                 f"time limit of {limit:.0f}s reached" if killed else f"crawl process exited {code}"
             )
             runs.mark_dead_runs(s, proc.pid, "killed", why)
-        recorded = runs.runs_since(s, started)
+        # This child's runs only: a scheduler runs several crawls at once.
+        recorded = [r for r in runs.runs_since(s, started) if r.pid == proc.pid]
+        if code != 0:
+            recorded += _record_lost(s, config, source_names, recorded, proc.pid, started, code)
     return CrawlOutcome(code, time.monotonic() - t0, recorded, killed)
+
+
+def _record_lost(s, config, names, recorded, pid, started, code) -> list[CrawlRun]:
+    """A failed run for each source the child died before opening a run for (a broken
+    import, a bad setting), so `status` and the backoff see the failure."""
+    from ingest.sources import SourcesError
+
+    try:
+        wanted = [src.name for src in config.named(names)]
+    except SourcesError:
+        return []
+    seen = {r.source for r in recorded}
+    lost = [
+        CrawlRun(
+            source=name,
+            pid=pid,
+            started_at=started,
+            finished_at=utcnow(),
+            status="failed",
+            message=f"crawl process exited {code} before it recorded a run (see its log)",
+        )
+        for name in wanted
+        if name not in seen
+    ]
+    s.add_all(lost)
+    s.commit()
+    return lost
 
 
 def run_in_this_process(source_names: list[str]) -> int:
@@ -75,6 +105,7 @@ def run_in_this_process(source_names: list[str]) -> int:
     from ingest.sources import load_sources
     from spiders.feeds import FeedsSpider
     from spiders.hf_models import HfModelsSpider
+    from spiders.openrouter import OpenRouterSpider
 
     config = load_sources()
     chosen = config.named(source_names)
@@ -92,9 +123,14 @@ def run_in_this_process(source_names: list[str]) -> int:
             page_size=config.page_size,
             since=config.since,
         )
-    feeds = [s for s in chosen if s.kind == "feed"]
+    feeds = [s for s in chosen if s.kind in ("feed", "pages")]
     if feeds:
-        process.crawl(FeedsSpider, sources=feeds)
+        process.crawl(
+            FeedsSpider, sources=feeds, since=config.since, hub_endpoint=config.hf_endpoint
+        )
+    pricing = [s for s in chosen if s.kind == "pricing"]
+    if pricing:
+        process.crawl(OpenRouterSpider, sources=pricing)
     process.start()
     return 0
 

@@ -15,16 +15,35 @@ from typing import Any
 from scrapy import signals
 from sqlmodel import Session, select
 
+from ingest.sources import Notability, SourcesError, load_sources
 from normalize.hub import model_facts
 from spiders.feeds import FeedState
 from spiders.hf_models import HubState
-from store import announce, runs
+from store import announce, notability, prices, runs
 from store.db import get_engine, upgrade
 from store.documents import save_document
-from store.models import Candidate
-from store.resolve import apply_model
+from store.models import Candidate, Document, SourceState
+from store.resolve import apply_model, refresh_candidate
 
 log = logging.getLogger(__name__)
+
+
+def confirmed_validators(session: Session, sources: list[str], kind: str) -> dict:
+    """url -> (ETag, Last-Modified) of documents fetched before their source's last clean
+    run ended. A validator stored by a run that then died or lost a page was never
+    confirmed: a 304 on it would hide the pages behind it, so that URL is fetched whole."""
+    rows = session.exec(
+        select(Document.url, Document.etag, Document.last_modified)
+        .join(SourceState, SourceState.source == Document.source)
+        .where(
+            Document.source.in_(sources),
+            Document.kind == kind,
+            Document.status == 200,
+            Document.error.is_(None),
+            Document.fetched_at <= SourceState.last_success_at,
+        )
+    )
+    return {url: (etag, lm) for url, etag, lm in rows.all()}
 
 
 def _text(body: bytes | None) -> str | None:
@@ -43,6 +62,7 @@ class StorePipeline:
         self.created: dict[str, set[int]] = defaultdict(set)
         self.changed: dict[str, set[int]] = defaultdict(set)
         crawler.signals.connect(self.response_received, signal=signals.response_received)
+        crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -56,17 +76,28 @@ class StorePipeline:
         self.spider = spider
         hub = list(getattr(spider, "hub_sources", {}).values())
         feeds = list(getattr(spider, "feed_sources", {}).values())
+        pricing = list(getattr(spider, "pricing_sources", {}).values())
+        self.rules, self.derivative_orgs = self._config()
         with Session(self.engine) as session:
-            for source in hub + feeds:
+            for source in hub + feeds + pricing:
                 self.run_ids[source.name] = runs.start_run(session, source.name)
             if feeds:
                 names = [s.name for s in feeds]
                 spider.feed_state = FeedState(
-                    validators=runs.validators(session, names, "feed"),
+                    validators={
+                        **confirmed_validators(session, names, "feed"),
+                        **confirmed_validators(session, names, "index"),
+                    },
                     entries=announce.entry_hashes(session, names),
                 )
+            if pricing:
+                names = [s.name for s in pricing]
+                spider.validators = confirmed_validators(session, names, "pricing")
             if not hub:
                 return
+            # Rules may have changed since the last run: held releases are judged again.
+            notability.rejudge_held(session, self.rules, [s.org for s in hub], "crawler:config")
+            session.commit()
             names = [s.name for s in hub]
             spider.hub_state = HubState(
                 watermarks={
@@ -74,8 +105,21 @@ class StorePipeline:
                     for name, mark in runs.watermarks(session, names).items()
                 },
                 info_sha=runs.info_shas(session, [s.org for s in hub]),
-                validators=runs.validators(session, names, "hf_listing"),
+                validators=confirmed_validators(session, names, "hf_listing"),
             )
+
+    @staticmethod
+    def _config() -> tuple[Notability | None, frozenset[str]]:
+        """[notability] rules and the derivative orgs; none when sources.toml is unreadable
+        (then notability is left as it is)."""
+        try:
+            config = load_sources()
+        except SourcesError:
+            return None, frozenset()
+        derivative = frozenset(
+            s.org for s in config.sources if s.kind == "hub" and s.role == "derivative" and s.org
+        )
+        return config.notability, derivative
 
     def close_spider(self, spider: Any = None) -> None:
         reason = self.crawler.stats.get_value("finish_reason") if self.crawler.stats else None
@@ -104,6 +148,14 @@ class StorePipeline:
         counts["bytes"] += len(response.body or b"")
         if response.status == 304:
             counts["not_modified"] += 1
+
+    def request_dropped(self, request: Any, spider: Any = None) -> None:
+        """A redirect to a URL already fetched is dropped by Scrapy's duplicate filter
+        without a callback: the document asked for never arrives, so say so."""
+        source = request.meta.get("source")
+        first = (request.meta.get("redirect_urls") or [None])[0]
+        if source and first:
+            self._error(source, first, f"redirected to {request.url}, already fetched: dropped")
 
     # -- items ---------------------------------------------------------------------------
     def process_item(self, item: dict, spider: Any = None) -> dict:
@@ -136,6 +188,13 @@ class StorePipeline:
         self.counts[item["source"]]["items"] += 1
 
     def _on_fetch_error(self, session: Session, item: dict) -> None:
+        if item.get("entry_key"):
+            # A page that failed: its entry is judged on what the feed said, then the
+            # error is recorded as for any document.
+            found = announce.entry(session, item["source"], item["entry_key"])
+            if found is not None:
+                self._resolve_entry(session, item["source"], found)
+                session.commit()
         if item.get("body") is not None:
             save_document(
                 session,
@@ -163,6 +222,8 @@ class StorePipeline:
             etag=item.get("etag"),
             last_modified=item.get("last_modified"),
         )
+        # Likes and downloads grow without a new commit: a held release is judged again.
+        notability.refresh_signals(session, item["models"], self.rules, f"crawler:{source}")
         created = [
             m.get("createdAt") for m in item["models"] if isinstance(m.get("createdAt"), str)
         ]
@@ -192,8 +253,15 @@ class StorePipeline:
             repo_id=repo_id,
         )
         facts = model_facts(item["info"], _text(item["card_body"]), source=item["info_url"])
+        trending = item["info"].get("trendingScore")
         applied = apply_model(
-            session, facts, source, item.get("role", "original"), item["info_url"]
+            session,
+            facts,
+            source,
+            item.get("role", "original"),
+            item["info_url"],
+            rules=self.rules,
+            trending=float(trending) if isinstance(trending, int | float) else None,
         )
         if applied.candidate_id is not None:
             if applied.created:
@@ -211,7 +279,9 @@ class StorePipeline:
 
     def _resolve_entry(self, session: Session, source: str, item: Any) -> None:
         before = set(session.exec(select(Candidate.id)).all())
-        ids = announce.judge_and_resolve(session, item, self._feed_org(source), f"crawler:{source}")
+        ids = announce.judge_and_resolve(
+            session, item, self._feed_org(source), f"crawler:{source}", self.derivative_orgs
+        )
         for cid in ids:
             (self.changed if cid in before else self.created)[source].add(cid)
         created_anywhere = set().union(*self.created.values())
@@ -222,18 +292,23 @@ class StorePipeline:
     def _on_feed(self, session: Session, item: dict) -> None:
         source = item["source"]
         self.counts[source]["items"] += 1
+        broken = item.get("error")
         save_document(
             session,
             url=item["url"],
             source=source,
-            kind="feed",
+            kind=item.get("doc_kind") or "feed",
             status=item["status"],
             body=item["body"],
-            etag=item.get("etag"),
-            last_modified=item.get("last_modified"),
-            error=None,
+            # A broken feed keeps no validators: it is read again, and fails again, until fixed.
+            etag=None if broken else item.get("etag"),
+            last_modified=None if broken else item.get("last_modified"),
+            error=broken,
         )
         announce.save_entries(session, source, item["entries"])
+        if broken:
+            session.commit()
+            self._error(source, item["url"], broken)
         if item.get("warning"):
             log.warning("%s: feed parsed with a problem: %s", item["url"], item["warning"])
         # Entries whose page will not be fetched are judged on what the feed says.
@@ -260,3 +335,24 @@ class StorePipeline:
             raise ValueError(f"page of an unknown entry {item['entry_key']!r}")
         announce.attach_page(session, entry, item["page"])
         self._resolve_entry(session, source, entry)
+
+    # -- pricing -------------------------------------------------------------------------
+    def _on_pricing(self, session: Session, item: dict) -> None:
+        source = item["source"]
+        counts = self.counts[source]
+        counts["items"] += 1
+        save_document(
+            session,
+            url=item["url"],
+            source=source,
+            kind="pricing",
+            status=item["status"],
+            body=item["body"],
+            etag=item.get("etag"),
+            last_modified=item.get("last_modified"),
+        )
+        joined = prices.save_prices(session, source, item["url"], item["models"])
+        for cid in joined:
+            if refresh_candidate(session, cid, actor=f"crawler:{source}"):
+                self.changed[source].add(cid)
+        counts["updated_candidates"] = len(self.changed[source])

@@ -11,6 +11,9 @@ Restart safety: the store is the schedule's memory. A job's first run is at
 for a source never crawled or cut short by a stop), never earlier, so a restart neither runs
 a source twice in one interval nor skips one.
 
+A crawl still running from before a restart (the scheduler was killed; its crawl runs on
+in its own process group and records its run) is that interval's run: the job skips.
+
 Backoff: before crawling, a job checks the source's backoff (`store.health`); while it has
 not expired the run is skipped (logged) and the job is moved to the backoff's end. After a
 failed run the job is moved there too; the first success resumes the normal cadence.
@@ -155,6 +158,17 @@ class Scheduler:
             )
             self._reschedule(name, h.backoff_until)
             return
+        if (
+            h.last_run is not None
+            and h.last_run.status == "running"
+            and crawl_alive(h.last_run.pid)
+        ):
+            # A crawl an earlier scheduler (killed) or an operator started is still going:
+            # it is this interval's run. max_instances=1 across processes.
+            log.info(
+                "%s skipped: run %d is still going (pid %s)", name, h.last_run.id, h.last_run.pid
+            )
+            return
         with self._lock:
             if self.stopping.is_set():
                 return
@@ -262,6 +276,18 @@ class Scheduler:
     def _wait_idle(self, timeout: float) -> bool:
         with self._lock:
             return self._idle.wait_for(lambda: not self._active, timeout=max(0.0, timeout))
+
+
+def crawl_alive(pid: int | None) -> bool:
+    """True when `pid` is a crawl process (`python -m ingest.crawl`) alive on this host."""
+    if not pid:
+        return False
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            argv = fh.read().split(b"\0")
+    except OSError:
+        return False
+    return b"ingest.crawl" in argv
 
 
 def _child_pids() -> list[int]:

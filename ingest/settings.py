@@ -27,8 +27,13 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 REDIRECT_MAX_TIMES = 5
 
+# Response path runs from high numbers to low: the loop check sees a 3xx before Scrapy's
+# RedirectMiddleware (600) follows it; the document check sees bodies after decompression
+# (590) and before MetaRefresh (580) and Retry (550).
 DOWNLOADER_MIDDLEWARES = {
     "ingest.middlewares.RateLimitMiddleware": 545,
+    "ingest.middlewares.DocumentCheckMiddleware": 585,
+    "ingest.middlewares.RedirectLoopMiddleware": 610,
 }
 ITEM_PIPELINES = {
     "ingest.pipelines.StorePipeline": 300,

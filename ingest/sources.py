@@ -19,13 +19,29 @@ class SourcesError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    name: str  # "hf:google", "feed:hf-blog"
-    kind: str  # "hub" | "feed"
+    name: str  # "hf:google", "feed:hf-blog", "pages:mistral-news", "pricing:openrouter"
+    kind: str  # "hub" | "feed" | "pages" | "pricing"
     interval_s: float
     org: str | None = None  # the Hub org it watches, or the vendor's org of a feed
     role: str = "original"  # original | derivative
     url: str | None = None
     follow: bool = True  # feeds: fetch the article page of new entries
+    pattern: str | None = None  # pages: regex an article link's URL must match
+    format: str | None = None  # pricing: the response format ("openrouter")
+
+
+@dataclass(frozen=True, slots=True)
+class Notability:
+    """[notability]: which Hub candidates are queued for editors (store.notability).
+
+    A new release of an allowlisted org is always queued; one of any other watched org is
+    queued once a threshold is met, and held (stored, not queued) until then.
+    """
+
+    orgs: frozenset[str] = frozenset()  # lower-cased allowlist
+    min_likes: int | None = None
+    min_downloads: int | None = None
+    min_trending: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +52,7 @@ class Sources:
     since: str | None
     sources: tuple[Source, ...]
     crawl: dict  # [crawl]: politeness and limits, as Scrapy settings
+    notability: Notability = Notability()
 
     def named(self, names: list[str]) -> list[Source]:
         """Sources matching each name exactly, or a group: "hf" (every Hub org), "hub"."""
@@ -110,6 +127,8 @@ def load_sources(path: Path | None = None) -> Sources:
         for org in hub.get(key) or []
     ]
     sources += feed_sources(data.get("feeds") or [], interval)
+    sources += page_sources(data.get("pages") or [], interval)
+    sources += pricing_sources(data.get("pricing") or [], interval)
     names = [s.name for s in sources]
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
@@ -121,6 +140,7 @@ def load_sources(path: Path | None = None) -> Sources:
         since=str(hub["since"]) if hub.get("since") else None,
         sources=tuple(sources),
         crawl=crawl_settings(data.get("crawl") or {}),
+        notability=notability_settings(data.get("notability"), hub.get("orgs") or []),
     )
 
 
@@ -166,3 +186,83 @@ def feed_sources(entries: list, default_interval: float) -> list[Source]:
             )
         )
     return sources
+
+
+def page_sources(entries: list, default_interval: float) -> list[Source]:
+    """[[pages]] tables (HTML index pages of vendors without a feed) → "pages:<name>"."""
+    sources = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not entry.get("name") or not entry.get("url"):
+            raise SourcesError(f"[[pages]] entry {i + 1} needs a name and a url")
+        pattern = entry.get("pattern")
+        if pattern is not None:
+            try:
+                re.compile(str(pattern))
+            except re.error as exc:
+                raise SourcesError(f"[[pages]] {entry['name']!r}: bad pattern: {exc}") from exc
+        sources.append(
+            Source(
+                name=f"pages:{entry['name']}",
+                kind="pages",
+                interval_s=parse_duration(entry.get("interval"), default_interval),
+                org=entry.get("org"),
+                url=_absolute(str(entry["url"]), f"pages {entry['name']!r} url"),
+                follow=bool(entry.get("follow", True)),
+                pattern=str(pattern) if pattern is not None else None,
+            )
+        )
+    return sources
+
+
+PRICING_FORMATS = ("openrouter",)
+
+
+def pricing_sources(entries: list, default_interval: float) -> list[Source]:
+    """[[pricing]] tables (provider price lists) → sources named "pricing:<name>"."""
+    sources = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not entry.get("name") or not entry.get("url"):
+            raise SourcesError(f"[[pricing]] entry {i + 1} needs a name and a url")
+        fmt = str(entry.get("format") or "openrouter")
+        if fmt not in PRICING_FORMATS:
+            raise SourcesError(
+                f"[[pricing]] {entry['name']!r}: unknown format {fmt!r} "
+                f"(known: {', '.join(PRICING_FORMATS)})"
+            )
+        sources.append(
+            Source(
+                name=f"pricing:{entry['name']}",
+                kind="pricing",
+                interval_s=parse_duration(entry.get("interval"), default_interval),
+                url=_absolute(str(entry["url"]), f"pricing {entry['name']!r} url"),
+                format=fmt,
+            )
+        )
+    return sources
+
+
+def _threshold(section: dict, key: str, kind: type) -> float | int | None:
+    value = section.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise SourcesError(f"[notability] {key} must be a non-negative number, got {value!r}")
+    return kind(value)
+
+
+def notability_settings(section: object, hub_orgs: list) -> Notability:
+    """[notability]; without an `orgs` list every watched Hub org is on the allowlist."""
+    section = section if isinstance(section, dict) else {}
+    known = {"orgs", "min_likes", "min_downloads", "min_trending"}
+    unknown = sorted(set(section) - known)
+    if unknown:
+        raise SourcesError(f"unknown [notability] key {unknown[0]!r} (known: {', '.join(known)})")
+    orgs = section.get("orgs", hub_orgs)
+    if not isinstance(orgs, list) or not all(isinstance(o, str) for o in orgs):
+        raise SourcesError("[notability] orgs must be a list of Hub org names")
+    return Notability(
+        orgs=frozenset(o.strip().lower() for o in orgs),
+        min_likes=_threshold(section, "min_likes", int),
+        min_downloads=_threshold(section, "min_downloads", int),
+        min_trending=_threshold(section, "min_trending", float),
+    )

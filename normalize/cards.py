@@ -6,7 +6,9 @@ This module owns only the split. What the front matter means (licenses, base mod
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Collection
 
 import yaml
 
@@ -38,40 +40,104 @@ def card_text(text: str | bytes | None) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def split_card(text: str | bytes | None) -> tuple[dict, str]:
-    """(front matter as a dict, Markdown body). A card without valid YAML mapping gives `{}`."""
+def split_card(text: str | bytes | None, keys: Collection[str] | None = None) -> tuple[dict, str]:
+    """(front matter as a dict, Markdown body). A card without valid YAML mapping gives `{}`.
+
+    With `keys`, only those top-level keys are read: the caller names what it uses, and the
+    rest of the front matter (widgets, eval results, gated-access forms) is never parsed.
+    """
     try:
-        return _split(card_text(text))
+        return _split(card_text(text), keys)
     except Exception:  # noqa: BLE001 - a hostile card must never stop a run
         return {}, ""
 
 
-def _split(text: str) -> tuple[dict, str]:
+def _split(text: str, keys: Collection[str] | None) -> tuple[dict, str]:
     opening = _OPENING.match(text)
     if not opening:
         return {}, text
-    closing = _CLOSING.search(text, opening.end())
-    if not closing:
+    closing = _closing_fence(text, opening.end())
+    if closing is None:
         # An unterminated fence is not front matter; keep the whole text as the body.
         return {}, text
-    yaml_text = text[opening.end() : closing.start()]
-    body = text[closing.end() :].lstrip("\r\n")
-    return _front_matter(yaml_text), body
+    yaml_text = text[opening.end() : closing[0]]
+    body = text[closing[1] :].lstrip("\r\n")
+    return _front_matter(yaml_text, keys), body
 
 
-def _front_matter(yaml_text: str) -> dict:
+def _closing_fence(text: str, start: int) -> tuple[int, int] | None:
+    """(start, end) of the first closing fence line ('---' or '...') at or after `start`.
+
+    Found with `str.find`, which is many times faster than a multi-line regex over the card.
+    """
+    found = None
+    limit = len(text)
+    for fence in ("---", "..."):
+        pos = start
+        while pos < limit:
+            pos = text.find(fence, pos, limit)
+            if pos < 0:
+                break
+            if pos == start or text[pos - 1] == "\n":
+                match = _CLOSING.match(text, pos)
+                if match is not None:
+                    found, limit = (pos, match.end()), pos
+                    break
+            pos += 1
+    return found
+
+
+def _front_matter(yaml_text: str, keys: Collection[str] | None = None) -> dict:
     if not yaml_text.strip() or len(yaml_text) > MAX_FRONT_MATTER_CHARS:
         return {}
+    if keys is not None:
+        subset = _front_matter_subset(yaml_text, frozenset(keys))
+        if subset is not None:
+            return subset
+    data = _mapping(yaml_text) or {}
+    return data if keys is None else {key: data[key] for key in keys if key in data}
+
+
+def _mapping(yaml_text: str) -> dict | None:
+    """The YAML text as a mapping; None when it is not valid YAML or not a mapping."""
     simple = _simple_front_matter(yaml_text)
     if simple is not None:
         return simple
     if _too_deep(yaml_text):
-        return {}
+        return None
     try:
         data = yaml.load(yaml_text, Loader=_LOADER)  # noqa: S506 - CSafeLoader/SafeLoader only
     except Exception:  # noqa: BLE001 - invalid YAML, deep nesting, bad aliases
-        return {}
-    return data if isinstance(data, dict) else {}
+        return None
+    return data if isinstance(data, dict) else None
+
+
+# A top-level key starts a line at column 0; its block goes on over indented lines, comments
+# and column-0 '- ' list items, up to the next line that starts anything else.
+_NEXT_TOP_LINE = re.compile(r"\n(?=[^ \t\r\n#-])")
+
+
+@functools.lru_cache(maxsize=32)
+def _key_lines(keys: frozenset[str]) -> re.Pattern:
+    names = "|".join(re.escape(key) for key in sorted(keys))
+    # Led by a literal newline (the text gets one prepended), which the regex engine finds
+    # fast; a '^' in multi-line mode is tried at every character.
+    return re.compile(rf"\n([\"']?)(?:{names})\1[ \t]*:(?=[ \t\r\n]|$)")
+
+
+def _front_matter_subset(yaml_text: str, keys: frozenset[str]) -> dict | None:
+    """Only the blocks of `keys`, parsed alone; None when the whole document must be parsed
+    (a key written in a form only the parser sees, or a block that does not parse alone)."""
+    blocks = []
+    text = "\n" + yaml_text
+    for match in _key_lines(keys).finditer(text):
+        following = _NEXT_TOP_LINE.search(text, match.end())
+        end = following.start() if following else len(text)
+        blocks.append(text[match.start() + 1 : end].rstrip("\r\n") + "\n")
+    if not blocks:
+        # No key line: the keys may still be there, inside a flow mapping say.
+        return None if any(key in yaml_text for key in keys) else {}
+    return _mapping("".join(blocks))
 
 
 def _too_deep(yaml_text: str) -> bool:

@@ -17,6 +17,10 @@ from normalize.params import Params, best_params
 
 # The Hub stamps every repo created before it stored dates with this instant.
 LEGACY_CREATED_AT = "2022-03-02T23:29:04.000Z"
+# The front matter keys read here (license and base model); nothing else is parsed.
+CARD_KEYS = frozenset(
+    {"license", "license_name", "license_link", "base_model", "base_model_relation"}
+)
 DERIVED_RELATIONS = ("quantized", "finetune", "adapter", "merge")
 
 
@@ -100,7 +104,7 @@ def model_facts(info: dict, card_text: str | bytes | None = None, source: str = 
     """Facts of one Hub model; `info` is a listing entry or a full /api/models/{id} object."""
     repo_id = str(info.get("id") or info.get("modelId") or "")
     name = parse_repo_name(repo_id)
-    front, body = split_card(card_text) if card_text else ({}, "")
+    front, body = split_card(card_text, CARD_KEYS) if card_text else ({}, "")
     card_data = front or (info.get("cardData") if isinstance(info.get("cardData"), dict) else {})
     tags = _tags(info)
     base, relation = base_model_of(card_data, tags)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from normalize.vendors import VENDORS
+
 _SIZE = re.compile(r"^(?:\d+x)?\d+(?:\.\d+)?[mbt]$", re.I)  # 27b, 1.5B, 135M, 1T, 8x7B
 _ACTIVE = re.compile(r"^a\d+(?:\.\d+)?[mb]$", re.I)  # A3B (MoE active), only after a size
 _EXPERTS = re.compile(r"^\d+e$", re.I)  # 16E, only after a size
@@ -33,6 +35,7 @@ _FLAVOURS = {
     "pt": "base",
     "base": "base",
 }
+_DIGIT_UNDERSCORE = re.compile(r"(?<=\d)_(?=\d)")
 _LOWER_WORDS = {"mini", "small", "medium", "large", "nano", "micro", "tiny", "flash"}
 
 
@@ -76,14 +79,25 @@ def _size_label(tokens: list[str]) -> str:
     return "-".join(parts)
 
 
+def _without_org_prefix(name: str) -> str:
+    """'Qwen_Qwen3-30B-A3B' -> 'Qwen3-30B-A3B': quantizers (bartowski, …) prefix a repo's
+    name with its original org and '_'; the prefix is a known org, not part of the family."""
+    prefix, sep, rest = name.partition("_")
+    if sep and rest and prefix.lower() in VENDORS:
+        return rest
+    return name
+
+
 def parse_repo_name(repo_id: str) -> RepoName:
     """Family, size and flavour read from a repo id (or a bare model name)."""
     org, name = split_repo_id(repo_id)
     tokens = [
         part
-        for tok in re.split(r"[-\s]+", name)
-        # Quantization names keep their underscores (Q4_K_M); elsewhere "_" separates words.
-        for part in ([tok] if _QUANT.match(tok) else tok.split("_"))
+        for tok in re.split(r"[-\s]+", _without_org_prefix(name))
+        # Quantization names keep their underscores (Q4_K_M); elsewhere an underscore between
+        # digits is a decimal point ('Qwen-1_8B', 'internlm2_5', 'MiniCPM-V-2_6') and any other
+        # separates words.
+        for part in ([tok] if _QUANT.match(tok) else _DIGIT_UNDERSCORE.sub(".", tok).split("_"))
         if part
     ]
     family_tokens: list[str] = []

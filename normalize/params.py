@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from normalize.evidence import Evidence, compact, make_evidence, snippet_around
+from normalize.text import ascii_lower, contains_any, find_all, lower_ascii
 
 VERSION = "1"
 MAX_TEXT_CHARS = 400_000
@@ -29,6 +30,7 @@ MAX_EVIDENCE = 4
 # Real cards state a size a few dozen times at most; the caps keep hostile text linear.
 MAX_MENTIONS = 400
 MAX_TABLE_ROWS = 200
+MAX_TABLE_LINES = 10_000
 MAX_TABLE_CELLS = 64
 MAX_VARIANTS = 64
 # Below this a "count" is a typo or a unit-less label ("27"), above it no model exists.
@@ -127,7 +129,9 @@ def _scaled(num: str, unit: str | None) -> float | None:
         return None
     if not MIN_COUNT <= value <= MAX_COUNT:
         return None
-    return float(f"{value:.6g}") if unit else value
+    if unit and ("." in num or "," in num):
+        return float(f"{value:.6g}")  # 7.61 * 1e9 carries float noise; whole numbers do not
+    return value
 
 
 def parse_param_count(text: str) -> float | None:
@@ -270,7 +274,7 @@ def params_from_name(name: str, source: str = "") -> Params | None:
     if not isinstance(name, str) or not name:
         return None
     name = name[:MAX_NAME_CHARS]
-    shape = _name_shape(name)
+    shape = _name_shape(_repo_part(name))
     if shape is None:
         return None
     total, active, experts, variants = shape
@@ -284,18 +288,20 @@ def params_from_name(name: str, source: str = "") -> Params | None:
     )
 
 
-# The same repo ids come back again and again in a crawl (its info, its card, its prices, its
-# quantizations), so a name is parsed once. The cached value is an immutable tuple; every call
-# builds fresh `Params` from it, so callers may still change what they get.
+# The same repo ids come back again and again in a crawl (its info, its card, its prices), and
+# the same model name under many orgs (quantizers and mirrors republish 'Qwen3-8B' as
+# 'unsloth/Qwen3-8B', 'mlx-community/Qwen3-8B', …), so a name (without its org) is parsed
+# once. The cached value is an immutable tuple; every call builds fresh `Params` from it, so
+# callers may still change what they get.
 _NameShape = tuple[float | None, float | None, int | None, tuple[tuple, ...]]
 
 
 @functools.lru_cache(maxsize=8192)
 def _name_shape(name: str) -> _NameShape | None:
-    """(total, active, experts, variant fields) the name states, or None."""
+    """(total, active, experts, variant fields) the name (a repo part) states, or None."""
     if not _HAS_SIZE_HINT.search(name):
         return None
-    sizes = _name_sizes(_repo_part(name))
+    sizes = _name_sizes(name)
     if not sizes:
         return None
     params = _params_from_name_sizes(sizes)
@@ -440,7 +446,13 @@ _MENTION = re.compile(
     r"(?![\w$])",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"[a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?]", re.IGNORECASE)
+# Read on the lower-case ASCII copy of the text, so no IGNORECASE (which slows every class).
+_WORD = re.compile(r"[a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?]")
+# The first two `_WORD`s after a size, skipping what `_WORD.findall` skips.
+_TWO_WORDS = re.compile(
+    r"[^a-z\d|\n:;.!?]*([a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?])"
+    r"(?:[^a-z\d|\n:;.!?]*([a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?]))?"
+)
 _PARAM_WORDS = frozenset({"parameter", "parameters", "params", "param", "parameter-count"})
 _SIZE_WORDS = frozenset(
     {"model", "models", "variant", "variants", "size", "sizes", "checkpoint", "checkpoints"}
@@ -478,10 +490,21 @@ _EXPERTS_AFTER = re.compile(r"\bwith\s+(?P<n>\d{1,4})\s+(?:routed\s+)?experts\b"
 _EXPERTS_NUMBER_OF = re.compile(
     r"number\s+of\s+(?:routed\s+)?experts\s*\**\s*[:|]\s*\**\s*(?P<n>\d{1,4})"
 )
-_EXPERTS_WITH = re.compile(r"\bwith\s+(?P<n>\d{1,4})\s+(?:routed\s+)?experts\b")
+# Led by a literal (the regex engine skips ahead to it); the word boundary before 'with' is
+# checked in Python.
+_EXPERTS_WITH = re.compile(r"with\s+(?P<n>\d{1,4})\s+(?:routed\s+)?experts\b")
+_PARAMS_AFTER = re.compile(r"\s*(?:active\s+|activated\s+)?param[a-z]*", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?;]\s|\n")
+_THOUSANDS_SIZE = re.compile(r"\d{1,3},\d{1,2}")
+# A qualifier right after the size or its 'parameters' (read on the lower-cased text).
+_QUALIFIER_AFTER = re.compile(
+    r"[ \t]*(?:param(?:eter)?s?[ \t]+(?:in[ \t]+)?)?\(?(total|overall|activated|active|"
+    r"non[ -]?embedding)\b"
+)
+_AFTER_QUALIFIERS = {"total": "total", "overa": "total", "activ": "active", "non-e": "nonembedding"}
+_AFTER_QUALIFIERS |= {"non e": "nonembedding", "nonem": "nonembedding"}
 _NON_EMBEDDING = re.compile(r"non[\s-]?embedding", re.IGNORECASE)
 _PER_TOKEN = re.compile(r"\s*(?:per|for\s+each|each)\s+(?:token|forward)", re.IGNORECASE)
-_HAS_UNIT = re.compile(r"\d\s?-?(?:[bmt]n?\b|billion|million|trillion)", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -500,40 +523,67 @@ class _Mention:
 
 
 def _mention_from_match(match: re.Match) -> _Mention | None:
-    unit = match["letter"] or match["word"]
-    num = match["num"]
-    if "," in num and not re.fullmatch(r"\d{1,3},\d{1,2}", num):
-        return None  # '1,000B' style thousands are not how sizes are written
-    value = _scaled(num, unit)
-    if value is None:
-        return None
-    label = _label(num, unit)
-    if match["experts"]:
-        label = f"{match['experts']}x{label}"
-        return _Mention(match.start(), match.end(), None, label, 0, int(match["experts"]), True)
-    mention = _Mention(match.start(), match.end(), value, label, _precision(num))
-    if match["aexperts"]:
-        mention.experts = int(match["aexperts"])
+    experts, num, letter, word, aexperts = match.group(1, 2, 3, 4, 5)
+    unit = (letter or word).lower()
+    if "," in num:
+        if not _THOUSANDS_SIZE.fullmatch(num):
+            return None  # '1,000B' style thousands are not how sizes are written
+        value = _scaled(num, unit)
+        if value is None:
+            return None
+    else:
+        # `_scaled` for the usual '27' / '1.5' (no separators, always a unit): inline, as a
+        # card has dozens of these.
+        value = float(num) * _UNIT_SCALE[unit]
+        if not MIN_COUNT <= value <= MAX_COUNT:
+            return None
+        if "." in num:
+            value = float(f"{value:.6g}")
+    label = num.replace(",", ".") + _UNIT_LETTER.get(unit, unit.upper())
+    if experts:
+        label = f"{experts}x{label}"
+        return _Mention(match.start(), match.end(), None, label, 0, int(experts), True)
+    # `_precision`, inline: significant digits as written.
+    precision = len(num.replace(".", "").replace(",", "").lstrip("0")) or 1
+    mention = _Mention(match.start(), match.end(), value, label, precision)
+    if aexperts:
+        mention.experts = int(aexperts)
         mention.kind = "active"
     return mention
 
 
-def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    return line_start, len(text) if line_end < 0 else line_end
+def _window_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """(start, end) of the context read around a size: 80 characters before it and 160 after,
+    within its line. Searching only that far keeps a long line linear."""
+    line_start = text.rfind("\n", max(0, start - 80), start) + 1
+    line_end = text.find("\n", end, end + 160)
+    return max(line_start, start - 80), min(len(text), end + 160) if line_end < 0 else line_end
 
 
-def _words_after(lowered: str, end: int, stop: int | None = None) -> list[str]:
-    """Up to seven lower-case words after a size (the caller passes lower-cased text)."""
-    limit = end + 80 if stop is None else min(end + 80, stop)
-    return _WORD.findall(lowered, end, limit)[:7]
+def _read_after(lowered: str, end: int, limit: int) -> tuple[bool, str | None]:
+    """(accepted, qualifier) from up to seven words after a size (in lower-cased text).
+
+    The first two words decide almost always ('7B parameters', '14T tokens', '7B total
+    parameters'); they are read with one regex call, the rest only when those two do not.
+    """
+    limit = min(end + 80, limit)
+    first = _TWO_WORDS.match(lowered, end, limit)
+    if first is None:
+        return False, None
+    decided = _read_words(first.groups())
+    if decided is not None:
+        return decided
+    return _read_words([m.group() for m in _WORD.finditer(lowered, end, limit)][:7], True)
 
 
-def _read_after(words: list[str]) -> tuple[bool, str | None]:
-    """(accepted, qualifier) from the words right after a size."""
+def _read_words(words, complete: bool = False) -> tuple[bool, str | None] | None:
+    """`_read_after`'s rule over `words`; None when they run out before a decision and more
+    words may follow (`complete` false)."""
     qualifier: str | None = None
     for index, word in enumerate(words):
+        if word is None:
+            complete = True
+            break
         if word in _PARAM_WORDS or word in _SIZE_WORDS:
             if word in _SIZE_WORDS and qualifier is None and index > 3:
                 return False, None
@@ -548,6 +598,8 @@ def _read_after(words: list[str]) -> tuple[bool, str | None]:
         if word in _FILLER_WORDS:
             continue
         return False, None
+    if not complete:
+        return None
     return qualifier is not None, qualifier
 
 
@@ -562,50 +614,59 @@ _TRIGGER_RE = re.compile("|".join(_TRIGGER_SUBSTRINGS))
 _BEFORE_TRIGGER_RE = re.compile("|".join(_BEFORE_TRIGGERS))
 
 
-def _may_be_declared(lowered: str, mention: _Mention) -> bool:
-    after = lowered[mention.end : mention.end + 70]
-    if _TRIGGER_RE.search(after):
-        return True
-    before = lowered[max(0, mention.start - 80) : mention.start]
-    return _BEFORE_TRIGGER_RE.search(before) is not None
+def _classify(text: str, lowered: str, mention: _Mention, before_words: bool) -> None:
+    """Decide whether a size is a declaration, and of what (total, active, non-embedding).
 
-
-def _classify(text: str, lowered: str, mention: _Mention) -> None:
-    line_start, line_end = _line_bounds(text, mention.start, mention.end)
-    before = text[max(line_start, mention.start - 80) : mention.start]
-    after_text = text[mention.end : min(line_end, mention.end + 160)]
+    `before_words` says whether the 80 characters before it hold 'param', 'size', 'total' or
+    'activ'; without them only the words after the size can make it a declaration.
+    """
+    start, end = mention.start, mention.end
+    # The line's newline is a word of its own that ends the reading, so the words after a
+    # size need no line bound.
+    accepted, qualifier = _read_after(lowered, end, end + 80)
+    if not accepted and not before_words:
+        return
+    before_start, after_end = _window_bounds(text, start, end)
+    before = text[before_start:start]
     if before.endswith("-") and before[-2:-1].isalnum():
         return  # 'Qwen3-235B-A22B' inside running text names another model
-    tail = before.rstrip()[-1:]
-    # The anchored look-behind patterns are costly; cheap tests decide whether to try them.
-    if (tail in "o–—-~" and tail and _RANGE_BEFORE.search(before)) or _RANGE_AFTER.match(
-        after_text
-    ):
-        return  # '3B–4B scale', 'from 0.5 to 72 billion parameters' describe ranges
-    words = _words_after(lowered, mention.end, line_end + 1)
-    accepted, qualifier = _read_after(words)
-    before_lower = before.lower()
-    if "param" in before_lower or "size" in before_lower:
-        label = _before_label(before)
-        if label is not None:
-            accepted = True
-            qualifier = qualifier or _qualifier_in(label)
-        elif _BEFORE_SIZES.search(before[-24:]):
-            accepted = True
-    if accepted and qualifier is None and ("total" in before_lower or "activ" in before_lower):
-        before_q = _BEFORE_QUALIFIER.search(before)
-        if before_q:
-            qualifier = "total" if before_q["q"].lower() == "total" else "active"
+    if before_words:
+        before_lower = lowered[before_start:start]
+        if "param" in before_lower or "size" in before_lower:
+            label = _before_label(before)
+            if label is not None:
+                accepted = True
+                qualifier = qualifier or _qualifier_in(label)
+            elif _may_end_with_size_word(before_lower[-24:]) and _BEFORE_SIZES.search(before[-24:]):
+                accepted = True
+        if accepted and qualifier is None and ("total" in before_lower or "activ" in before_lower):
+            # The qualifier must end the text before the size: searching its last 40
+            # characters (with the real text before them for the word boundary) is enough.
+            before_q = _BEFORE_QUALIFIER.search(before, max(0, len(before) - 40))
+            if before_q:
+                qualifier = "total" if before_q["q"].lower() == "total" else "active"
     if not accepted:
         return
+    tail = before.rstrip()[-1:]
+    # The anchored look-behind patterns are costly; cheap tests decide whether to try them.
+    if (tail and tail in "o–—-~" and _RANGE_BEFORE.search(before)) or _RANGE_AFTER.match(
+        text, end, after_end
+    ):
+        return  # '3B–4B scale', 'from 0.5 to 72 billion parameters' describe ranges
     mention.accepted = True
+    if qualifier is None:
+        # '30.5B parameters in total', '6.5B non-embedding', '45.9B parameters activated'
+        after = _QUALIFIER_AFTER.match(lowered, end, after_end)
+        if after is not None:
+            qualifier = _AFTER_QUALIFIERS[after.group(1)[:5]]
     if mention.kind == "plain":
         mention.kind = qualifier or "plain"
-    sentence = after_text[:120]
-    if mention.kind == "plain" and _per_token_after_params(sentence):
+    sentence_end = min(after_end, end + 120)
+    if mention.kind == "plain" and _per_token_after_params(text, end, sentence_end):
         mention.kind = "active"  # 'uses 12.9B parameters per token'
-    if "expert" not in sentence.lower():
+    if lowered.find("expert", end, sentence_end) < 0:
         return
+    sentence = text[end:sentence_end]
     if experts := _EXPERTS_AFTER.search(sentence.split(".")[0]):
         # 'a 17 billion parameter model with 16 experts': the stated size is the active one.
         mention.experts = int(experts["n"])
@@ -621,19 +682,28 @@ def _before_label(before: str) -> str | None:
     label = before[: len(before) - len(end.group(0))]
     label = label[max(label.rfind("|"), label.rfind(":"), label.rfind("-  "), -1) + 1 :]
     label = label.strip().strip("*").strip()[-70:]
-    if not label or not _LABEL_TEXT.fullmatch(label) or not _LABEL_WORDS.search(label):
+    if not label or not _LABEL_TEXT.fullmatch(label):
         return None
-    return label
+    # `_LABEL_WORDS` ('param…' or the word 'size'), its regex run only when it can match.
+    lowered = label.lower()
+    if "param" in lowered or ("size" in lowered and _LABEL_WORDS.search(label)):
+        return label
+    return None
 
 
-def _per_token_after_params(sentence: str) -> bool:
-    match = re.match(r"\s*(?:active\s+|activated\s+)?param[a-z]*", sentence, re.IGNORECASE)
-    return bool(match and _PER_TOKEN.match(sentence, match.end()))
+def _may_end_with_size_word(tail: str) -> bool:
+    """Whether `_BEFORE_SIZES` can match this (lower-cased) tail: it needs 'size' or 'param'."""
+    return "size" in tail or "param" in tail
+
+
+def _per_token_after_params(text: str, start: int, end: int) -> bool:
+    match = _PARAMS_AFTER.match(text, start, end)
+    return bool(match and _PER_TOKEN.match(text, match.end(), end))
 
 
 def _qualifier_in(label: str) -> str | None:
     lowered = label.lower()
-    if _NON_EMBEDDING.search(lowered):
+    if "embedding" in lowered and _NON_EMBEDDING.search(lowered):
         return "nonembedding"
     if "activ" in lowered:
         return "active"
@@ -644,25 +714,28 @@ def _qualifier_in(label: str) -> str | None:
 
 def _group_lists(text: str, mentions: list[_Mention]) -> None:
     """Spread acceptance along lists ('1B, 4B, 12B and 27B sizes') and merge '1B (1.23B)'."""
+    count = len(mentions)
     index = 0
-    while index < len(mentions):
+    while index < count:
         stop = index
-        while stop + 1 < len(mentions):
-            if mentions[stop + 1].start - mentions[stop].end > 12:
+        while stop + 1 < count:
+            current, following = mentions[stop], mentions[stop + 1]
+            if following.start - current.end > 12:
                 break
-            gap = text[mentions[stop].end : mentions[stop + 1].start]
-            if not _LIST_SEPARATOR.match(gap):
+            if not _LIST_SEPARATOR.match(text[current.end : following.start]):
                 break
             stop += 1
-        group = mentions[index : stop + 1]
-        if len(group) > 1 and any(m.accepted for m in group):
-            kind = next((m.kind for m in group if m.accepted and m.kind != "plain"), "plain")
-            for member in group:
-                if not member.accepted:
-                    member.accepted = True
-                    member.kind = kind
+        if stop > index:
+            group = mentions[index : stop + 1]
+            if any(m.accepted for m in group):
+                kind = next((m.kind for m in group if m.accepted and m.kind != "plain"), "plain")
+                for member in group:
+                    if not member.accepted:
+                        member.accepted = True
+                        member.kind = kind
         index = stop + 1
-    for first, second in zip(mentions, mentions[1:], strict=False):
+    for index in range(count - 1):
+        first, second = mentions[index], mentions[index + 1]
         if second.start - first.end > 6 or "(" not in text[first.end : second.start]:
             continue
         gap = text[first.end : second.start]
@@ -688,28 +761,69 @@ _TABLE_CELL_TAG = re.compile(r"<t[hd]\b([^>]{0,300})>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]{0,500}>")
 _ROWSPAN = re.compile(r"rowspan\s*=\s*[\"']?(\d{1,2})", re.IGNORECASE)
 _MD_SEPARATOR = re.compile(r"\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*")
-_MD_PARAM_HEADER = re.compile(r"^[ \t]*\|[^\n]*(?:param|size)", re.IGNORECASE | re.MULTILINE)
 _PARAM_HEADER = re.compile(r"param|^\s*#?\s*size\s*$|model\s+size", re.IGNORECASE)
 
 
-def _markdown_tables(text: str) -> list[list[list[str]]]:
+def _table_line(text: str, start: int) -> tuple[str | None, int]:
+    """(the line at `start`, stripped, when it is a table row or separator; next line start)."""
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    stripped = text[start:end].strip()
+    is_row = stripped.startswith("|") and stripped.count("|") >= 2
+    return (stripped if is_row else None), end + 1
+
+
+def _markdown_param_tables(text: str, lowered: str) -> list[list[list[str]]]:
+    """The Markdown tables with a line that says 'param' or 'size': only their header can name
+    a Params column, so only they are parsed (a card's benchmark tables are skipped)."""
     tables: list[list[list[str]]] = []
-    rows: list[list[str]] = []
-    for line in text.split("\n"):
-        stripped = line.strip()
-        if stripped.startswith("|") and stripped.count("|") >= 2:
-            if _MD_SEPARATOR.fullmatch(stripped):
-                continue
-            if len(rows) < MAX_TABLE_ROWS:
-                cells = stripped.strip("|").split("|", MAX_TABLE_CELLS)[:MAX_TABLE_CELLS]
-                rows.append([cell.strip() for cell in cells])
+    covered = -1
+    words = sorted(find_all(lowered, "param", MAX_TABLE_ROWS) + find_all(lowered, "size", 200))
+    for pos in words:
+        if pos < covered:
+            continue  # in a table already read
+        line_start = text.rfind("\n", 0, pos) + 1
+        if _table_line(text, line_start)[0] is None:
             continue
+        rows, covered = _markdown_table_at(text, _table_start(text, line_start))
         if len(rows) > 1:
             tables.append(rows)
-        rows = []
-    if len(rows) > 1:
-        tables.append(rows)
     return tables
+
+
+def _table_start(text: str, line_start: int) -> int:
+    """Where the table holding the line at `line_start` begins."""
+    for _ in range(MAX_TABLE_LINES):
+        if line_start == 0:
+            break
+        previous = text.rfind("\n", 0, line_start - 1) + 1
+        if _table_line(text, previous)[0] is None:
+            break
+        line_start = previous
+    return line_start
+
+
+def _markdown_table_at(text: str, start: int) -> tuple[list[list[str]], int]:
+    """(rows of the table starting at `start`, separators left out; where the table ends).
+
+    A table whose header names no Params/Size column gives no rows (its header row is where
+    reading stops), since `_table_mentions` would read nothing from it.
+    """
+    rows: list[list[str]] = []
+    pos = start
+    size = len(text)
+    while pos <= size:
+        stripped, following = _table_line(text, pos)
+        if stripped is None:
+            break
+        if len(rows) < MAX_TABLE_ROWS and not _MD_SEPARATOR.fullmatch(stripped):
+            cells = stripped.strip("|").split("|", MAX_TABLE_CELLS)[:MAX_TABLE_CELLS]
+            row = [cell.strip() for cell in cells]
+            if not rows and not any(_PARAM_HEADER.search(cell) for cell in row):
+                return [], following
+            rows.append(row)
+        pos = following
+    return rows, pos
 
 
 def _html_tables(text: str) -> list[list[list[str]]]:
@@ -770,10 +884,11 @@ def _table_mentions(table: list[list[str]]) -> list[_Mention]:
 
 
 def _cell_mentions(cell: str, column_kind: str, hint: str) -> list[_Mention]:
-    found = [mention for match in _iter_mentions(cell) if (mention := _mention_from_match(match))]
+    lowered = lower_ascii(cell)
+    matches = _iter_mentions(cell, _unit_hits(lowered))
+    found = [mention for match in matches if (mention := _mention_from_match(match))]
     for mention in found:
-        words = _words_after(cell.lower(), mention.end)
-        _, qualifier = _read_after(words)
+        _, qualifier = _read_after(lowered, mention.end, len(lowered))
         mention.accepted = True
         mention.kind = qualifier or (mention.kind if mention.kind != "plain" else column_kind)
         mention.hint = hint
@@ -785,20 +900,22 @@ def _cell_mentions(cell: str, column_kind: str, hint: str) -> list[_Mention]:
 # Assembly ------------------------------------------------------------------------------------
 
 
-def _variants_from_mentions(mentions: list[_Mention]) -> tuple[list[ParamVariant], int | None]:
+def _variants_from_mentions(
+    mentions: list[_Mention], text: str = ""
+) -> tuple[list[ParamVariant], int | None]:
     variants: list[ParamVariant] = []
     experts = {m.experts for m in mentions if m.experts}
     used: set[int] = set()
     for index, mention in enumerate(mentions):
         if index in used:
             continue
-        partner = _partner(mentions, index, used)
+        partner = _partner(mentions, index, used, text)
         if partner is not None:
             used.add(partner)
             total, active = (
-                (mention, mentions[partner])
-                if mention.kind == "total"
-                else (mentions[partner], mention)
+                (mentions[partner], mention)
+                if mention.kind == "active"
+                else (mention, mentions[partner])
             )
             label = f"{total.label}-A{active.label}"
             variant = ParamVariant(label, total.value, active.value, mention.hint, total.precision)
@@ -814,13 +931,29 @@ def _variants_from_mentions(mentions: list[_Mention]) -> tuple[list[ParamVariant
     return _dedupe_variants(variants), (experts.pop() if len(experts) == 1 else None)
 
 
-def _partner(mentions: list[_Mention], index: int, used: set[int]) -> int | None:
+def _partner(mentions: list[_Mention], index: int, used: set[int], text: str) -> int | None:
     mention = mentions[index]
-    if mention.kind not in ("total", "active") or index + 1 >= len(mentions):
+    if index + 1 >= len(mentions) or index + 1 in used:
         return None
     nxt = mentions[index + 1]
-    wanted = "active" if mention.kind == "total" else "total"
-    if nxt.kind == wanted and index + 1 not in used and nxt.start - mention.end < 160:
+    if nxt.start - mention.end >= 160:
+        return None
+    if mention.kind == "total" and nxt.kind == "active":
+        return index + 1
+    if mention.kind == "active" and nxt.kind == "total":
+        return index + 1
+    # '117B parameters with 5.1B active parameters per token': a plain size followed by a
+    # smaller active one in the same statement is that model's total.
+    if (
+        mention.kind == "plain"
+        and nxt.kind == "active"
+        and not mention.moe
+        and (mention.value or 0) > (nxt.value or 0) > 0
+        and nxt.start - mention.end < 100
+        and not mention.hint
+        and not nxt.hint
+        and not _SENTENCE_END.search(text, mention.end, nxt.start)
+    ):
         return index + 1
     return None
 
@@ -844,11 +977,23 @@ def _rounded_twin(kept: list[ParamVariant], variant: ParamVariant) -> ParamVaria
     return None
 
 
+def _rekey(
+    by_key: dict[tuple, ParamVariant], kept: list[ParamVariant], old: tuple, variant: ParamVariant
+) -> None:
+    """After `variant`'s total changed, index the first kept variant for each of its keys."""
+    for key in (old, _variant_key(variant)):
+        by_key.pop(key, None)
+        first = next((v for v in kept if _variant_key(v) == key), None)
+        if first is not None:
+            by_key[key] = first
+
+
 def _dedupe_variants(variants: list[ParamVariant]) -> list[ParamVariant]:
     paired_totals = {v.total for v in variants if v.total and v.active}
     paired_actives = {v.active for v in variants if v.total and v.active}
     has_moe = any(v.total is None and v.active is None for v in variants)
     result: list[ParamVariant] = []
+    by_key: dict[tuple, ParamVariant] = {}  # the first kept variant with each `_variant_key`
     for variant in variants:
         if variant.active is None and variant.total in paired_totals:
             continue
@@ -858,16 +1003,19 @@ def _dedupe_variants(variants: list[ParamVariant]) -> list[ParamVariant]:
         if rounded is not None:
             # '1B' in prose and '1B (1.23B)' in a table: keep the precise count.
             if variant.precision > rounded.precision:
+                old_key = _variant_key(rounded)
                 rounded.total, rounded.precision = variant.total, variant.precision
                 rounded.hint = rounded.hint or variant.hint
+                _rekey(by_key, result, old_key, rounded)
             continue
         key = _variant_key(variant)
-        kept = next((v for v in result if _variant_key(v) == key), None)
+        kept = by_key.get(key)
         if kept is not None:
             # Keep the table row's name when prose and table state the same size.
             kept.hint = kept.hint or variant.hint
             continue
         result.append(variant)
+        by_key[key] = variant
     if has_moe:
         # 'Phi-3.5-MoE has 16x3.8B parameters with 6.6B active': one model, not two.
         moe = [v for v in result if v.total is None and v.active is None]
@@ -883,16 +1031,17 @@ def params_from_text(text: str, source: str = "") -> Params | None:
     if not isinstance(text, str) or not text:
         return None
     text = text[:MAX_TEXT_CHARS]
-    if not _HAS_UNIT.search(text):
-        return None
-    lowered = text.lower()
-    if not _TRIGGER_RE.search(lowered):
+    lowered = ascii_lower(text)
+    hits = _unit_hits(lowered)
+    if not hits:
+        return None  # no number with a unit: nothing here is a size
+    if not contains_any(lowered, _TRIGGER_SUBSTRINGS):
         return None  # no word that could make a number a parameter count
-    mentions = _text_mentions(text, lowered)
+    mentions = _text_mentions(text, lowered, hits)
     # Only a table with a Params/Size column is read; skip the parsing when no header can be one.
     if "param" in lowered or "size" in lowered:
-        if "|" in text and _MD_PARAM_HEADER.search(text):
-            for table in _markdown_tables(text):
+        if "|" in text:
+            for table in _markdown_param_tables(text, lowered):
                 mentions.extend(_table_mentions(table))
         if "<table" in lowered:
             for table in _html_tables(text):
@@ -900,7 +1049,7 @@ def params_from_text(text: str, source: str = "") -> Params | None:
     accepted = [m for m in mentions if m.accepted and m.kind != "nonembedding"][:MAX_MENTIONS]
     if not accepted:
         return None
-    variants, experts = _variants_from_mentions(accepted)
+    variants, experts = _variants_from_mentions(accepted, text)
     variants = variants[:MAX_VARIANTS]
     if not variants:
         return None
@@ -915,20 +1064,23 @@ def params_from_text(text: str, source: str = "") -> Params | None:
 def _mention_evidence(text: str, mentions: list[_Mention], source: str) -> list[Evidence]:
     """One snippet per stretch of text: a list like '1B, 4B and 27B sizes' is one statement."""
     evidence: list[Evidence] = []
+    seen: set[str] = set()
     last_end = -1000
     for mention in mentions:
         if mention.snippet:
-            snippet = mention.snippet
+            item = make_evidence(source, mention.snippet, "params.declared", VERSION)
         elif mention.start - last_end < 100:
             continue
         else:
+            # `snippet_around` gives a compact snippet within the limit already.
             snippet = snippet_around(text, mention.start, mention.end, 60)
+            item = Evidence(source, snippet, "params.declared", VERSION)
             last_end = mention.end
-        item = make_evidence(source, snippet, "params.declared", VERSION)
-        if all(item.snippet != other.snippet for other in evidence):
+        if item.snippet not in seen:
+            seen.add(item.snippet)
             evidence.append(item)
-        if len(evidence) >= MAX_EVIDENCE:
-            break
+            if len(evidence) >= MAX_EVIDENCE:
+                break
     return evidence
 
 
@@ -945,21 +1097,42 @@ def _inside_word(text: str, start: int) -> bool:
 
 
 # Every size ends in a digit followed by a unit: finding those first and reading the number
-# backwards is several times cheaper than running the full pattern at every character.
-_UNIT_HIT = re.compile(r"\d(?:[BMTbmt]|[ -]?[bmtBMT](?:illion|rillion|ILLION|RILLION))")
+# backwards is many times cheaper than running the full pattern at every character. They are
+# found with `bytes.find` in a copy where every digit is '0' and every unit letter 'u'.
+_UNIT_MARKS = bytes.maketrans(b"0123456789bmt", b"0000000000uuu")
 _NUMBER_CHARS = frozenset("0123456789.,")
+# Characters before a number that may lead to an '8x' / '8 × ' expert prefix.
+_EXPERT_SIGNS = frozenset("xX×")
+MAX_UNIT_HITS = 20_000
 
 
-def _iter_mentions(text: str):
-    """The `_MENTION` matches in `text`, in order, found from their unit letters."""
+def _unit_hits(lowered: str) -> list[int]:
+    """Offsets of digits followed by a unit ('27B', '7b', '1.5 billion', '2-trillion')."""
+    marks = lowered.encode("ascii").translate(_UNIT_MARKS)
+    hits = find_all(marks, b"0u", MAX_UNIT_HITS)
+    if "illion" in lowered:
+        words = []
+        for pos in find_all(lowered, "illion", MAX_UNIT_HITS):
+            unit = pos - 2 if lowered.startswith("trillion", pos - 2) else pos - 1
+            if unit < 1 or lowered[unit] not in "bmt":
+                continue
+            digit = unit - 1 if lowered[unit - 1] in " -" else unit
+            if digit >= 1 and marks[digit - 1] == 48:  # b"0"[0]: a digit right before
+                words.append(digit - 1)
+        if words:
+            hits = sorted(set(hits).union(words))
+    return hits
+
+
+def _iter_mentions(text: str, hits: list[int]):
+    """The `_MENTION` matches in `text`, in order, found from their unit hits."""
     last_end = -1
-    for hit in _UNIT_HIT.finditer(text):
-        pos = hit.start()
+    for pos in hits:
         if pos < last_end:
             continue
         start = _number_start(text, pos)
         if start and _inside_word(text, start):
-            last_end = hit.end()
+            last_end = pos + 2
             continue  # part of a word or a model name ('Qwen3-30B-A3B'): not a statement
         match = _MENTION.match(text, start) or _MENTION.match(text, pos)
         if match is not None and match.end() > pos:
@@ -985,18 +1158,65 @@ def _number_start(text: str, pos: int) -> int:
     return start
 
 
-def _text_mentions(text: str, lowered: str) -> list[_Mention]:
+def _text_mentions(text: str, lowered: str, hits: list[int]) -> list[_Mention]:
+    """Every size stated in `text`, each classified (declared or not, total or active).
+
+    One loop does what `_iter_mentions` does and classifies each size as it goes, because a
+    card has dozens of sizes and the per-size cost is what makes a long card slow.
+    """
     mentions: list[_Mention] = []
-    for match in _iter_mentions(text):
-        if (mention := _mention_from_match(match)) is not None:
-            mentions.append(mention)
-            if len(mentions) >= MAX_MENTIONS:
-                break
-    for mention in mentions:
-        if _may_be_declared(lowered, mention):
-            _classify(text, lowered, mention)
+    match_at = _MENTION.match
+    trigger_after = _TRIGGER_RE.search
+    trigger_before = _BEFORE_TRIGGER_RE.search
+    number_chars = _NUMBER_CHARS
+    blockers = _LEFT_BLOCKERS
+    room = MAX_MENTIONS
+    last_end = -1
+    for pos in hits:
+        if pos < last_end:
+            continue
+        # The common case of `_number_start` inline: plain digits, no '8x' prefix.
+        start = pos
+        while start and text[start - 1] in number_chars and pos - start < 8:
+            start -= 1
+        if start:
+            before = text[start - 1]
+            if before in _EXPERT_SIGNS or (
+                before == " " and start > 1 and text[start - 2] in _EXPERT_SIGNS
+            ):
+                start = _number_start(text, pos)
+                before = text[start - 1] if start else " "
+            # `_inside_word`: part of a word, a number, a price, a path or a hyphenated model
+            # name ('Qwen3-30B-A3B'), so not a statement.
+            if (
+                before.isalnum()
+                or before in blockers
+                or (before == "-" and start > 1 and text[start - 2].isalnum())
+            ):
+                last_end = pos + 2
+                continue
+        match = match_at(text, start) or match_at(text, pos)
+        if match is None or match.end() <= pos:
+            continue
+        last_end = match.end()
+        mention = _mention_from_match(match)
+        if mention is None:
+            continue
+        mentions.append(mention)
+        end = mention.end
+        # A size can be a declaration only with one of these words near it.
+        before_words = trigger_before(lowered, max(0, mention.start - 80), mention.start)
+        if before_words or trigger_after(lowered, end, end + 70):
+            _classify(text, lowered, mention, before_words is not None)
+        room -= 1
+        if not room:
+            break
     _group_lists(text, mentions)
     return mentions
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _stated_experts(lowered: str) -> int | None:
@@ -1007,7 +1227,11 @@ def _stated_experts(lowered: str) -> int | None:
     if "number of" in lowered:
         found |= {int(match["n"]) for match in _EXPERTS_NUMBER_OF.finditer(lowered)}
     if "with" in lowered:
-        found |= {int(match["n"]) for match in _EXPERTS_WITH.finditer(lowered)}
+        found |= {
+            int(match["n"])
+            for match in _EXPERTS_WITH.finditer(lowered)
+            if match.start() == 0 or not _is_word_char(lowered[match.start() - 1])
+        }
     return found.pop() if len(found) == 1 else None
 
 
@@ -1089,7 +1313,10 @@ def _best_params(
     weights = params_from_weights(model_info, source) if isinstance(model_info, dict) else None
     declared = _merge_declared([params_from_text(card, source), params_from_text(text, source)])
     named = params_from_name(name, source) if name else None
-    if declared is not None and named is not None and name:
+    # A family card's sizes are narrowed to the one the repo name states; a title read as its
+    # own name ('Kimi K2 (1T total, 32B active)') states its sizes itself.
+    own_title = not card and text == name
+    if declared is not None and named is not None and name and not own_title:
         declared = _declared_for_name(declared, named, name)
     if weights is not None:
         return _with_weights(weights, declared, named)

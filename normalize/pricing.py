@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from normalize.evidence import Evidence, compact, make_evidence, snippet_around
+from normalize.text import ascii_lower, contains_any, find_all
 
 VERSION = "1"
 MAX_TEXT_CHARS = 200_000
@@ -24,6 +25,8 @@ MAX_TEXT_CHARS = 200_000
 SHORT_TEXT = 300
 MAX_TABLE_ROWS = 200
 MAX_PRICE = 1e6  # USD per million tokens or per month; larger is a parsing accident
+MAX_DOLLARS = 400  # '$' signs read per text: prices are stated a few times, not hundreds
+MAX_CONTEXT_HITS = 400
 
 FREE = "free"
 FREEMIUM = "freemium"
@@ -252,8 +255,11 @@ _LABEL_BEFORE = re.compile(
     r"(?P<label>input|output|prompt|completion|cached\s+input|cache\s+\w+)[^$\n]{0,20}$",
     re.IGNORECASE,
 )
+# '$0.15/M input', '$2 (output)', '$1 for input': the label after the price, unless it names
+# both directions ('$0.20 per 1M tokens input and output').
 _LABEL_AFTER = re.compile(
-    r"[ \t]*(?:\(|for[ \t]+|of[ \t]+|on[ \t]+)(?P<label>input|output|prompt|completion)\b",
+    r"[ \t]*(?:\(|for[ \t]+|of[ \t]+|on[ \t]+)?(?P<label>input|output|prompt|completion)\b"
+    r"(?![ \t]*(?:and|&|/|,|\+|or)[ \t]*(?:input|output|prompt|completion))",
     re.IGNORECASE,
 )
 # Words without which a text says nothing about price (substring tests are cheap).
@@ -261,7 +267,6 @@ _PRECHECK_WORDS = (
     "free", "paid", "pric", "pay", "subscri", "open weight", "open-weight", "self-host",
     "self host", "cost", "contact sales", "download",
 )  # fmt: skip
-_PRECHECK_RE = re.compile("|".join(_PRECHECK_WORDS))
 _FREEMIUM = re.compile(
     r"\bfreemium\b|\bfree\s+(?:tier|plan|version|trial\s+credits?)\b[^.\n]{0,80}?"
     r"\b(?:then|paid|pro|plus|premium|upgrade|pay|\$)|\bfree\s+(?:tier|plan)\b",
@@ -316,8 +321,27 @@ class _Found:
     spans: list[tuple[int, int]] = field(default_factory=list)
 
 
-def _token_prices(text: str, found: _Found) -> None:
-    for match in _PAIR_PRICE.finditer(text):
+def _at_dollars(pattern: re.Pattern, text: str, dollars: list[int]):
+    """What `pattern.finditer(text)` yields, for a pattern that starts at '$' or 'US$'.
+
+    Trying the pattern only at the '$' signs (found with `str.find`) is what makes a long
+    announcement cheap: the regex engine would otherwise try every character.
+    """
+    last_end = 0
+    for pos in dollars:
+        if pos < last_end:
+            continue
+        match = None
+        if pos >= last_end + 2 and text[pos - 2 : pos].upper() == "US":
+            match = pattern.match(text, pos - 2)
+        match = match or pattern.match(text, pos)
+        if match is not None:
+            last_end = match.end()
+            yield match
+
+
+def _token_prices(text: str, found: _Found, dollars: list[int]) -> None:
+    for match in _at_dollars(_PAIR_PRICE, text, dollars):
         if found.input is not None and found.output is not None:
             break
         scale = _scale_to_million(match["scale"])
@@ -327,7 +351,7 @@ def _token_prices(text: str, found: _Found) -> None:
         if found.output is None and second is not None:
             found.output = _per_million(second, scale)
         found.spans.append((match.start(), match.end()))
-    for count, match in enumerate(_TOKEN_PRICE.finditer(text)):
+    for count, match in enumerate(_at_dollars(_TOKEN_PRICE, text, dollars)):
         if count >= 50 or (found.input is not None and found.output is not None):
             break  # the first prices stated are the list prices; the rest is repetition
         amount = _amount(match["amount"])
@@ -362,8 +386,8 @@ def _price_label(text: str, match: re.Match) -> str | None:
     return "input" if label in ("input", "prompt") else "output"
 
 
-def _subscription(text: str, found: _Found) -> None:
-    for match in _SUBSCRIPTION.finditer(text):
+def _subscription(text: str, found: _Found, dollars: list[int]) -> None:
+    for match in _at_dollars(_SUBSCRIPTION, text, dollars):
         amount = _amount(match["amount"])
         if amount is None:
             continue
@@ -428,34 +452,84 @@ def _table_rows(text: str) -> list[list[str]]:
             rows.append([cell.strip() for cell in stripped.strip("|").split("|", 32)[:32]])
             if len(rows) >= MAX_TABLE_ROWS:
                 break
-    if "<tr" in text.lower():
+    if "<tr" in ascii_lower(text):
         for row_html in re.split(r"<tr\b", text, maxsplit=MAX_TABLE_ROWS, flags=re.IGNORECASE)[1:]:
             cells = _HTML_CELL.split(row_html.split("</tr", 1)[0], 32)[1:33]
             rows.append([compact(_TAG.sub(" ", cell[:1000]), 200) for cell in cells])
     return rows
 
 
-def _tier_from_words(text: str, found: _Found) -> str | None:
-    short = len(text) <= SHORT_TEXT
-    sentences = (
-        [text] if short else [s for s in _SENTENCE.findall(text) if _PRICING_CONTEXT.search(s)]
-    )
-    scope = " ".join(sentences)
+def _tier_from_words(text: str, lowered: str, found: _Found) -> str | None:
+    if len(text) <= SHORT_TEXT:
+        scope, scope_lower = text, lowered
+    else:
+        spans = _pricing_sentences(lowered)
+        scope = " ".join(text[start:end] for start, end in spans)
+        scope_lower = " ".join(lowered[start:end] for start, end in spans)
     if not scope:
         return None
     has_price = found.input or found.output or found.subscription
-    free = bool(_FREE.search(_FEEL_FREE.sub(" ", scope)))
-    if _OPEN_WEIGHTS.search(scope) and not has_price:
+    # Each pattern runs only when its key word is there at all (a fast substring test).
+    free = "free" in scope_lower and bool(_FREE.search(_FEEL_FREE.sub(" ", scope)))
+    if (
+        not has_price
+        and contains_any(scope_lower, ("open", "self", "download"))
+        and _OPEN_WEIGHTS.search(scope)
+    ):
         return OPEN_WEIGHTS
-    if _FREEMIUM.search(scope) or (free and has_price):
+    if (free and has_price) or ("free" in scope_lower and _FREEMIUM.search(scope)):
         return FREEMIUM
-    if has_price or _PAID.search(scope):
+    if has_price or (contains_any(scope_lower, _PAID_WORDS) and _PAID.search(scope)):
         return PAID
     if free:
         return FREE
-    if _VARIES.search(scope):
+    if contains_any(scope_lower, ("cost", "pric")) and _VARIES.search(scope):
         return UNKNOWN
     return None
+
+
+_PAID_WORDS = ("paid", "pay", "usage", "contact", "enterprise", "subscription", "free")
+# Words that put a sentence of a long text in scope (the `_PRICING_CONTEXT` alternatives); the
+# ones the pattern wants as whole words are checked at a word boundary.
+_CONTEXT_WORDS = (
+    ("pric", False, False), ("cost", False, False), ("plan", True, True),
+    ("tier", True, True), ("subscri", False, False), ("pay", True, False), ("$", False, False),
+    ("charge", False, False), ("billing", False, False),
+)  # fmt: skip
+# Sentence ends ('.', '!', '?', newline) all become one byte, so one `find` finds the next.
+_SENTENCE_ENDS = bytes.maketrans(b".!?", b"\n\n\n")
+
+
+def _pricing_sentences(lowered: str) -> list[tuple[int, int]]:
+    """(start, end) of the sentences (`_SENTENCE` runs) that say something about prices."""
+    anchors: list[int] = []
+    for word, left, right in _CONTEXT_WORDS:
+        for pos in find_all(lowered, word, MAX_CONTEXT_HITS):
+            if left and pos and _is_word_char(lowered[pos - 1]):
+                continue
+            after = pos + len(word)
+            if right and after < len(lowered) and _is_word_char(lowered[after]):
+                continue
+            anchors.append(pos)
+    ends = lowered.encode("ascii").translate(_SENTENCE_ENDS)
+    spans: list[tuple[int, int]] = []
+    covered = 0
+    for pos in sorted(anchors):
+        if pos < covered:
+            continue  # in a sentence already taken
+        start = ends.rfind(b"\n", covered, pos) + 1 or covered
+        end = ends.find(b"\n", pos)
+        if end < 0:
+            end = len(lowered)
+        elif lowered[end] != "\n":
+            end += 1  # the sentence keeps its '.', '!' or '?'
+        spans.append((start, end))
+        covered = end
+    return spans
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def pricing_from_text(text: str, source: str = "") -> Pricing | None:
@@ -463,17 +537,19 @@ def pricing_from_text(text: str, source: str = "") -> Pricing | None:
     if not isinstance(text, str) or not text:
         return None
     text = text[:MAX_TEXT_CHARS]
-    if "$" not in text and not _PRECHECK_RE.search(text.lower()):
+    lowered = ascii_lower(text)
+    dollars = find_all(text, "$", MAX_DOLLARS)
+    if not dollars and not contains_any(lowered, _PRECHECK_WORDS):
         return None
     found = _Found()
-    if "$" in text:
+    if dollars:
         # A table says which column is input and which output; prose has to be read for it.
-        if "|" in text or "<t" in text.lower():
+        if "|" in text or "<t" in lowered:
             _table_prices(text, found)
         if found.input is None and found.output is None:
-            _token_prices(text, found)
-        _subscription(text, found)
-    tier = _tier_from_words(text, found)
+            _token_prices(text, found, dollars)
+        _subscription(text, found, dollars)
+    tier = _tier_from_words(text, lowered, found)
     prices = [found.input, found.output, found.subscription]
     if tier is None:
         if all(price is None for price in prices):

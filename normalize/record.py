@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+import select
+from typing import BinaryIO
 
 from normalize.cards import split_card
 from normalize.licenses import (
@@ -21,7 +23,7 @@ from normalize.licenses import (
     license_from_tags,
     license_from_text,
 )
-from normalize.params import best_params
+from normalize.params import best_params, params_from_name
 from normalize.pricing import pricing_from_record, pricing_from_text
 
 MAX_LINE_CHARS = 8_000_000
@@ -31,18 +33,30 @@ ERROR_LINE_CHARS = 200
 NAME_LIKE_CHARS = 120
 HUB = "https://huggingface.co"
 
+# The front matter keys this module reads; the rest of the front matter is never parsed.
+CARD_KEYS = frozenset({"license", "license_name", "license_link", "model_name", "model-index"})
+
 _HEADING = re.compile(r"^#\s+(.{1,160})$", re.MULTILINE)
 
-try:  # orjson parses JSON lines several times faster; the stdlib is the fallback.
+try:  # orjson parses and writes JSON lines several times faster; the stdlib is the fallback.
     import orjson
 
-    def _loads(line: str) -> object:
+    def _loads(line: str | bytes) -> object:
         return orjson.loads(line)
+
+    def _dumps(obj: dict) -> bytes:
+        try:
+            return orjson.dumps(obj)
+        except TypeError:  # a huge integer or a lone surrogate: the stdlib escapes anything
+            return json.dumps(obj, separators=(",", ":")).encode()
 
 except ImportError:  # pragma: no cover - orjson is a declared dependency
 
-    def _loads(line: str) -> object:
+    def _loads(line: str | bytes) -> object:
         return json.loads(line)
+
+    def _dumps(obj: dict) -> bytes:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _str(value: object) -> str | None:
@@ -60,17 +74,26 @@ def _repo_id(model_info: dict | None) -> str | None:
 
 
 def _card_name(front: dict, body: str) -> str | None:
-    """The model's name as the card gives it: model_name, model-index, or the first heading."""
+    """The model's name as the card gives it: model_name, then the first heading when it states
+    a size, then model-index, then the heading.
+
+    model-index is often copied from another card of the family (Hermes 3 8B's card names
+    'Hermes-3-Llama-3.1-70B' there), so the heading readers see comes first when it says which
+    size this is.
+    """
     name = _str(front.get("model_name"))
     if name:
         return name
+    match = _HEADING.search(body[:20_000])
+    heading = match[1].strip() if match else None
+    if heading and params_from_name(heading) is not None:
+        return heading
     index = front.get("model-index")
     if isinstance(index, list) and index and isinstance(index[0], dict):
         name = _str(index[0].get("name"))
         if name:
             return name
-    heading = _HEADING.search(body[:20_000])
-    return heading[1].strip() if heading else None
+    return heading
 
 
 def _is_name_like(text: str | None) -> bool:
@@ -140,7 +163,7 @@ def normalize_record(obj: dict) -> dict:
 def _normalize(obj: dict) -> dict:
     text = _str(obj.get("text"))
     model_info = _dict(obj.get("model_info"))
-    front, body = split_card(obj.get("card")) if obj.get("card") else ({}, "")
+    front, body = split_card(obj.get("card"), CARD_KEYS) if obj.get("card") else ({}, "")
     repo_id = _repo_id(model_info)
     sources = _sources(obj, repo_id)
     # A one-line name the caller gave says which repo this is more precisely than a card's
@@ -161,26 +184,120 @@ def _normalize(obj: dict) -> dict:
     if params is None and text and name != text and _is_name_like(text):
         params = best_params(name=text, source=sources["text"])
     license_ = _license(front, model_info, text, body, sources)
-    pricing = _pricing(obj.get("pricing"), text, sources)
-    return {
+    pricing_ = _pricing(obj.get("pricing"), text, sources)
+    out = {
         "params": params.to_json() if params else None,
         "license": license_.to_json() if license_ else None,
-        "pricing": pricing.to_json() if pricing else None,
+        "pricing": pricing_.to_json() if pricing_ else None,
     }
+    conflicts = _license_conflicts(license_, text, sources)
+    if conflicts:
+        out["conflicts"] = conflicts
+    return out
 
 
-def normalize_line(line: str) -> dict:
-    """One JSON line in, one result out; bad JSON gives an error object, never an exception."""
+def _license_conflicts(chosen: License | None, text: str | None, sources: dict) -> list[dict]:
+    """The text's license claim when a more trusted source (the card, the Hub) says otherwise:
+    'Gemma 3 27B … released under Apache 2.0' against `license: gemma`. The trusted source
+    still wins; the editor sees both, each with its evidence."""
+    if chosen is None or not text or not chosen.evidence:
+        return []
+    if chosen.evidence[0].extractor == "license.text":
+        return []  # the text is the source chosen: nothing more trusted disagrees
+    claim = license_from_text(text, sources["text"])
+    if claim is None or claim.id is None or claim.id == chosen.id:
+        return []
+    values = [
+        {"value": license.id, "source": item.source, "snippet": item.snippet}
+        for license in (chosen, claim)
+        for item in license.evidence[:1]
+    ]
+    return [{"field": "license", "chosen": chosen.id, "values": values}]
+
+
+def _error(message: str, line: str | bytes) -> dict:
     if isinstance(line, bytes | bytearray):
-        line = bytes(line).decode("utf-8", errors="replace")
-    if not isinstance(line, str):
+        line = bytes(line[: ERROR_LINE_CHARS * 4]).decode("utf-8", errors="replace")
+    return {"error": message, "input_line": line[:ERROR_LINE_CHARS]}
+
+
+def _loads_repaired(line: str | bytes) -> object | None:
+    """A line that is JSON apart from bad UTF-8 bytes (a scraped card cut mid-character) is
+    read with those bytes replaced, as a crawl reads documents; anything else stays an error."""
+    if isinstance(line, str):
+        return None
+    text = bytes(line).decode("utf-8", errors="replace")
+    if "\ufffd" not in text:
+        return None
+    try:
+        return _loads(text)
+    except Exception:  # noqa: BLE001 - not JSON after all
+        return None
+
+
+def normalize_line(line: str | bytes) -> dict:
+    """One JSON line in, one result out; bad JSON gives an error object, never an exception."""
+    if not isinstance(line, str | bytes | bytearray):
         return {"error": "input is not text", "input_line": ""}
     if len(line) > MAX_LINE_CHARS:
-        return {"error": "line too long", "input_line": line[:ERROR_LINE_CHARS]}
+        return _error("line too long", line)
     try:
-        obj = _loads(line)
+        obj = _loads(bytes(line) if isinstance(line, bytearray) else line)
     except Exception as exc:  # noqa: BLE001 - orjson and json raise different errors
-        return {"error": f"invalid JSON: {exc}"[:300], "input_line": line[:ERROR_LINE_CHARS]}
+        obj = _loads_repaired(line)
+        if obj is None:
+            return _error(f"invalid JSON: {exc}"[:300], line)
     if not isinstance(obj, dict):
-        return {"error": "expected a JSON object", "input_line": line[:ERROR_LINE_CHARS]}
+        return _error("expected a JSON object", line)
     return normalize_record(obj)
+
+
+def normalize_json_line(line: str | bytes) -> bytes:
+    """The `toolscout normalize` step for one input line: the output line, newline included."""
+    return _dumps(normalize_line(line)) + b"\n"
+
+
+def _skip_rest_of_line(source: BinaryIO) -> None:
+    while True:
+        chunk = source.readline(1 << 20)
+        if not chunk or chunk.endswith(b"\n"):
+            return
+
+
+def _input_waiting(source: BinaryIO) -> bool:
+    """True when more input is already readable, so the output need not be flushed yet."""
+    try:
+        return bool(select.select([source], [], [], 0)[0])
+    except (OSError, ValueError, TypeError):  # not a file descriptor (tests, in-memory streams)
+        return True
+
+
+def normalize_stream(source: BinaryIO, sink: BinaryIO) -> int:
+    """The `toolscout normalize` loop: JSON lines from `source` to `sink`; the number written.
+
+    A line is read with a size limit, so one endless line costs bounded memory and gives one
+    error object. Output is flushed whenever the input has nothing more ready, so a caller
+    that writes one line and waits for its answer gets it, and a batch is written in blocks.
+    """
+    written = 0
+    number = 0
+    while True:
+        line = source.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            break
+        number += 1
+        if len(line) > MAX_LINE_CHARS and not line.endswith(b"\n"):
+            _skip_rest_of_line(source)
+            out = _error("line too long", line)
+        elif not line.strip():
+            continue
+        else:
+            out = normalize_line(line)
+        if "error" in out:
+            out["line"] = number  # which input line failed, for the person reading the output
+        sink.write(_dumps(out) + b"\n")
+        written += 1
+        if not _input_waiting(source):
+            sink.flush()
+    sink.flush()
+    return written

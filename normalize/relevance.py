@@ -1,10 +1,12 @@
 """Does a feed entry or page announce a model or AI tool? A score, with its reasons.
 
-Pure. Signals for: a link to a Hugging Face model repo, launch wording ("introducing",
-"release", "now available", "open weights"), a parameter size, a known model family in
-the title, model vocabulary. Signals against: hiring, events, tutorials and courses, and
-patch releases (`v0.3.1`) whose notes talk about fixes. The reasons are stored with the
-entry, so an editor can see why something was or was not queued.
+Pure. Signals for: a link to a Hugging Face model repo (strong when the title names it:
+a tutorial links the model it uses, an announcement the model it is about), launch
+wording ("introducing", "release", "now available", "open weights"), a parameter size, a
+known model family in the title, model vocabulary, a major release tag (`v3.0.0`).
+Signals against: hiring, events, tutorials and courses, benchmarks and datasets, business
+news, and patch releases (`v0.3.1`) whose notes talk about fixes. The reasons are stored
+with the entry, so an editor can see why something was or was not queued.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from dataclasses import dataclass, field
 THRESHOLD = 3
 _LAUNCH = re.compile(
     r"\b(?:introduc(?:e|es|ing)|announc(?:e|es|ing)|releas(?:e|es|ed|ing)|launch(?:es|ed|ing)?|"
-    r"welcome|meet|now available|open[- ]sourc(?:e|ed|ing)|open[- ]weights?|is here|"
-    r"unveil(?:s|ed|ing)?|debut(?:s)?)\b",
+    r"welcome|now available|generally available|open[- ]sourc(?:e|ed|ing)|open[- ]weights?|"
+    r"is here|is out|unveil(?:s|ed|ing)?|debut(?:s)?)\b|^\s*meet\b",
     re.I,
 )
 _SIZE = re.compile(
@@ -39,15 +41,33 @@ _FAMILIES = re.compile(
 _NEGATIVE = (
     (re.compile(r"\b(?:we(?:'re| are) hiring|join (?:our|the) team|careers?|job opening)\b", re.I),
      -4, "hiring"),
-    (re.compile(r"\b(?:webinar|meetup|hackathon|conference|summit|workshop|event recap|"
-                r"live stream|office hours)\b", re.I), -2, "event"),
-    (re.compile(r"\b(?:how to|tutorial|step[- ]by[- ]step|guide to|course|lesson|cookbook)\b",
-                re.I), -2, "tutorial"),
+    (re.compile(r"\b(?:webinar|meetups?|hackathon|conference|summit|workshop|event recap|"
+                r"live ?stream|office hours|join us (?:at|in|for)|(?:come )?meet us|booth|"
+                r"neurips|icml|iclr|cvpr|google i/o|i/o connect)\b", re.I), -2, "event"),
+    (re.compile(r"\b(?:how to|tutorial|step[- ]by[- ]step|guide to|course|lesson|cookbook|"
+                r"walkthrough)\b", re.I), -3, "tutorial"),
+    (re.compile(r"\b(?:benchmark|leaderboard|dataset|evaluation|arena)s?\b", re.I),
+     -2, "benchmark or dataset"),
     (re.compile(r"\b(?:partnership|partners with|funding|raises|acquires|acquisition)\b", re.I),
      -2, "business news"),
 )  # fmt: skip
+# How a tutorial opens; an announcement seldom does.
+_TUTORIAL_OPENING = re.compile(
+    r"\bin this (?:tutorial|guide|walkthrough|notebook)\b|\bthis (?:tutorial|guide) (?:shows|"
+    r"walks)\b",
+    re.I,
+)
 _PATCH_TAG = re.compile(r"^\s*v?\d+\.\d+\.(?:[1-9]\d*)(?:[-.+]\w+)?\s*$", re.I)
+_MAJOR_TAG = re.compile(r"^\s*v?[1-9]\d*(?:\.0){1,2}\s*$", re.I)
+_REPO_WORD = re.compile(r"[a-z]{3,}\d*", re.I)
 _FIX_WORDS = re.compile(r"\b(?:fix(?:es|ed)?|bug|typo|docs?|documentation|patch|hotfix)\b", re.I)
+
+
+def _repo_named(repo: str, title: str) -> bool:
+    """Whether the title names the linked repo: its first word ("gemma", "smollm3")."""
+    name = repo.rsplit("/", 1)[-1]
+    first = _REPO_WORD.search(name)
+    return bool(first) and first.group(0).lower() in title.lower()
 
 
 @dataclass(slots=True)
@@ -78,7 +98,10 @@ def relevance(
         reasons.append(f"{why} ({points:+d})")
 
     if hub_repos:
-        add(3, f"links {len(hub_repos)} Hub model repo(s)")
+        if any(_repo_named(repo, title) for repo in hub_repos):
+            add(3, f"links {len(hub_repos)} Hub model repo(s) it names")
+        else:
+            add(1, f"links {len(hub_repos)} Hub model repo(s)")
     if _LAUNCH.search(title):
         add(2, "launch wording in title")
     elif _LAUNCH.search(body[:3000]):
@@ -92,6 +115,10 @@ def relevance(
     for pattern, points, why in _NEGATIVE:
         if pattern.search(title) or (points <= -4 and pattern.search(body[:2000])):
             add(points, why)
+    if _TUTORIAL_OPENING.search(body[:600]) and not _TUTORIAL_OPENING.search(title):
+        add(-3, "written as a tutorial")
     if _PATCH_TAG.match(title) and (not body or _FIX_WORDS.search(body[:2000])):
         add(-5, "patch release")
+    elif _MAJOR_TAG.match(title):
+        add(1, "major release tag")
     return Relevance(relevant=score >= THRESHOLD, score=score, reasons=reasons)

@@ -9,10 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, ResponseDataLossError
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from ingest.sources import SourcesError, load_sources
+
+MIN_DOWNLOAD_DELAY = 0.001  # seconds; see update_settings
 
 
 def header(response: Response, name: str) -> str | None:
@@ -32,6 +36,12 @@ class ToolscoutSpider(scrapy.Spider):
             return
         for key, value in crawl.items():
             settings.set(key, value, priority="spider")
+        # Scrapy 2.19 starts a slot's queued requests as asyncio tasks and counts them
+        # against CONCURRENT_REQUESTS_PER_DOMAIN only once they run; with no delay it
+        # starts the whole queue at once. Any delay makes it take one per turn.
+        if settings.getfloat("DOWNLOAD_DELAY") < MIN_DOWNLOAD_DELAY:
+            priority = settings.getpriority("DOWNLOAD_DELAY") or 0
+            settings.set("DOWNLOAD_DELAY", MIN_DOWNLOAD_DELAY, priority=priority)
 
     def error_item(self, response: Response, kind: str, reason: str) -> dict:
         """A response that arrived but cannot be used; its body is kept as evidence."""
@@ -46,18 +56,42 @@ class ToolscoutSpider(scrapy.Spider):
         }
 
     def on_error(self, failure: Failure):
-        """Errback: no usable response (network error, or an HTTP error after retries)."""
+        """Errback: no usable response (network error, HTTP error after retries, refused)."""
         request = failure.request
         response = getattr(failure.value, "response", None)
-        reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        if response is not None:
-            reason = f"HTTP {response.status} after retries"
+        # A redirected request carries the URL that was asked for first: record that one.
+        url = (request.meta.get("redirect_urls") or [request.url])[0]
         yield {
             "kind": "fetch_error",
             "source": request.meta.get("source", "?"),
-            "url": request.url,
+            "url": url,
             "doc_kind": request.meta.get("doc_kind"),
             "status": response.status if response is not None else 0,
-            "reason": reason,
+            "reason": failure_reason(failure),
             "body": None,
         }
+
+
+def _cause_text(exc: BaseException) -> str:
+    """`Type: message` of the exception, or of the twisted failures it wraps."""
+    inner = getattr(exc, "reasons", None) or getattr(exc.__cause__, "reasons", None)
+    if inner:
+        return "; ".join(f"{f.type.__name__}: {f.getErrorMessage()}".rstrip(": ") for f in inner)
+    return f"{type(exc).__name__}: {exc}".rstrip(": ")
+
+
+def failure_reason(failure: Failure) -> str:
+    """One line saying why a request produced nothing, for the run's error record."""
+    exc = failure.value
+    request = failure.request
+    response = getattr(exc, "response", None)
+    if isinstance(exc, HttpError) and response is not None:
+        tries = request.meta.get("retry_times", 0) + request.meta.get("ratelimit_retries", 0)
+        return f"HTTP {response.status}" + (f" after {tries} retries" if tries else "")
+    if isinstance(exc, ResponseDataLossError):
+        return "ResponseDataLossError: the connection closed before the announced body arrived"
+    if isinstance(exc, DownloadCancelledError):
+        return f"refused: {exc}"
+    if isinstance(exc, DownloadTimeoutError | TimeoutError):
+        return f"timeout: {exc}"
+    return _cause_text(exc)

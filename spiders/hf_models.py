@@ -70,13 +70,14 @@ def next_link(response: Response) -> str | None:
     return None
 
 
-def parse_json(body: bytes) -> Any:
+def parse_json(body: bytes, content_type: str | None = None) -> Any:
     """JSON body or a ValueError that says what is wrong, for the error record."""
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         head = body[:40].decode("utf-8", "replace").strip()
-        raise ValueError(f"invalid JSON ({exc}); body starts {head!r}") from None
+        served = f"; served as {content_type}" if content_type else ""
+        raise ValueError(f"invalid JSON ({exc}){served}; body starts {head!r}") from None
 
 
 class HfModelsSpider(ToolscoutSpider):
@@ -124,18 +125,21 @@ class HfModelsSpider(ToolscoutSpider):
                 headers["If-None-Match"] = etag
             elif last_modified:
                 headers["If-Modified-Since"] = last_modified
+        meta = {
+            "source": source.name,
+            "doc_kind": kind,
+            "handle_httpstatus_list": [304] if kind == "hf_listing" else [401, 403, 404],
+        }
+        if kind == "hf_card":
+            # Cards get a tighter limit; everything else keeps DOWNLOAD_MAXSIZE (0 = none).
+            meta["download_maxsize"] = CARD_MAX_BYTES
         return scrapy.Request(
             url,
             callback=callback,
             errback=self.on_error,
             headers=headers,
             cb_kwargs=kwargs,
-            meta={
-                "source": source.name,
-                "doc_kind": kind,
-                "handle_httpstatus_list": [304] if kind == "hf_listing" else [401, 403, 404],
-                "download_maxsize": CARD_MAX_BYTES if kind == "hf_card" else 0,
-            },
+            meta=meta,
         )
 
     def _source(self, org: str) -> Source:
@@ -148,7 +152,7 @@ class HfModelsSpider(ToolscoutSpider):
             yield {"kind": "not_modified", **base}
             return
         try:
-            models = parse_json(response.body)
+            models = parse_json(response.body, header(response, "Content-Type"))
             if not isinstance(models, list):
                 raise ValueError(f"expected a JSON array of models, got {type(models).__name__}")
         except ValueError as exc:
@@ -203,7 +207,7 @@ class HfModelsSpider(ToolscoutSpider):
             yield self.error_item(response, "hf_model_info", f"HTTP {response.status}")
             return
         try:
-            info = parse_json(response.body)
+            info = parse_json(response.body, header(response, "Content-Type"))
             if not isinstance(info, dict) or not isinstance(info.get("id"), str):
                 raise ValueError("expected a model object with an id")
         except ValueError as exc:

@@ -28,6 +28,9 @@ _DATE_META = (
     "date",
     "dc.date",
 )
+# Declared encodings that decode any bytes without error, so a wrong declaration on UTF-8
+# bytes (a common server misconfiguration) would silently give mojibake.
+_SINGLE_BYTE = {"iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252", "ascii", "us-ascii"}
 _HUB_REPO = re.compile(r"^/([\w.-]+)/([\w.-]+)/?$")
 _HUB_RESERVED = {
     "blog", "docs", "spaces", "datasets", "models", "collections", "papers", "posts",
@@ -86,6 +89,30 @@ def _json_ld(soup: BeautifulSoup) -> list[dict]:
     return objects[:20]
 
 
+def _ld_description(json_ld: list[dict]) -> str | None:
+    for obj in json_ld:
+        value = obj.get("description")
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+def _description(meta: dict[str, str], json_ld: list[dict], title: str | None) -> str | None:
+    """The page's summary of itself: og:, twitter: or JSON-LD. A bare `<meta name=
+    "description">` is often the site's slogan on every page, so it counts only when it
+    shares a word with the title."""
+    for value in (
+        meta.get("og:description"),
+        meta.get("twitter:description"),
+        _ld_description(json_ld),
+    ):
+        if _clean(value):
+            return _clean(value)
+    plain = _clean(meta.get("description"))
+    words = lambda text: set(re.findall(r"[a-z0-9]{5,}", (text or "").lower()))  # noqa: E731
+    return plain if plain and words(plain) & words(title) else None
+
+
 def _published(meta: dict[str, str], json_ld: list[dict], soup: BeautifulSoup) -> str | None:
     for obj in json_ld:
         value = obj.get("datePublished") or obj.get("dateCreated")
@@ -135,10 +162,13 @@ def _links(soup: BeautifulSoup, base: str) -> list[str]:
     return links[:500]
 
 
-def hub_repo_of(url: str) -> str | None:
-    """`org/name` when a link points at a Hugging Face model repo."""
+def hub_repo_of(url: str, hub_hosts: tuple[str, ...] = ()) -> str | None:
+    """`org/name` when a link points at a Hugging Face model repo, on huggingface.co, hf.co
+    or one of `hub_hosts` (the configured Hub endpoint, whose own pages link relatively)."""
     parsed = urlparse(url)
-    if not parsed.netloc.endswith("huggingface.co") and not parsed.netloc.startswith("hf.co"):
+    host = parsed.netloc.lower()
+    on_hub = host.endswith("huggingface.co") or host.startswith("hf.co") or host in hub_hosts
+    if not on_hub:
         return None
     match = _HUB_REPO.match(parsed.path)
     if not match or match.group(1) in _HUB_RESERVED:
@@ -154,9 +184,30 @@ def github_repo_of(url: str) -> str | None:
     return f"{parts[0]}/{parts[1]}" if len(parts) >= 2 else None
 
 
-def extract_page(html: bytes | str, url: str, encoding: str | None = None) -> Page:
+def sniff_encoding(body: bytes, declared: str | None) -> str | None:
+    """The declared encoding, unless it is a single-byte one and the bytes are valid UTF-8
+    beyond ASCII: then the declaration is wrong (real latin-1 text is almost never valid
+    UTF-8)."""
+    if not declared or declared.lower() not in _SINGLE_BYTE or body.isascii():
+        return declared
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return declared
+    return "utf-8"
+
+
+def _soup(html: bytes | str, encoding: str | None) -> BeautifulSoup:
+    if isinstance(html, bytes):
+        return BeautifulSoup(html, "lxml", from_encoding=sniff_encoding(html, encoding))
+    return BeautifulSoup(html, "lxml")
+
+
+def extract_page(
+    html: bytes | str, url: str, encoding: str | None = None, hub_hosts: tuple[str, ...] = ()
+) -> Page:
     """Everything an announcement page says about itself, parsed defensively."""
-    soup = BeautifulSoup(html, "lxml", from_encoding=encoding if isinstance(html, bytes) else None)
+    soup = _soup(html, encoding)
     meta = _meta(soup)
     json_ld = _json_ld(soup)
     for tag in soup.find_all(_NOISE_TAGS):
@@ -171,12 +222,81 @@ def extract_page(html: bytes | str, url: str, encoding: str | None = None) -> Pa
     return Page(
         url=url,
         title=title[:500] if title else None,
-        description=_clean(meta.get("og:description") or meta.get("description")),
+        description=_description(meta, json_ld, title),
         published=_published(meta, json_ld, soup),
         text=_text(_main_node(soup)),
         meta=meta,
         json_ld=json_ld,
-        hub_repos=list(dict.fromkeys(r for r in map(hub_repo_of, links) if r)),
+        hub_repos=list(dict.fromkeys(r for r in (hub_repo_of(x, hub_hosts) for x in links) if r)),
         github_repos=list(dict.fromkeys(r for r in map(github_repo_of, links) if r)),
         links=links,
     )
+
+
+def _link_title(a) -> str | None:
+    """An index link's title: its text, else the heading of the card it sits in."""
+    text = _clean(a.get_text(" ", strip=True)) or _clean(a.get("title") or a.get("aria-label"))
+    if text and len(text) >= 12:
+        return text
+    for parent in a.parents:
+        if parent.name in ("article", "li", "section", "div"):
+            heading = parent.find(["h1", "h2", "h3", "h4"])
+            if heading:
+                return _clean(heading.get_text(" ", strip=True)) or text
+            break
+    return text
+
+
+def _link_date(a) -> str | None:
+    for parent in a.parents:
+        if parent.name in ("article", "li", "section", "div", "body"):
+            found = parent.find("time", datetime=True)
+            return found["datetime"].strip()[:40] if found else None
+    return None
+
+
+_LISTING_SEGMENTS = {
+    "category", "categories", "tag", "tags", "topic", "topics", "author", "authors", "page",
+    "search", "feed", "rss", "archive", "archives", "type", "label", "labels",
+}  # fmt: skip
+
+
+def _is_article(url: str, base: str, pattern: re.Pattern | None) -> bool:
+    if pattern is not None:
+        return bool(pattern.search(url))
+    # Without a pattern: a page below the index on the same host (/news → /news/<slug>,
+    # /blog → /blog/2025/03/<slug>), but not a listing (categories, tags, authors,
+    # pagination, year archives).
+    here, there = urlparse(base), urlparse(url)
+    root = here.path.rstrip("/")
+    if there.netloc != here.netloc or there.query or not there.path.startswith(root + "/"):
+        return False
+    segments = [p for p in there.path[len(root) :].split("/") if p]
+    if not segments or any(p.lower() in _LISTING_SEGMENTS for p in segments):
+        return False
+    slug = segments[-1]
+    return bool(re.search(r"[a-z]", slug, re.I)) and ("-" in slug or len(slug) >= 6)
+
+
+def index_links(
+    html: bytes | str, base: str, pattern: str | None = None, encoding: str | None = None
+) -> list[dict]:
+    """Article links of a vendor's HTML news index, in page order: `{url, title, published}`."""
+    soup = _soup(html, encoding)
+    for tag in soup.find_all([*_NOISE_TAGS, *_CHROME_TAGS]):
+        tag.decompose()
+    regex = re.compile(pattern) if pattern else None
+    found: dict[str, dict] = {}
+    for a in soup.find_all("a", href=True):
+        url = urljoin(base, str(a["href"]).strip()).split("#", 1)[0]
+        if urlparse(url).scheme not in ("http", "https") or not _is_article(url, base, regex):
+            continue
+        title = _link_title(a)
+        if not title:
+            continue
+        known = found.get(url)
+        if known is None:
+            found[url] = {"url": url[:2048], "title": title[:500], "published": _link_date(a)}
+        elif len(title) > len(known["title"]):
+            known["title"] = title[:500]
+    return list(found.values())[:500]

@@ -1,40 +1,81 @@
 """Announcements: feed entries and their pages → relevance → the candidates they talk about.
 
 Resolution, most certain first:
-1. the Hub model repos the page links to (their variants' candidates);
+1. the Hub model repos the entry links to: their variants' candidates, or, for a repo not
+   crawled yet, the candidate its (org, family key) will join, created now if need be, so
+   the repo lands in it whenever it appears. When a page links several families (a post
+   comparing models), the ones its title names are the ones it announces;
 2. a candidate whose family name stands in the title (within the feed's org, if it has one);
 3. otherwise a candidate of its own, named from the title, which the Hub repo joins when it
    appears (same org and family key, compared without separators: "Code Llama 4" and
-   `CodeLlama-4-70B` are one family).
-What the text says about license and sizes is recorded as observations with their
+   `CodeLlama-4-70B` are one family; a feed without an org is adopted by the first Hub
+   release of that family, see store.resolve).
+What the text says about license, sizes and prices is recorded as observations with their
 evidence (less trusted than the model card), so a blog's "Apache 2.0" against a card's
-`license: gemma` shows as a conflict instead of silently winning or vanishing.
+`license: gemma` shows as a conflict instead of silently winning or vanishing. A candidate
+an announcement resolves to is notable: it is queued with the announcement as its reason.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session, select
 
 from normalize.hub import parse_hub_time
 from normalize.licenses import license_from_text
-from normalize.names import slugify
+from normalize.names import parse_repo_name, slugify
 from normalize.params import params_from_name, params_from_text
+from normalize.pricing import pricing_from_text
 from normalize.relevance import relevance
 from normalize.vendors import vendor_for_org
+from store import notability, prices
 from store.models import Candidate, Event, FeedEntry, Observation, Variant, utcnow
-from store.resolve import refresh_candidate, squash
+from store.resolve import adopt_announced, refresh_candidate, squash
 from store.upsert import upsert
 
-ENTRY_COLUMNS = ("title", "link", "published_at", "author", "summary", "content_hash", "updated_at")
+ENTRY_COLUMNS = (
+    "title",
+    "link",
+    "published_at",
+    "author",
+    "summary",
+    "content_hash",
+    "hub_repos",
+    "updated_at",
+)
+MAX_LINKED_FAMILIES = 5
 _TITLE_NOISE = re.compile(
     r"^(?:welcome|introducing|announcing|meet|say hello to|hello)\s+|"
-    r"\s+(?:on hugging face|is here|is out|is now available|now available|released)\b.*$",
+    r"\s+(?:on hugging face|(?:is|are) (?:now )?(?:here|out|live|available|stable|generally "
+    r"available|open[- ]sourced?|released)|now available|released)\b.*$",
     re.I,
 )
 _SIZES_IN_PARENS = re.compile(r"\s*\([^)]*\d[^)]*\)")
+# A release tag ("v0.2.0", "b5478", "1.2") names a version, not a model.
+_TAG_ONLY = re.compile(r"^(?:(?:release|version)\s+)?[vb]?\d+(?:[.\-_]\w+)*$", re.I)
+_WORD = re.compile(r"[a-z]+|\d+(?:\.\d+)*[a-z]*", re.I)
+_DATE_SUFFIX = re.compile(r"\s+(?:2[3-9](?:0[1-9]|1[0-2])|(?:0[1-9]|1[0-2])[0-3]\d)$")
+# A model name in prose: capitalised words with a version or size among them
+# ("Mistral Medium 3", "Gemini 2.5 Flash-Lite").
+_NAME_IN_TEXT = re.compile(r"\b[A-Z][\w.]*(?:[ -](?:[A-Z][\w.]*|\d+(?:\.\d+)?[A-Za-z]?)){1,4}\b")
+# Capitalised words that open a sentence rather than a name ("Adds Gemma 2 in…").
+_SENTENCE_STARTERS = {
+    "a", "add", "adds", "an", "announcing", "introducing", "meet", "new", "our", "release",
+    "releases", "support", "supports", "the", "this", "today", "we", "welcome", "with",
+}  # fmt: skip
+
+
+@dataclass(slots=True)
+class Context:
+    """Who is resolving: the feed's vendor org (if any), the actor for the history, and orgs
+    whose repos are derivatives (a blog linking a GGUF does not announce a release)."""
+
+    org: str | None
+    actor: str
+    derivative_orgs: frozenset[str] = field(default_factory=frozenset)
 
 
 def _time(value: str | None) -> datetime | None:
@@ -52,6 +93,7 @@ def save_entries(session: Session, source: str, entries: list[dict]) -> None:
             "author": e.get("author"),
             "summary": e.get("text"),
             "content_hash": e.get("content_hash"),
+            "hub_repos": e.get("hub_repos") or [],
             "first_seen": utcnow(),
             "updated_at": utcnow(),
         }
@@ -77,7 +119,8 @@ def attach_page(session: Session, item: FeedEntry, page: dict) -> None:
     item.page_url = page.get("url")
     item.page_title = page.get("title")
     item.page_text = (page.get("text") or "")[:50_000]
-    item.hub_repos = page.get("hub_repos") or []
+    item.page_description = (page.get("description") or "")[:2000] or None
+    item.hub_repos = list(dict.fromkeys((item.hub_repos or []) + (page.get("hub_repos") or [])))
     if not item.published_at and page.get("published"):
         item.published_at = _time(page["published"])
     session.add(item)
@@ -88,18 +131,96 @@ def family_from_title(title: str) -> str | None:
     head = re.split(r"\s*[:|–—]\s+|\s+-\s+", title or "", maxsplit=1)[0]
     head = _SIZES_IN_PARENS.sub("", _TITLE_NOISE.sub("", head)).strip(" .!")
     head = re.split(r"\s*[,&]\s*|\s+and\s+", head)[0].strip()
+    if _TAG_ONLY.match(head) or not re.search(r"[a-z]{2}", head, re.I):
+        return None
     return head if 2 <= len(head) <= 80 else None
 
 
-def _candidates_by_repo(session: Session, repos: list[str]) -> list[int]:
+def looks_like_a_name(family: str) -> bool:
+    """ "Gemma 3", "Magistral", "SmolLM3" are names; "Medium is the new large" is a slogan."""
+    return bool(re.search(r"\d", family)) or len(family.split()) <= 3
+
+
+def family_from_text(text: str) -> str | None:
+    """The first model name the opening of an announcement states ("Introducing Mistral
+    Medium 3, a new class of model…" → "Mistral Medium 3"), for a title that is a slogan."""
+    for line in text[:1500].splitlines():
+        for match in _NAME_IN_TEXT.finditer(line):
+            words = match.group(0).split(" ")
+            while words and words[0].lower() in _SENTENCE_STARTERS:
+                words.pop(0)
+            name = " ".join(words)
+            if re.search(r"\d", name) and re.search(r"[a-z]{2}", name, re.I) and len(name) <= 60:
+                return name
+    return None
+
+
+def preferred_family(hub_family: str, announced: str | None) -> str:
+    """The Hub's family name, unless it is one squashed word the announcement spells better
+    ("Embeddinggemma" from `embeddinggemma-300m` against "EmbeddingGemma")."""
+    if announced and " " not in hub_family and squash(slugify(announced)) == squash(hub_family):
+        return announced
+    return hub_family
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text or "")}
+
+
+def _named_in(family: str, title_words: set[str]) -> bool:
+    words = _words(family)
+    return bool(words) and words <= title_words
+
+
+def _candidates_by_repo(session: Session, repos: list[str]) -> dict[str, int]:
     if not repos:
-        return []
+        return {}
     rows = session.exec(
-        select(Variant.candidate_id).where(
+        select(Variant.repo_id, Variant.candidate_id).where(
             Variant.repo_id.in_(repos), Variant.candidate_id.is_not(None)
         )
     )
-    return list(dict.fromkeys(rows.all()))
+    return dict(rows.all())
+
+
+def _linked_releases(session: Session, item: FeedEntry, title: str, ctx: Context) -> list[int]:
+    """Candidates of the releases the entry links on the Hub, created for repos not yet seen."""
+    repos = [r for r in item.hub_repos or [] if r.split("/", 1)[0] not in ctx.derivative_orgs]
+    known = _candidates_by_repo(session, repos)
+    groups: dict[tuple[str, str], list[str]] = {}
+    for repo in repos:
+        name = parse_repo_name(repo)
+        if name.quantized or not name.org:
+            continue
+        groups.setdefault((name.org, name.family_key), []).append(repo)
+    title_words = _words(title)
+    named = {
+        key: members
+        for key, members in groups.items()
+        if _named_in(parse_repo_name(members[0]).family, title_words)
+    }
+    chosen = named or (groups if len(groups) <= MAX_LINKED_FAMILIES else {})
+    ids: list[int] = []
+    for (org, key), members in chosen.items():
+        stored = [known[r] for r in members if r in known]
+        cid = stored[0] if stored else _release_for_repo(session, item, org, key, members[0], ctx)
+        if cid is not None and cid not in ids:
+            ids.append(cid)
+    return ids
+
+
+def _release_for_repo(
+    session: Session, item: FeedEntry, org: str, key: str, repo: str, ctx: Context
+) -> int | None:
+    """The candidate a linked, not yet crawled repo will join; created if none exists."""
+    for cid, fkey in session.exec(
+        select(Candidate.id, Candidate.family_key).where(Candidate.org == org)
+    ).all():
+        if squash(fkey) == squash(key):
+            return cid
+    titled = family_from_title(item.page_title or item.title or "")
+    family = preferred_family(parse_repo_name(repo).family, titled)
+    return _new_candidate(session, item, org, family, key, ctx)
 
 
 def _candidate_by_title(session: Session, title: str, org: str | None) -> int | None:
@@ -108,18 +229,44 @@ def _candidate_by_title(session: Session, title: str, org: str | None) -> int | 
     Two feeds' unverified claims are never joined by name alone; they are left for the
     editor as suggested duplicates (store.similar).
     """
+    # Anchored: it has Hub repos, or its vendor is known (a repo link or a vendor's feed).
     anchored = Candidate.id.in_(
         select(Variant.candidate_id).where(Variant.candidate_id.is_not(None))
-    )
+    ) | ~(Candidate.org.like("feed:%") | Candidate.org.like("pages:%"))
     query = select(Candidate.id, Candidate.family)
     query = query.where((Candidate.org == org) & anchored) if org else query.where(anchored)
-    best, best_len = None, 0
-    low = f" {title.lower()} "
+    low = f" {_spaced(title)} "
+    found: dict[str, set[int]] = {}
     for cid, family in session.exec(query).all():
-        fam = family.lower()
-        if len(fam) > best_len and re.search(rf"(?<![\w.]){re.escape(fam)}(?![\w.])", low):
-            best, best_len = cid, len(fam)
-    return best
+        # "Mistral Small 3.1 2503" is announced as "Mistral Small 3.1": the date code
+        # stays out of titles.
+        for name in {_spaced(family), _spaced(_DATE_SUFFIX.sub("", family))}:
+            if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w.])", low):
+                found.setdefault(name, set()).add(cid)
+    # The longest name wins; a shortened name shared by two releases names neither.
+    for name in sorted(found, key=len, reverse=True):
+        if len(found[name]) == 1:
+            return next(iter(found[name]))
+    return None
+
+
+def _spaced(text: str) -> str:
+    """Lower-cased, with '-' and '_' as spaces: "DeepSeek-R1-0528" reads "deepseek r1 0528"."""
+    return re.sub(r"[-_\s]+", " ", text.lower()).strip()
+
+
+def _candidate_in_text(session: Session, text: str, org: str) -> int | None:
+    """The vendor's release the opening of an entry's text names first (release notes
+    titled with a bare tag: "v3.0.0" → "This release adds Gemma 3…")."""
+    rows = session.exec(select(Candidate.id, Candidate.family).where(Candidate.org == org)).all()
+    low = f" {_spaced(text[:600])} "
+    best: tuple[int, int, int] | None = None  # (position, -length, id)
+    for cid, family in rows:
+        name = _spaced(family)
+        found = re.search(rf"(?<![\w.]){re.escape(name)}(?![\w.])", low)
+        if found and (best is None or (found.start(), -len(name)) < best[:2]):
+            best = (found.start(), -len(name), cid)
+    return best[2] if best else None
 
 
 def entry_hashes(session: Session, sources: list[str]) -> dict[str, dict[str, str]]:
@@ -135,104 +282,151 @@ def entry_hashes(session: Session, sources: list[str]) -> dict[str, dict[str, st
     return found
 
 
-def _feed_candidate(session: Session, item: FeedEntry, org: str | None, actor: str) -> int | None:
+def _new_candidate(
+    session: Session, item: FeedEntry, owner: str, family: str, key: str, ctx: Context
+) -> int:
+    org_known = not owner.startswith(("feed:", "pages:"))
+    if org_known:
+        adopted = adopt_announced(session, owner, key, family)
+        if adopted is not None:
+            return adopted
+    slug = key
+    if session.exec(select(Candidate.id).where(Candidate.slug == slug)).first() is not None:
+        slug = slugify(f"{owner.replace(':', '-')}-{key}")
+    reason = f"{ctx.actor}; announced before any Hub repo: {(item.title or '')[:200]}"
+    cand = Candidate(
+        slug=slug,
+        name=family,
+        vendor=vendor_for_org(owner) if org_known else None,
+        org=owner,
+        family=family,
+        family_key=key,
+        queued_reason=reason,
+        notability=f"announced in {item.source}",
+        announced_at=item.published_at,
+    )
+    session.add(cand)
+    session.flush()
+    session.add(Event(candidate_id=cand.id, actor=ctx.actor, action="created", new=slug))
+    if org_known:
+        prices.join_announced(session, cand.id)
+    return cand.id
+
+
+def _feed_candidate(session: Session, item: FeedEntry, ctx: Context) -> int | None:
     family = family_from_title(item.page_title or item.title or "")
+    if not family or not looks_like_a_name(family):
+        # A slogan ("Medium is the new large.") or a tag ("v3.0.0") for a title: the
+        # name is in the opening of the text. A feed without a vendor has too little to go on.
+        text = f"{item.page_description or ''}\n{item.page_text or item.summary or ''}"
+        named = family_from_text(text) if (family or ctx.org) else None
+        family = named or family
     if not family:
         return None
-    owner = org or item.source
+    owner = ctx.org or item.source
     key = slugify(family)
     for cid, fkey in session.exec(
         select(Candidate.id, Candidate.family_key).where(Candidate.org == owner)
     ).all():
         if squash(fkey) == squash(key):
             return cid
-    slug = (
-        key
-        if session.exec(select(Candidate.id).where(Candidate.slug == key)).first() is None
-        else slugify(f"{owner}-{key}")
-    )
-    cand = Candidate(
-        slug=slug,
-        name=family,
-        vendor=vendor_for_org(org) if org else None,
-        org=owner,
-        family=family,
-        family_key=key,
-        queued_reason=f"{actor}; announced in a feed before any Hub repo",
-        announced_at=item.published_at,
-    )
-    session.add(cand)
-    session.flush()
-    session.add(Event(candidate_id=cand.id, actor=actor, action="created", new=slug))
-    return cand.id
+    return _new_candidate(session, item, owner, family, key, ctx)
+
+
+def _observation(
+    item: FeedEntry, cid: int, field_name: str, data: dict, snippet: str, extractor: str, trust: int
+) -> dict:
+    url = item.page_url or item.link or item.entry_key
+    return {
+        "candidate_id": cid,
+        "field": field_name,
+        "subject": url,
+        "extractor": extractor,
+        "value": data,
+        "source_url": url,
+        "snippet": (snippet or "")[:500],
+        "extractor_version": "1",
+        "trust": trust,
+        "seen_at": utcnow(),
+    }
 
 
 def _observations(item: FeedEntry, candidate_id: int, text: str) -> list[dict]:
     url = item.page_url or item.link or item.entry_key
-    rows = []
-    license_ = license_from_text(text, source=url)
-    params = params_from_text(text, source=url) or params_from_name(item.title or "", source=url)
-    found = [("license", license_, 10), ("params", params, 15)]
-    found.append(("announcement", None, 0))
-    for field_name, value, trust in found:
-        if field_name == "announcement":
-            data = {
-                "title": item.page_title or item.title,
-                "url": url,
-                "published": item.published_at.isoformat() if item.published_at else None,
-            }
-            snippet, extractor = (item.title or "")[:300], "feed.entry"
-        elif value is None:
-            continue
-        else:
-            data = value.to_json()
-            evidence = (data.pop("evidence", None) or [{}])[0]
-            snippet, extractor = (
-                evidence.get("snippet") or "",
-                evidence.get("extractor") or field_name,
-            )
-        rows.append(
-            {
-                "candidate_id": candidate_id,
-                "field": field_name,
-                "subject": url,
-                "extractor": extractor,
-                "value": data,
-                "source_url": url,
-                "snippet": snippet[:500],
-                "extractor_version": "1",
-                "trust": trust,
-                "seen_at": utcnow(),
-            }
+    announcement = {
+        "title": item.page_title or item.title,
+        "url": url,
+        "published": item.published_at.isoformat() if item.published_at else None,
+        "description": item.page_description,
+        "source": item.source,
+    }
+    rows = [
+        _observation(
+            item, candidate_id, "announcement", announcement, item.title or "", "feed.entry", 0
         )
+    ]
+    found = (
+        ("license", license_from_text(text, source=url), 10),
+        (
+            "params",
+            params_from_text(text, source=url) or params_from_name(item.title or "", url),
+            15,
+        ),
+        ("pricing", pricing_from_text(text, source=url), 10),
+    )
+    for field_name, value, trust in found:
+        if value is None:
+            continue
+        data = value.to_json()
+        evidence = (data.pop("evidence", None) or [{}])[0]
+        snippet = evidence.get("snippet") or ""
+        extractor = evidence.get("extractor") or field_name
+        rows.append(_observation(item, candidate_id, field_name, data, snippet, extractor, trust))
     return rows
 
 
-def judge_and_resolve(session: Session, item: FeedEntry, org: str | None, actor: str) -> list[int]:
+def _resolve(session: Session, item: FeedEntry, title: str, ctx: Context) -> list[int]:
+    ids = _linked_releases(session, item, title, ctx)
+    if ids:
+        return ids
+    found = _candidate_by_title(session, title, ctx.org)
+    if found is None and ctx.org and not family_from_title(title):
+        found = _candidate_in_text(session, item.page_text or item.summary or "", ctx.org)
+    found = found or _feed_candidate(session, item, ctx)
+    return [found] if found else []
+
+
+def judge_and_resolve(
+    session: Session,
+    item: FeedEntry,
+    org: str | None,
+    actor: str,
+    derivative_orgs: frozenset[str] = frozenset(),
+) -> list[int]:
     """Decide whether the entry is news; if so link it to its candidates. Returns their ids."""
+    ctx = Context(org=org, actor=actor, derivative_orgs=derivative_orgs)
     text = item.page_text or item.summary or ""
-    verdict = relevance(item.page_title or item.title, text, item.hub_repos or [])
+    title = item.page_title or item.title or ""
+    verdict = relevance(title, f"{item.page_description or ''}\n{text}", item.hub_repos or [])
     item.relevant, item.relevance_score = verdict.relevant, verdict.score
     item.relevance_reason = verdict.reason()[:1000]
     session.add(item)
     if not verdict.relevant:
+        item.candidate_id = None
         return []
-    title = item.page_title or item.title or ""
-    ids = _candidates_by_repo(session, item.hub_repos or [])
+    ids = _resolve(session, item, title, ctx)
     if not ids:
-        found = _candidate_by_title(session, title, org) or _feed_candidate(
-            session, item, org, actor
-        )
-        ids = [found] if found else []
+        item.relevance_reason = f"{item.relevance_reason}; no release name found"[:1000]
     for cid in ids:
         upsert(
             session,
             Observation.__table__,
-            _observations(item, cid, f"{title}\n{text}"),
+            _observations(item, cid, f"{title}\n{item.page_description or ''}\n{text}"),
             key=("candidate_id", "field", "subject", "extractor"),
             update=("value", "source_url", "snippet", "trust", "seen_at"),
         )
         refresh_candidate(session, cid, actor=actor)
+        notability.mark_announced(session, cid, item.source, title, actor)
     item.candidate_id = ids[0] if ids else None
     session.add(item)
     return ids

@@ -65,14 +65,22 @@ class Candidate(SQLModel, table=True):
     queued_reason: str | None = None
     first_seen: datetime = Field(default_factory=utcnow)
     announced_at: datetime | None = None
-    updated_at: datetime = Field(default_factory=utcnow)
+    # Indexed: publication (store.publish) follows candidates changed since its last pass.
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
     snoozed_until: datetime | None = None
-    duplicate_of: int | None = Field(default=None, foreign_key="candidate.id")
+    duplicate_of: int | None = Field(default=None, foreign_key="candidate.id", index=True)
     # Current resolved values, derived from observations (most trusted source wins).
     fields: dict | None = json_column()
     conflicts: list | None = json_column()
     # Values an editor set; crawls never overwrite these.
     overrides: dict | None = json_column()
+    # The derived value of each overridden field when the editor set it: a crawl that later
+    # derives something else shows as a conflict instead of being silently ignored.
+    override_basis: dict | None = json_column()
+    # Notability (store.notability): False holds a candidate out of the queue, e.g. a repo
+    # of a watched org below every threshold; `notability` says why either way.
+    notable: bool = Field(default=True, index=True)
+    notability: str | None = None
 
 
 class Variant(SQLModel, table=True):
@@ -101,6 +109,7 @@ class Variant(SQLModel, table=True):
     info_sha: str | None = Field(default=None, max_length=64)  # sha whose details are stored
     likes: int | None = None
     downloads: int | None = None
+    trending_score: float | None = None
     gated: str | None = Field(default=None, max_length=20)
     pipeline_tag: str | None = Field(default=None, max_length=100)
     library_name: str | None = Field(default=None, max_length=100)
@@ -136,7 +145,8 @@ class Event(SQLModel, table=True):
     candidate_id: int = Field(foreign_key="candidate.id")
     at: datetime = Field(default_factory=utcnow, index=True)
     actor: str = Field(max_length=100)  # "crawler:<source>" or "editor:<name>"
-    action: str = Field(max_length=40)  # created | field | status | variant
+    action: str = Field(max_length=40)  # created | field | status | variant | override
+    editor: str | None = Field(default=None, index=True, max_length=100)  # who, for editors
     field: str | None = Field(default=None, max_length=60)
     old: Any = json_column()
     new: Any = json_column()
@@ -199,6 +209,7 @@ class FeedEntry(SQLModel, table=True):
     page_url: str | None = Field(default=None, max_length=2048)
     page_title: str | None = None
     page_text: str | None = None
+    page_description: str | None = None  # og:/twitter: description or JSON-LD's
     hub_repos: list | None = json_column()
     relevant: bool | None = None
     relevance_score: int | None = None
@@ -206,3 +217,66 @@ class FeedEntry(SQLModel, table=True):
     candidate_id: int | None = Field(default=None, foreign_key="candidate.id", index=True)
     first_seen: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Tool(SQLModel, table=True):
+    """A published record: an accepted candidate as downstream sites read it (`web.api`).
+
+    Kept by `store.publish`, never by the crawler. The filter columns are copies of values in
+    `record`, indexed with `id` so each API filter is one keyset range scan.
+    """
+
+    __tablename__ = "tool"
+    __table_args__ = (
+        Index("ix_tool_vendor_key_id", "vendor_key", "id"),
+        Index("ix_tool_license_key_id", "license_key", "id"),
+        Index("ix_tool_commercial_use_id", "commercial_use", "id"),
+        Index("ix_tool_updated_at_id", "updated_at", "id"),
+        Index("ix_tool_published_at_id", "published_at", "id"),
+        Index("ix_tool_params_min", "params_min"),
+        Index("ix_tool_params_max", "params_max"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id", unique=True)
+    slug: str = Field(unique=True, max_length=200)
+    vendor_key: str | None = Field(default=None, max_length=200)  # lower-cased
+    license_key: str | None = Field(default=None, max_length=200)  # lower-cased license id
+    commercial_use: bool | None = None
+    params_min: float | None = None
+    params_max: float | None = None
+    published_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    # Newest `updated_at` of the candidate (and its duplicates) this record was built from.
+    source_updated_at: datetime = Field(default_factory=utcnow)
+    record_hash: str = Field(max_length=64)
+    record: dict | None = json_column()
+
+
+class ToolChange(SQLModel, table=True):
+    """Field-level changes of published records, in order: `/api/changes` replays them."""
+
+    __tablename__ = "tool_change"
+    id: int | None = Field(default=None, primary_key=True)  # the sync cursor
+    slug: str = Field(index=True, max_length=200)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    action: str = Field(max_length=20)  # publish | set | delete
+    field: str | None = Field(default=None, max_length=60)
+    value: Any = json_column()
+
+
+class ProviderPrice(SQLModel, table=True):
+    """One provider's price of one model (an OpenRouter `/api/v1/models` entry), kept so a
+    Hub repo that appears after the price was read still gets it (joined by `hf_key`)."""
+
+    __tablename__ = "provider_price"
+    __table_args__ = (UniqueConstraint("source", "model_id", name="uq_provider_price"),)
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=200)  # "pricing:openrouter"
+    model_id: str = Field(max_length=300)  # the provider's id, e.g. "qwen/qwen3-8b"
+    hf_key: str | None = Field(default=None, index=True, max_length=300)  # lower-cased HF repo id
+    name: str | None = Field(default=None, max_length=300)
+    pricing: dict | None = json_column()  # normalize.pricing.Pricing.to_json(), no evidence
+    source_url: str = Field(max_length=2048)
+    snippet: str | None = None
+    content_hash: str | None = Field(default=None, max_length=64)
+    seen_at: datetime = Field(default_factory=utcnow)

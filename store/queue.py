@@ -1,16 +1,29 @@
 """Queue queries and editor decisions: what `toolscout queue` and the web pages read and do.
 
 The JSON shapes built here (`candidate_summary`, `candidate_detail`) are the documented,
-stable output of `toolscout queue list|show --json` (README, "JSON output").
+stable output of `toolscout queue list|show --json` (README, "JSON output"). Both apply the
+editors' overrides (`store.overrides`) on top of the derived fields, and a candidate that
+others were marked duplicates of shows their sources too: marking a duplicate merges its
+sources into the original when read, so a re-crawl of the duplicate keeps feeding it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from store.models import CANDIDATE_STATUSES, Candidate, Event, Observation, Variant, utcnow
+from store.draft import candidate_draft
+from store.models import (
+    CANDIDATE_STATUSES,
+    Candidate,
+    Event,
+    FeedEntry,
+    Observation,
+    Variant,
+    utcnow,
+)
+from store.overrides import effective_fields, open_conflicts, override_conflicts
 from store.similar import similar_candidates
 
 
@@ -23,12 +36,12 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def candidate_summary(c: Candidate) -> dict:
-    fields = c.fields or {}
+    fields = effective_fields(c.fields, c.overrides)
     lic = fields.get("license") or {}
     return {
         "slug": c.slug,
-        "name": c.name,
-        "vendor": c.vendor,
+        "name": (c.overrides or {}).get("name") or c.name,
+        "vendor": fields.get("vendor", c.vendor),
         "status": c.status,
         "announced_at": _iso(c.announced_at),
         "first_seen": _iso(c.first_seen),
@@ -45,13 +58,24 @@ def candidate_summary(c: Candidate) -> dict:
         else None,
         "repos": fields.get("repos") or [],
         "derivatives": fields.get("derivatives", 0),
-        "conflicts": len(c.conflicts or []),
+        "conflicts": len(open_conflicts(c)),
         "queued_reason": c.queued_reason,
+        # Held (notable false): stored, not queued; `notability` says why either way.
+        "notable": c.notable is not False,
+        "notability": c.notability,
+        "sources": fields.get("sources") or [],
+        "pricing": fields.get("pricing"),
     }
 
 
 def list_candidates(session: Session, status: str | None = None) -> list[Candidate]:
+    """Candidates with that status; held ones (not notable, store.notability) only with
+    status "held"."""
     query = select(Candidate)
+    if status == "held":
+        query = query.where(Candidate.notable.is_(False))
+        return list(session.exec(query.order_by(Candidate.announced_at.desc(), Candidate.slug)))
+    query = query.where(Candidate.notable.is_not(False))
     if status:
         if status not in CANDIDATE_STATUSES:
             raise QueueError(f"unknown status {status!r} (one of {', '.join(CANDIDATE_STATUSES)})")
@@ -67,56 +91,124 @@ def get_candidate(session: Session, slug: str) -> Candidate:
     return cand
 
 
+def duplicates_of(session: Session, cand: Candidate) -> list[Candidate]:
+    """Candidates an editor marked as duplicates of this one: their sources are its own."""
+    if cand.id is None:
+        return []
+    query = select(Candidate).where(
+        Candidate.duplicate_of == cand.id, Candidate.status == "duplicate"
+    )
+    return list(session.exec(query.order_by(Candidate.id)))
+
+
+def merged_fields(cand: Candidate, duplicates: list[Candidate]) -> dict:
+    """Effective fields, with the sizes and repos of the duplicates merged in."""
+    fields = effective_fields(cand.fields, cand.overrides)
+    if not duplicates or "sizes" in (cand.overrides or {}):
+        sizes = list(fields.get("sizes") or [])
+    else:
+        by_label = {s["label"]: s for s in fields.get("sizes") or []}
+        for dup in duplicates:
+            for size in effective_fields(dup.fields, dup.overrides).get("sizes") or []:
+                by_label.setdefault(size["label"], size)
+        sizes = sorted(by_label.values(), key=lambda s: (s.get("total") or 0, s["label"]))
+    repos = set(fields.get("repos") or [])
+    derivatives = fields.get("derivatives") or 0
+    for dup in duplicates:
+        repos.update((dup.fields or {}).get("repos") or [])
+        derivatives += (dup.fields or {}).get("derivatives") or 0
+    return {**fields, "sizes": sizes, "repos": sorted(repos), "derivatives": derivatives}
+
+
+def _variant_json(v: Variant) -> dict:
+    return {
+        "repo_id": v.repo_id,
+        "size_label": v.size_label,
+        "flavour": v.flavour,
+        "total_params": v.total_params,
+        "active_params": v.active_params,
+        "params_method": v.params_method,
+        "license_id": v.license_id,
+        "is_quantized": v.is_quantized,
+        "is_derivative": v.is_derivative,
+        "relation": v.relation,
+        "base_model": v.base_model,
+        "created_at": _iso(v.created_at),
+    }
+
+
+def _observation_json(o: Observation, slugs: dict[int, str]) -> dict:
+    return {
+        "field": o.field,
+        "subject": o.subject,
+        "value": o.value,
+        "source_url": o.source_url,
+        "snippet": o.snippet,
+        "extractor": o.extractor,
+        "extractor_version": o.extractor_version,
+        "seen_at": _iso(o.seen_at),
+        "candidate": slugs.get(o.candidate_id),
+    }
+
+
+def candidate_observations(session: Session, ids: list[int]) -> list[Observation]:
+    return list(
+        session.exec(
+            select(Observation)
+            .where(col(Observation.candidate_id).in_(ids))
+            .order_by(Observation.field, Observation.subject, Observation.extractor)
+        )
+    )
+
+
 def candidate_detail(session: Session, cand: Candidate) -> dict:
+    duplicates = duplicates_of(session, cand)
+    ids = [cand.id, *(d.id for d in duplicates)]
+    slugs = {c.id: c.slug for c in (cand, *duplicates)}
     variants = session.exec(
-        select(Variant).where(Variant.candidate_id == cand.id).order_by(Variant.repo_id)
+        select(Variant).where(col(Variant.candidate_id).in_(ids)).order_by(Variant.repo_id)
     )
-    observations = session.exec(
-        select(Observation)
-        .where(Observation.candidate_id == cand.id)
-        .order_by(Observation.field, Observation.subject, Observation.extractor)
-    )
+    observations = candidate_observations(session, ids)
     events = session.exec(select(Event).where(Event.candidate_id == cand.id).order_by(Event.id))
+    entries = session.exec(
+        select(FeedEntry)
+        .where(col(FeedEntry.candidate_id).in_(ids))
+        .order_by(col(FeedEntry.published_at).desc(), FeedEntry.id)
+    )
+    overrides = cand.overrides or {}
+    target = session.get(Candidate, cand.duplicate_of) if cand.duplicate_of else None
     return {
         **candidate_summary(cand),
         "fields": cand.fields or {},
-        "overrides": cand.overrides or {},
-        "conflict_details": cand.conflicts or [],
+        "overrides": overrides,
+        "effective": merged_fields(cand, duplicates),
+        "conflict_details": [
+            {**c, "settled": c.get("field") in overrides} for c in cand.conflicts or []
+        ]
+        + override_conflicts(cand),
+        "status_reason": cand.status_reason,
+        "snoozed_until": _iso(cand.snoozed_until),
+        "duplicate_of": target.slug if target else None,
+        "merged_from": [d.slug for d in duplicates],
         "similar": similar_candidates(session, cand),
-        "variants": [
+        "draft": candidate_draft(session, cand),
+        "variants": [_variant_json(v) for v in variants],
+        "observations": [_observation_json(o, slugs) for o in observations],
+        "announcements": [
             {
-                "repo_id": v.repo_id,
-                "size_label": v.size_label,
-                "flavour": v.flavour,
-                "total_params": v.total_params,
-                "active_params": v.active_params,
-                "params_method": v.params_method,
-                "license_id": v.license_id,
-                "is_quantized": v.is_quantized,
-                "is_derivative": v.is_derivative,
-                "relation": v.relation,
-                "base_model": v.base_model,
-                "created_at": _iso(v.created_at),
+                "title": e.page_title or e.title,
+                "url": e.page_url or e.link,
+                "source": e.source,
+                "published_at": _iso(e.published_at),
+                "summary": (e.summary or "")[:500] or None,
             }
-            for v in variants
-        ],
-        "observations": [
-            {
-                "field": o.field,
-                "subject": o.subject,
-                "value": o.value,
-                "source_url": o.source_url,
-                "snippet": o.snippet,
-                "extractor": o.extractor,
-                "extractor_version": o.extractor_version,
-                "seen_at": _iso(o.seen_at),
-            }
-            for o in observations
+            for e in entries
         ],
         "history": [
             {
                 "at": _iso(e.at),
                 "actor": e.actor,
+                "editor": e.editor,
                 "action": e.action,
                 "field": e.field,
                 "old": e.old,
@@ -136,26 +228,71 @@ def set_status(
     duplicate_of: str | None = None,
     until: datetime | None = None,
 ) -> Candidate:
+    """An editor's decision on one candidate, recorded in its history and published.
+
+    `actor` is "editor:<name>". Accepting publishes the record (`store.publish`); any other
+    status withdraws it. A duplicate points at the original's original when that is itself
+    a duplicate, and candidates that pointed at this one follow it, so merges stay one level.
+    """
+    from store.publish import publish_candidate
+
     if status not in CANDIDATE_STATUSES:
         raise QueueError(f"unknown status {status!r}")
     cand = get_candidate(session, slug)
     old = cand.status
+    touched = [cand]
     if status == "duplicate":
         if not duplicate_of:
             raise QueueError("mark a duplicate with the slug of the candidate it duplicates")
         target = get_candidate(session, duplicate_of)
+        seen = {cand.id}
+        while target.status == "duplicate" and target.duplicate_of and target.id not in seen:
+            seen.add(target.id)
+            target = session.get(Candidate, target.duplicate_of)
         if target.id == cand.id:
             raise QueueError("a candidate cannot duplicate itself")
+        if old == "duplicate" and cand.duplicate_of and cand.duplicate_of != target.id:
+            touched.append(session.get(Candidate, cand.duplicate_of))
         cand.duplicate_of = target.id
-    if status == "snoozed":
-        cand.snoozed_until = until
+        for dup in duplicates_of(session, cand):
+            dup.duplicate_of = target.id
+            dup.updated_at = utcnow()
+            session.add(dup)
+        touched.append(target)
+    elif cand.duplicate_of is not None:
+        previous = session.get(Candidate, cand.duplicate_of)
+        cand.duplicate_of = None
+        if previous is not None:
+            touched.append(previous)
+    cand.snoozed_until = until if status == "snoozed" else None
     cand.status = status
     cand.status_reason = reason
     cand.updated_at = utcnow()
     session.add(cand)
+    editor = actor.removeprefix("editor:") if actor.startswith("editor:") else None
     session.add(
         Event(
-            candidate_id=cand.id, actor=actor, action="status", field="status", old=old, new=status
+            candidate_id=cand.id,
+            actor=actor,
+            editor=editor,
+            action="status",
+            field="status",
+            old=old,
+            new=status,
         )
     )
+    if reason:
+        session.add(
+            Event(
+                candidate_id=cand.id,
+                actor=actor,
+                editor=editor,
+                action="status",
+                field="status_reason",
+                new=reason,
+            )
+        )
+    session.flush()
+    for each in touched:
+        publish_candidate(session, each)
     return cand

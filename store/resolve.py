@@ -8,14 +8,20 @@ The rule (README, "Grouping"):
 - A repo of a *derivative* org (quantizers, fine-tuners) attaches to the candidate of its
   base model as a derivative, counted and never queued; if the base is not stored yet, it
   waits (candidate_id NULL) and is adopted when the base arrives.
+- A release first announced in a feed is a candidate already: the repo joins it (same org
+  and family key without separators); one announced by a feed that names no vendor is
+  adopted by the first Hub release of that family.
 - Each value read is an observation with its evidence; the candidate's fields are derived
   from them, the most trusted source winning, disagreements recorded as conflicts.
+- Whether a release is queued for editors or held is store.notability's call.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -23,10 +29,15 @@ from sqlmodel import Session, select
 from normalize.hub import ModelFacts, parse_hub_time
 from normalize.names import display_name, slugify
 from normalize.vendors import vendor_for_org
+from store import notability, prices
 from store.models import Candidate, Event, Observation, Variant, utcnow
 from store.upsert import upsert
 
+if TYPE_CHECKING:
+    from ingest.sources import Notability
+
 TRUST = {"weights": 30, "declared": 20, "name": 10}
+_DATE_KEY = re.compile(r"-(?:2[3-9](?:0[1-9]|1[0-2])|(?:0[1-9]|1[0-2])[0-3]\d)$")
 
 
 def squash(key: str) -> str:
@@ -55,6 +66,7 @@ VARIANT_COLUMNS = (
     "info_sha",
     "likes",
     "downloads",
+    "trending_score",
     "gated",
     "pipeline_tag",
     "library_name",
@@ -100,6 +112,9 @@ def _release_candidate(session: Session, facts: ModelFacts, reason: str) -> tupl
     ).all():
         if squash(fkey) == wanted:
             return cid, False
+    adopted = adopt_announced(session, facts.org, facts.name.family_key, facts.name.family)
+    if adopted is not None:
+        return adopted, False
     row = {
         "slug": _unique_slug(session, facts),
         "name": facts.name.family,
@@ -121,6 +136,51 @@ def _release_candidate(session: Session, facts: ModelFacts, reason: str) -> tupl
     return cid, True
 
 
+def adopt_announced(session: Session, org: str, family_key: str, family: str) -> int | None:
+    """A release announced by a feed that names no vendor (the Hugging Face blog) before
+    anything told its vendor: the first release of that family known to be `org`'s (a
+    Hub repo, or a vendor's own announcement) takes it over. Returns its id."""
+    wanted = squash(family_key)
+    # A date code is not part of how a release is announced: "Mistral Small 3.1" is
+    # `Mistral-Small-3.1-24B-Instruct-2503` (a base without a version is too vague to join).
+    base = squash(_DATE_KEY.sub("", family_key))
+    base = base if base != wanted and any(ch.isdigit() for ch in base) else None
+    has_repo = select(Variant.candidate_id).where(Variant.candidate_id.is_not(None))
+    rows = session.exec(
+        select(Candidate).where(
+            Candidate.org.like("feed:%") | Candidate.org.like("pages:%"),
+            Candidate.id.not_in(has_repo),
+        )
+    ).all()
+    for cand in sorted(rows, key=lambda c: (squash(c.family_key) != wanted, c.id)):
+        if squash(cand.family_key) in (wanted, base):
+            cand.org = org
+            cand.family_key = family_key
+            cand.vendor = vendor_for_org(org)
+            # The vendor's name, unless it is one squashed word the feed spelled better.
+            if " " in family or squash(cand.family) != squash(family):
+                cand.family = family
+            # Untouched by editors, it takes the slug the vendor's name gives, so the
+            # release has the same slug whichever source came first.
+            slug = slugify(family_key)
+            taken = session.exec(select(Candidate.id).where(Candidate.slug == slug)).first()
+            if cand.status == "new" and not cand.overrides and taken is None:
+                session.add(
+                    Event(
+                        candidate_id=cand.id,
+                        actor="crawler",
+                        action="slug",
+                        old=cand.slug,
+                        new=slug,
+                    )
+                )
+                cand.slug = slug
+            session.add(cand)
+            session.flush()
+            return cand.id
+    return None
+
+
 def _base_candidate(session: Session, facts: ModelFacts) -> int | None:
     if not facts.base_model:
         return None
@@ -130,7 +190,11 @@ def _base_candidate(session: Session, facts: ModelFacts) -> int | None:
 
 
 def _variant_row(
-    facts: ModelFacts, candidate_id: int | None, source: str, derivative: bool
+    facts: ModelFacts,
+    candidate_id: int | None,
+    source: str,
+    derivative: bool,
+    trending: float | None = None,
 ) -> dict:
     params = facts.params
     total = params.total if params else None
@@ -156,6 +220,7 @@ def _variant_row(
         "info_sha": facts.sha,
         "likes": facts.likes,
         "downloads": facts.downloads,
+        "trending_score": trending,
         "gated": facts.gated,
         "pipeline_tag": facts.pipeline_tag,
         "library_name": facts.library_name,
@@ -193,8 +258,20 @@ def _observation_rows(facts: ModelFacts, candidate_id: int, url: str) -> list[di
     return rows
 
 
-def apply_model(session: Session, facts: ModelFacts, source: str, role: str, url: str) -> Applied:
-    """Store one model's facts: its variant row, its candidate, its observations."""
+def apply_model(
+    session: Session,
+    facts: ModelFacts,
+    source: str,
+    role: str,
+    url: str,
+    rules: Notability | None = None,
+    trending: float | None = None,
+) -> Applied:
+    """Store one model's facts: its variant row, its candidate, its observations.
+
+    `rules` (sources.toml's [notability]) decide whether a new release is queued or held;
+    without them notability is left as it is. `trending` is the Hub's trendingScore.
+    """
     derivative = role == "derivative"
     created = False
     if derivative:
@@ -206,7 +283,7 @@ def apply_model(session: Session, facts: ModelFacts, source: str, role: str, url
         candidate_id, created = _release_candidate(
             session, facts, f"crawler:{source}; new release by watched org {facts.org}"
         )
-    row = _variant_row(facts, candidate_id, source, derivative)
+    row = _variant_row(facts, candidate_id, source, derivative, trending)
     upsert(session, Variant.__table__, [row], key=("repo_id",), update=VARIANT_COLUMNS)
     if candidate_id is None:
         return Applied(None)
@@ -224,7 +301,13 @@ def apply_model(session: Session, facts: ModelFacts, source: str, role: str, url
             key=("candidate_id", "field", "subject", "extractor"),
             update=("value", "source_url", "snippet", "extractor_version", "trust", "seen_at"),
         )
-    changed = refresh_candidate(session, candidate_id, actor=f"crawler:{source}")
+        prices.join_repo(session, facts.repo_id, candidate_id)
+    actor = f"crawler:{source}"
+    changed = refresh_candidate(session, candidate_id, actor=actor)
+    if not derivative and rules is not None:
+        cand = session.get(Candidate, candidate_id)
+        variants = list(session.exec(select(Variant).where(Variant.candidate_id == candidate_id)))
+        changed = notability.update(session, cand, variants, rules, actor) or changed
     return Applied(candidate_id, created=created, changed=changed and not created)
 
 
@@ -289,7 +372,9 @@ def _announced_sizes(obs: list[Observation]) -> list[dict]:
         if o.field != "params" or not isinstance(o.value, dict):
             continue
         for v in o.value.get("variants") or []:
-            if isinstance(v, dict) and v.get("label"):
+            # Nobody announces a model of under 10M parameters; such a "size" in prose is
+            # a context length or a price unit ("$0.10 per 1M").
+            if isinstance(v, dict) and v.get("label") and (v.get("total") or 0) >= 1e7:
                 sizes.setdefault(
                     v["label"],
                     {
@@ -312,6 +397,72 @@ def _announcement_times(obs: list[Observation]) -> list[datetime]:
     return times
 
 
+def _pricing(obs: list[Observation]) -> dict | None:
+    """What using the release costs: the cheapest paid offer, and whether a free one exists.
+
+    Provider price lists (trust 20) win over prices read in an announcement (10); a price
+    nobody stated stays null, never 0.
+    """
+    offers = [o for o in obs if o.field == "pricing" and isinstance(o.value, dict)]
+    if not offers:
+        return None
+    best_trust = max(o.trust for o in offers)
+    offers = [o for o in offers if o.trust == best_trust]
+    tiers = {o.value.get("tier") for o in offers}
+    paid = [
+        o
+        for o in offers
+        if o.value.get("tier") == "paid" and o.value.get("input_usd_per_mtok") is not None
+    ]
+    cheapest = min(
+        paid,
+        key=lambda o: (o.value["input_usd_per_mtok"], o.value.get("output_usd_per_mtok") or 0),
+        default=None,
+    )
+    chosen = cheapest or sorted(offers, key=lambda o: o.subject)[0]
+    known = tiers - {"unknown", None}
+    if {"free", "paid"} <= known:
+        tier = "freemium"
+    else:
+        tier = next(iter(sorted(known)), "unknown") if len(known) == 1 else chosen.value.get("tier")
+    return {
+        "tier": tier,
+        "input_usd_per_mtok": chosen.value.get("input_usd_per_mtok"),
+        "output_usd_per_mtok": chosen.value.get("output_usd_per_mtok"),
+        "subscription_usd_per_month": chosen.value.get("subscription_usd_per_month"),
+        "offers": len(offers),
+        "free_offer": "free" in tiers,
+        "source": chosen.source_url,
+    }
+
+
+def _sources(variants: list[Variant], obs: list[Observation]) -> list[dict]:
+    """Every source that said something about the release: Hub orgs, announcements, prices."""
+    found: dict[tuple, dict] = {}
+    for v in variants:
+        if not v.is_derivative:
+            found.setdefault(("hub", v.source), {"kind": "hub", "source": v.source, "url": None})
+    for o in obs:
+        value = o.value if isinstance(o.value, dict) else {}
+        if o.field == "announcement":
+            key = ("announcement", o.source_url)
+            found.setdefault(
+                key,
+                {
+                    "kind": "announcement",
+                    "source": value.get("source"),
+                    "url": o.source_url,
+                    "title": value.get("title"),
+                },
+            )
+        elif o.field == "pricing" and o.extractor == "pricing.openrouter":
+            found.setdefault(
+                ("pricing", o.subject),
+                {"kind": "pricing", "source": value.get("provider"), "url": o.source_url},
+            )
+    return sorted(found.values(), key=lambda s: (s["kind"], s["source"] or "", s["url"] or ""))
+
+
 def candidate_fields(cand: Candidate, variants: list[Variant], obs: list[Observation]) -> dict:
     originals = [v for v in variants if not v.is_derivative]
     sizes = _sizes(originals) or _announced_sizes(obs)
@@ -329,6 +480,8 @@ def candidate_fields(cand: Candidate, variants: list[Variant], obs: list[Observa
         "derivatives": sum(1 for v in variants if v.is_derivative),
         "gated": any(v.gated not in (None, "false") for v in originals),
         "pipeline_tag": next((v.pipeline_tag for v in originals if v.pipeline_tag), None),
+        "pricing": _pricing(obs),
+        "sources": _sources(variants, obs),
         "_conflicts": conflicts,
     }
 

@@ -80,6 +80,22 @@ REPOS = [
     ("unsloth/gemma-3-27b-it-GGUF", "Gemma 3", "gemma-3", "27B", "instruct", True),
     ("bartowski/Llama-3.3-70B-Instruct-GGUF", "Llama 3.3", "llama-3.3", "70B", "instruct", True),
     ("google/gemma-3-27b-it-qat-q4_0-gguf", "Gemma 3", "gemma-3", "27B", "instruct", True),
+    # Quantizers prefix the original org and '_' ('bartowski/Qwen_Qwen3-…'): not the family.
+    ("bartowski/Qwen_Qwen3-30B-A3B-GGUF", "Qwen3", "qwen3", "30B-A3B", None, True),
+    (
+        "bartowski/mistralai_Mistral-Small-3.2-24B-Instruct-2506-GGUF",
+        "Mistral Small 3.2 2506",
+        "mistral-small-3.2-2506",
+        "24B",
+        "instruct",
+        True,
+    ),
+    # An underscore between digits is a decimal point in older repo names.
+    ("Qwen/Qwen-1_8B-Chat", "Qwen", "qwen", "1.8B", "instruct", False),
+    ("stabilityai/stablelm-2-1_6b-chat", "Stablelm 2", "stablelm-2", "1.6B", "instruct", False),
+    ("internlm/internlm2_5-7b-chat", "internlm2.5", "internlm2.5", "7B", "instruct", False),
+    # ... but an underscore elsewhere separates words.
+    ("someone/my_model_7b", "My Model", "my-model", "7B", None, False),
 ]
 
 
@@ -119,6 +135,11 @@ def test_display_name(family, labels, expected):
         ("Qwen", "Alibaba (Qwen)"),
         ("deepseek-ai", "DeepSeek"),
         ("microsoft", "Microsoft"),
+        ("LGAI-EXAONE", "LG AI Research"),
+        ("NousResearch", "Nous Research"),
+        ("ByteDance-Seed", "ByteDance Seed"),
+        ("upstage", "Upstage"),
+        ("togethercomputer", "Together AI"),
         ("some-new-lab", "some-new-lab"),
         ("", None),
     ],

@@ -1,6 +1,6 @@
 import pytest
 
-from spiders.pages import extract_page, github_repo_of, hub_repo_of
+from spiders.pages import extract_page, github_repo_of, hub_repo_of, index_links, sniff_encoding
 
 ARTICLE = """<!doctype html><html><head>
 <title>Welcome Gemma 3 - Hugging Face</title>
@@ -95,3 +95,95 @@ def test_hub_repo_links(url, repo):
 )
 def test_github_repo_links(url, repo):
     assert github_repo_of(url) == repo
+
+
+def test_relative_hub_links_count_only_with_the_hub_host():
+    html = b'<article><p>Try <a href="/google/embeddinggemma-300m">the model</a>.</p></article>'
+    on_hub = extract_page(html, "http://hub.test/blog/x", hub_hosts=("hub.test",))
+    elsewhere = extract_page(html, "http://vendor.test/blog/x")
+    assert on_hub.hub_repos == ["google/embeddinggemma-300m"]
+    assert elsewhere.hub_repos == []
+
+
+@pytest.mark.parametrize(
+    ("meta", "description"),
+    [
+        # a site-wide slogan in <meta name="description"> is no summary of the page
+        (
+            '<meta name="description" content="We are on a journey to advance and democratize '
+            'artificial intelligence through open source and open science.">',
+            None,
+        ),
+        (
+            '<meta name="description" content="Gemma 3 comes in four sizes.">',
+            "Gemma 3 comes in four sizes.",
+        ),
+        (
+            '<meta property="og:description" content="SOTA. Multimodal. Apache 2.0">',
+            "SOTA. Multimodal. Apache 2.0",
+        ),
+        ('<meta name="twitter:description" content="Small and fast.">', "Small and fast."),
+        (
+            '<script type="application/ld+json">{"@type": "NewsArticle", "description": "From LD."}'
+            "</script>",
+            "From LD.",
+        ),
+    ],
+)
+def test_page_description_sources(meta, description):
+    html = f"<html><head><title>Welcome Gemma 3</title>{meta}</head><body><h1>Welcome Gemma 3</h1></body></html>"
+    assert extract_page(html.encode(), "https://example.com/p").description == description
+
+
+@pytest.mark.parametrize(
+    ("body", "declared", "expected"),
+    [
+        ("Café".encode(), "iso-8859-1", "utf-8"),  # a lying declaration on UTF-8 bytes
+        ("Café".encode("cp1252"), "iso-8859-1", "iso-8859-1"),  # real latin-1 stays
+        (b"plain ascii", "iso-8859-1", "iso-8859-1"),
+        ("Café".encode(), "utf-8", "utf-8"),
+        ("Café".encode(), None, None),
+    ],
+)
+def test_sniff_encoding(body, declared, expected):
+    assert sniff_encoding(body, declared) == expected
+
+
+def test_page_with_a_wrong_charset_reads_right():
+    html = '<meta charset="iso-8859-1"><h1>Mistral’s café</h1><p>Déjà vu, again and again.</p>'
+    page = extract_page(html.encode("utf-8"), "https://example.com/p", encoding="iso-8859-1")
+    assert page.title == "Mistral’s café"
+
+
+INDEX = """<html><body>
+<header><nav><a href="/news">News</a><a href="/careers">Careers</a></nav></header>
+<main>
+<a href="/news/category/research">Research</a>
+<ul>
+ <li><a href="/news/mistral-small-3-1"><img src="a.png"></a><time datetime="2025-03-17">Mar 17</time>
+     <h3><a href="/news/mistral-small-3-1">Mistral Small 3.1</a></h3>
+     <a href="/news/mistral-small-3-1">Read more</a></li>
+ <li><h3><a href="https://mistral.example/news/magistral#top">Magistral</a></h3></li>
+ <li><a href="javascript:alert(1)">Evil</a><a href="/news?page=2">Next page</a>
+     <a href="/news/page/3">3</a><a href="/news/2025">2025</a><a href="/news/tag/open-models">Open models</a></li>
+ <li><a href="/news/2025/05/devstral-small">Devstral, an agentic model for code</a></li>
+ <li><a href="https://other.example/news/elsewhere">Somebody else's news</a></li>
+</ul></main><footer><a href="/news/legal-notice">Legal notice</a></footer></body></html>"""
+
+
+def test_index_links_are_the_articles_below_the_index():
+    links = index_links(INDEX.encode(), "https://mistral.example/news")
+    assert [(x["url"], x["title"], x["published"]) for x in links] == [
+        ("https://mistral.example/news/mistral-small-3-1", "Mistral Small 3.1", "2025-03-17"),
+        ("https://mistral.example/news/magistral", "Magistral", None),
+        (
+            "https://mistral.example/news/2025/05/devstral-small",
+            "Devstral, an agentic model for code",
+            None,
+        ),
+    ]
+
+
+def test_index_links_with_a_pattern():
+    links = index_links(INDEX.encode(), "https://mistral.example/news", pattern=r"/news/mag")
+    assert [x["url"] for x in links] == ["https://mistral.example/news/magistral"]

@@ -123,3 +123,22 @@ def test_sigterm_stops_a_running_crawl_cleanly(engine, crawl_env):
     with Session(engine) as s:
         h = source_health(s, "hf:google", 60)
     assert h.health == "never run" and h.failures == 0
+
+
+def test_a_crawl_process_that_dies_before_its_runs_start_is_recorded(engine, monkeypatch):
+    """A child that cannot even start (here: a log level Scrapy rejects) fails its sources,
+    so the backoff and `status --check` see it instead of silence."""
+    from ingest.crawl import crawl
+    from store.health import source_health
+
+    monkeypatch.setenv("TOOLSCOUT_LOG_LEVEL", "LOUD")
+    outcome = crawl(["hf:google", "hf:Qwen"])
+    assert outcome.exit_code != 0
+    assert {(r.source, r.status) for r in outcome.runs} == {
+        ("hf:google", "failed"),
+        ("hf:Qwen", "failed"),
+    }
+    assert all("before it recorded a run" in r.message for r in outcome.runs)
+    with Session(engine) as s:
+        h = source_health(s, "hf:google", 3600)
+    assert h.health == "unhealthy" and h.failures == 1 and h.backoff_until is not None

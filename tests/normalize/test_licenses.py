@@ -383,6 +383,12 @@ TEXTS = [
         "community",
         True,
     ),
+    (
+        "The weights are released under the FLUX.1 [dev] Non-Commercial License.",
+        "other:flux-1-dev-non-commercial",
+        "non-commercial",
+        False,
+    ),
 ]
 
 

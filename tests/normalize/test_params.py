@@ -210,6 +210,11 @@ NAMES = [
     ("1.5B", 1.5 * B, None, None, ["1.5B"]),
     ("Mixtral 8x22B", None, None, 8, ["8x22B"]),
     ("Phi-3-mini", None, None, None, None),
+    ("bartowski/Qwen_Qwen3-30B-A3B-GGUF", 30 * B, 3 * B, None, ["30B-A3B"]),
+    ("stabilityai/stablelm-2-1_6b-chat", 1.6 * B, None, None, ["1.6B"]),
+    ("baidu/ERNIE-4.5-300B-A47B-PT", 300 * B, 47 * B, None, ["300B-A47B"]),
+    ("LiquidAI/LFM2-350M", 350 * M, None, None, ["350M"]),
+    ("meta-llama/Llama-Prompt-Guard-2-86M", 86 * M, None, None, ["86M"]),
 ]
 
 
@@ -389,6 +394,26 @@ DECLARED = [
         235 * B,
         22 * B,
         None,
+    ),
+    # The qualifier after 'parameters' ('in total', 'activated') and a smaller active size
+    # that follows a plain one in the same statement (Qwen3, MiniMax-M1, gpt-oss cards).
+    ("Qwen3-30B-A3B has 30.5B parameters in total and 3.3B activated.", 30.5 * B, 3.3 * B, None),
+    (
+        "MiniMax-M1 has 456 billion parameters in total, with 45.9 billion parameters activated "
+        "per token.",
+        456 * B,
+        45.9 * B,
+        None,
+    ),
+    ("gpt-oss-120b: 117B parameters with 5.1B active parameters per token", 117 * B, 5.1 * B, None),
+    ("Hunyuan-A13B: 80B total parameters, 13B active parameters", 80 * B, 13 * B, None),
+    ("The model has approximately 7.6B parameters (6.5B non-embedding).", 7.6 * B, None, None),
+    # Two statements about two models are not one model's total and active counts.
+    (
+        "The 70B model is our largest. Our MoE uses 12B active parameters.",
+        None,
+        None,
+        [None, 70 * B],
     ),
 ]
 

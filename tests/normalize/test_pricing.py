@@ -80,6 +80,11 @@ TEXTS = [
         0.4,
         None,
     ),
+    # A bare label after the price ('$0.15/M input'), as provider pages and changelogs write it.
+    ("Pricing: $0.15/M input, $0.60/M output", "paid", 0.15, 0.6, None),
+    ("$1.10 per million input, $4.40 per million output", "paid", 1.1, 4.4, None),
+    # A label that names both directions leaves the price on both.
+    ("$0.20 per 1M tokens input and output", "paid", 0.2, 0.2, None),
 ]
 
 

@@ -143,3 +143,142 @@ def test_fast_front_matter_agrees_with_yaml(lines):
     except yaml.YAMLError:
         raise AssertionError(f"fast path accepted invalid YAML: {text!r}") from None
     assert fast == (expected or {})
+
+
+@SETTINGS
+@given(st.dictionaries(keys, shaped | sizeish_text | yamlish, max_size=5))
+def test_every_value_carries_its_evidence(obj):
+    out = normalize_record(obj)
+    for field in ("params", "license", "pricing"):
+        value = out[field]
+        if value is None:
+            continue
+        assert value["evidence"], field
+        for item in value["evidence"]:
+            assert set(item) == {"source", "snippet", "extractor", "version"}
+            assert all(isinstance(part, str) for part in item.values())
+            assert item["extractor"].startswith(field.rstrip("s")[:5]) and item["version"]
+
+
+@SETTINGS
+@given(st.text() | sizeish_text)
+def test_unit_hits_are_the_digits_before_a_unit(text):
+    """The `find`-based scan gives exactly the offsets the plain regex gives."""
+    import re
+
+    from normalize.params import _unit_hits
+    from normalize.text import ascii_lower
+
+    lowered = ascii_lower(text)
+    expected = [m.start() for m in re.finditer(r"[0-9](?=[bmt]|[ -]?(?:[bm]|tr)illion)", lowered)]
+    assert _unit_hits(lowered) == expected
+
+
+@SETTINGS
+@given(st.text() | st.text(alphabet="İıßﬁ×–—€ 7Bb"))
+def test_ascii_lower_keeps_every_offset(text):
+    from normalize.text import ascii_lower
+
+    lowered = ascii_lower(text)
+    assert len(lowered) == len(text)
+    assert lowered.isascii()
+    assert all(a == b.lower() for a, b in zip(lowered, text, strict=True) if b.isascii())
+
+
+# The fast scans (key-word anchors, '$' anchors, sentence spans) must find exactly what the
+# plain regex searches over the whole text find.
+license_words = st.sampled_from(
+    ["released", "under", "the", "Apache", "2.0", "license", "MIT", "licensed", "Llama", "3.1",
+     "Community", "License", "Gemma", "Terms", "of", "Use", "CC", "BY-NC", "4.0", "GNU",
+     "General", "Public", "GPL", "v3", "Lesser", "LGPL", "Affero", "BSD", "3-clause", "for",
+     "non-commercial", "only", "research", "purposes", "Qwen", "Tongyi", "Qianwen", "Research",
+     "Mistral", "AI", "Non-Production", "OpenRAIL-M", "CreativeML", "Open", "RAIL-M", "TII",
+     "Falcon", "Model,", "Data", "&", "Weights", "Modified", "FLUX.1", "[dev]", "submit",
+     "Non-Commercial", "proprietary", "closed", "weights", "Creative", "Commons", "Attribution",
+     "International", "license:", "CC0", ",", ".", "limit", "openrail"]
+)  # fmt: skip
+price_words = st.sampled_from(
+    ["$3", "/", "1M", "input", "tokens,", "$15", "output", "US$0.20", "per", "million", "1K",
+     "$20/month", "$10/mo", "free", "tier", "then", "pay-as-you-go", "Pricing", "is", "$0.45",
+     "and", "plan", "Pro", "subscription", "cost", "vary", "self-hosted", "!", "?", ".", "\n",
+     "paid", "billing", "charge", "pay", "planet", "$", "USD", "$1.25/M", "(input)", "usd"]
+)  # fmt: skip
+
+
+@SETTINGS
+@given(st.lists(license_words, max_size=40).map(" ".join))
+def test_license_patterns_near_key_words_match_a_full_search(text):
+    from normalize import licenses
+    from normalize.text import ascii_lower
+
+    lowered = ascii_lower(text)
+    for pattern, key, keys in licenses._ALL_PATTERNS:
+        present = {word for word in keys if word in lowered}
+        hits = licenses._key_word_hits(lowered, keys, present, {}) if present else []
+        back = licenses._KEY_WORD_OFFSET.get(key, 0)
+        fast = licenses._match_near_words(pattern, text, lowered, hits, back)
+        full = pattern.search(text)
+        assert (fast and fast.span()) == (full and full.span()), key
+
+
+@SETTINGS
+@given(st.lists(price_words, max_size=50).map(" ".join))
+def test_price_scans_match_full_searches(text):
+    import re
+
+    from normalize import pricing
+    from normalize.text import ascii_lower, find_all
+
+    dollars = find_all(text, "$", pricing.MAX_DOLLARS)
+    for pattern in (pricing._PAIR_PRICE, pricing._TOKEN_PRICE, pricing._SUBSCRIPTION):
+        fast = [m.span() for m in pricing._at_dollars(pattern, text, dollars)]
+        assert fast == [m.span() for m in pattern.finditer(text)]
+    sentences = re.findall(r"[^.!?\n]+[.!?]?", text)
+    full = " ".join(s for s in sentences if pricing._PRICING_CONTEXT.search(s))
+    spans = pricing._pricing_sentences(ascii_lower(text))
+    assert " ".join(text[start:end] for start, end in spans) == full
+
+
+after_words = st.sampled_from(
+    ["parameters", "params", "model", "models", "sizes", "total", "(total)", "active",
+     "activated", "in", "and", "the", "of", "dense", "instruct", "open-weight", "tokens",
+     "context", "gb", "tokens/s", "x", "foo", "7b", "1.5", "|", "\n", ":", ".", "(", ")", ",",
+     "-", "  "]
+)  # fmt: skip
+
+
+@SETTINGS
+@given(st.lists(after_words, max_size=12).map(" ".join), st.integers(0, 120))
+def test_words_after_a_size_read_as_the_seven_word_rule(after, limit):
+    """The two-word fast path decides exactly as the plain rule over seven words does."""
+    import re
+
+    from normalize import params
+
+    words = re.findall(r"[a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?]", after[: min(80, limit)])[:7]
+    assert params._read_after(after, 0, limit) == params._read_words(words, True)
+
+
+front_pieces = st.sampled_from(
+    ["license: mit", "license: other", "license_name: qwen", "license_link: https://x/LICENSE",
+     "base_model: Qwen/Qwen3-8B", "base_model:\n- a/b\n- c/d", "tags:\n- chat\n- 7b",
+     "language:\n  - en\n  - fr", "widget:\n- messages:\n  - role: user\n    content: hi",
+     "extra_gated_prompt: >-\n  You agree\n  license: not-a-key", "# comment",
+     "model-index:\n- name: X-7B\n  results: []", 'license: "apache-2.0"', "'license': mit",
+     "license: [mit, apache-2.0]", "license: &lic mit", "license_name: *lic", "license:",
+     "description: |\n  multi\n  license: inner", "  indented: x", "license: mit # trailing",
+     "{license: mit}", "- item", "license: yes", "license: 2.0", "base_model_relation: merge"]
+)  # fmt: skip
+
+
+@SETTINGS
+@given(st.lists(front_pieces, min_size=1, max_size=7).map("\n".join))
+def test_front_matter_keys_read_alone_agree_with_the_full_parse(front):
+    """Reading only some keys gives what the full YAML parse gives for them."""
+    keys = frozenset({"license", "license_name", "license_link", "base_model", "model-index"})
+    card = f"---\n{front}\n---\nbody"
+    full, _ = split_card(card)
+    subset, body = split_card(card, keys)
+    assert body == "body"
+    if full:
+        assert subset == {key: value for key, value in full.items() if key in keys}

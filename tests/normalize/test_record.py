@@ -1,10 +1,11 @@
 """The `toolscout normalize` contract: one JSON object in, params/license/pricing out."""
 
+import io
 import json
 
 import pytest
 
-from normalize.record import normalize_line, normalize_record
+from normalize.record import normalize_json_line, normalize_line, normalize_record, normalize_stream
 
 GEMMA_INFO = {
     "id": "google/gemma-3-27b-it",
@@ -165,3 +166,114 @@ def test_a_name_given_as_text_picks_its_size_from_a_family_card(name, total):
     params = normalize_record({"card": FAMILY_CARD, "text": name})["params"]
     assert params["total"] == pytest.approx(total)
     assert [v["label"] for v in params["variants"]] == [f"{total / 1e9:.0f}B"]
+
+
+# Hermes 3 8B's real card names the 70B model in its model-index (copied from the 70B card);
+# its heading says 8B.
+HERMES_CARD = (
+    "---\nlicense: llama3\nbase_model: meta-llama/Llama-3.1-8B\nmodel-index:\n"
+    "- name: Hermes-3-Llama-3.1-70B\n  results: []\n---\n\n# Hermes 3 - Llama-3.1 8B\n\n"
+    "Hermes 3 is a generalist language model fine-tuned from Llama 3.1 8B.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("card", "total"),
+    [
+        (HERMES_CARD, 8e9),
+        # No size in the heading: the model-index name is the best there is.
+        (
+            "---\nmodel-index:\n- name: Mistral-7B-sft-beta\n  results: []\n---\n# Zephyr\n",
+            7e9,
+        ),
+        # model_name wins over both.
+        ("---\nmodel_name: Qwen2.5-3B\n---\n# Qwen2.5 7B\n", 3e9),
+    ],
+)
+def test_card_name_prefers_a_heading_that_states_the_size(card, total):
+    assert normalize_record({"card": card})["params"]["total"] == pytest.approx(total)
+
+
+def test_a_title_states_its_own_total_and_active_counts():
+    params = normalize_record({"text": "Kimi K2 (1T total, 32B active)"})["params"]
+    assert (params["total"], params["active"]) == (pytest.approx(1e12), pytest.approx(32e9))
+
+
+def _stream(data: bytes) -> list[dict]:
+    sink = io.BytesIO()
+    normalize_stream(io.BytesIO(data), sink)
+    return [json.loads(line) for line in sink.getvalue().splitlines()]
+
+
+def test_stream_one_output_line_per_input_line_errors_numbered():
+    lines = [
+        json.dumps({"text": "Qwen3-30B-A3B"}).encode(),
+        b"",  # blank lines are skipped, not answered
+        b"{not json",
+        b"\xff\xfe binary junk \x00\x01",
+        json.dumps({"card": "---\nlicense: apache-2.0\n---\n# A model\n"}).encode(),
+    ]
+    out = _stream(b"\n".join(lines) + b"\n")
+    assert len(out) == 4
+    assert out[0]["params"]["active"] == pytest.approx(3e9)
+    assert out[1]["error"].startswith("invalid JSON") and out[1]["line"] == 3
+    assert out[2]["error"].startswith("invalid JSON") and out[2]["line"] == 4
+    assert out[3]["license"]["id"] == "Apache-2.0" and "error" not in out[3]
+
+
+def test_stream_bounds_an_endless_line():
+    huge = b'{"text": "' + b"7B parameters " * 700_000 + b'"}'
+    out = _stream(huge + b"\n" + json.dumps({"text": "Gemma 3 27B"}).encode() + b"\n")
+    assert out[0]["error"] == "line too long" and out[0]["line"] == 1
+    assert len(out[0]["input_line"]) <= 200
+    assert out[1]["params"]["total"] == pytest.approx(27e9)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # A scraped card cut inside a UTF-8 character is read with the bad bytes replaced.
+        b'{"card": "---\\nlicense: mit\\n---\\n# Mod\xc3"}',
+        '{"text": "Mistral Small 3.2 24B \u2014 released under Apache 2.0"}'.encode(),
+    ],
+)
+def test_lines_as_bytes(line):
+    out = normalize_line(line)
+    assert "error" not in out
+    assert out["license"]["id"] in ("MIT", "Apache-2.0")
+
+
+@pytest.mark.parametrize("line", ["[" * 100_000, '{"a":' * 50_000, '{"text": "\\ud800"}'])
+def test_deep_or_odd_json_gives_an_error_or_a_record(line):
+    out = json.loads(normalize_json_line(line))
+    assert isinstance(out, dict)
+
+
+def test_json_line_is_the_record_as_json():
+    obj = {"model_info": GEMMA_INFO, "card": GEMMA_CARD, "text": "$3 / 1M input tokens"}
+    assert json.loads(normalize_json_line(json.dumps(obj))) == normalize_record(obj)
+
+
+def test_seed_page_trap_license_claim_against_card_is_a_conflict():
+    """A comparison page says Gemma 3 27B is 'released under Apache 2.0'; its card says
+    `license: gemma`. The card wins and the claim is kept as a conflict, with evidence."""
+    out = normalize_record(
+        {"card": GEMMA_CARD, "text": "Gemma 3 27B … released under Apache 2.0", "url": "https://x"}
+    )
+    assert out["license"]["id"] == "gemma"
+    (conflict,) = out["conflicts"]
+    assert conflict["field"] == "license" and conflict["chosen"] == "gemma"
+    assert [v["value"] for v in conflict["values"]] == ["gemma", "Apache-2.0"]
+    assert "Apache 2.0" in conflict["values"][1]["snippet"]
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"card": GEMMA_CARD, "text": "Gemma 3 27B, under the Gemma Terms of Use"},  # they agree
+        {"text": "Gemma 3 27B is released under Apache 2.0"},  # one source only
+        {"card": GEMMA_CARD, "text": "Gemma 3 27B"},  # the text claims nothing
+    ],
+)
+def test_no_conflict_without_disagreement(obj):
+    assert "conflicts" not in normalize_record(obj)

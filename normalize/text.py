@@ -1,0 +1,55 @@
+"""Fast scanning of long texts, shared by the text extractors (params, licenses, pricing).
+
+Python's regex engine tries a pattern at every character unless the pattern starts with a
+literal, so a handful of case-insensitive patterns over a 20 KB model card costs milliseconds.
+The extractors therefore find a few anchors with `str.find` (a fast C search) in a lower-case
+copy of the text and run their patterns only at or around those anchors. This module owns that
+lower-case copy and the anchor search; what a pattern means stays with its extractor.
+"""
+
+from __future__ import annotations
+
+import functools
+
+
+def lower_ascii(text: str) -> str:
+    """`ascii_lower` without the cache, for short texts such as table cells."""
+    if text.isascii():
+        return text.lower()
+    return text.encode("ascii", "replace").lower().decode("ascii")
+
+
+@functools.lru_cache(maxsize=4)
+def ascii_lower(text: str) -> str:
+    """`text` in lower case, ASCII only, with exactly the same length and offsets.
+
+    `str.lower()` can change the length of a text ('İ' becomes two characters), which would
+    shift every offset after it, and it is slow on non-ASCII text. Here each non-ASCII
+    character becomes '?', so an offset found in the copy is the same offset in `text`.
+    The few most recent texts are kept, because one record's text is read by several
+    extractors; the result is an immutable string, so sharing it is safe.
+    """
+    return lower_ascii(text)
+
+
+def find_all(
+    text: str | bytes, needle: str | bytes, limit: int = 1000, start: int = 0
+) -> list[int]:
+    """Offsets of `needle` in `text` from `start`, at most `limit` of them (bounded work)."""
+    found: list[int] = []
+    find = text.find
+    pos = find(needle, start)
+    for _ in range(limit):
+        if pos < 0:
+            break
+        found.append(pos)
+        pos = find(needle, pos + 1)
+    return found
+
+
+def contains_any(text: str, needles: tuple[str, ...]) -> bool:
+    """True when any of `needles` occurs in `text` (one fast C search per needle)."""
+    for needle in needles:  # noqa: SIM110 - a plain loop is cheaper than any(generator)
+        if needle in text:
+            return True
+    return False

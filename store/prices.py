@@ -1,0 +1,186 @@
+"""Provider prices (OpenRouter's model list) → price rows → observations of the candidates
+whose Hub repo they name.
+
+The join key is the provider's `hugging_face_id`, compared without case as the Hub does
+(`Qwen/Qwen3-8B` and `qwen/qwen3-8b` are one repo). Every price read is kept in
+`provider_price`, so a repo that appears on the Hub after its price was read (the list is
+revalidated with a 304 and not parsed again) is priced the moment it is stored.
+An entry without a Hugging Face id (a closed, API-only model) joins only a release without
+Hub repos of the same vendor and the same name ("Google: Gemini 2.5 Flash Lite" and the
+announced "Gemini 2.5 Flash-Lite" of org google), never by name alone across vendors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from normalize.pricing import pricing_from_record
+from store.models import Candidate, Observation, ProviderPrice, Variant, utcnow
+from store.upsert import upsert
+
+PRICE_COLUMNS = ("hf_key", "name", "pricing", "source_url", "snippet", "content_hash", "seen_at")
+TRUST = 20  # a provider's structured price list: above prose, the only source of prices
+
+
+def _str(value: object, limit: int) -> str | None:
+    return value.strip()[:limit] if isinstance(value, str) and value.strip() else None
+
+
+def price_row(source: str, url: str, model: dict) -> dict | None:
+    """One provider model → a price row, or None when it states no usable price."""
+    model_id = _str(model.get("id"), 300)
+    if not model_id:
+        return None
+    pricing = pricing_from_record(model, source=f"{url}#{model_id}")
+    if pricing is None:
+        return None
+    data = pricing.to_json()
+    evidence = (data.pop("evidence", None) or [{}])[0]
+    hf_id = _str(model.get("hugging_face_id"), 300)
+    digest = json.dumps([hf_id, data, model.get("name")], sort_keys=True, default=str)
+    return {
+        "source": source,
+        "model_id": model_id,
+        "hf_key": hf_id.lower() if hf_id and "/" in hf_id else None,
+        "name": _str(model.get("name"), 300),
+        "pricing": data,
+        "source_url": evidence.get("source") or url,
+        "snippet": (evidence.get("snippet") or "")[:500],
+        "content_hash": hashlib.sha256(digest.encode()).hexdigest(),
+        "seen_at": utcnow(),
+    }
+
+
+def _observation(price: ProviderPrice | dict, candidate_id: int, repo_id: str | None) -> dict:
+    """A price as an observation of a candidate; `repo_id` is the repo it was joined by
+    (None for a join by vendor and name)."""
+    get = price.get if isinstance(price, dict) else lambda k: getattr(price, k)
+    return {
+        "candidate_id": candidate_id,
+        "field": "pricing",
+        "subject": f"{get('source')}:{get('model_id')}",
+        "extractor": "pricing.openrouter",
+        "value": {
+            **(get("pricing") or {}),
+            "provider": get("source"),
+            "provider_model": get("model_id"),
+            "repo": repo_id,
+        },
+        "source_url": get("source_url"),
+        "snippet": get("snippet"),
+        "extractor_version": "1",
+        "trust": TRUST,
+        "seen_at": utcnow(),
+    }
+
+
+def _upsert_observations(session: Session, rows: list[dict]) -> None:
+    upsert(
+        session,
+        Observation.__table__,
+        rows,
+        key=("candidate_id", "field", "subject", "extractor"),
+        update=("value", "source_url", "snippet", "trust", "seen_at"),
+    )
+
+
+def save_prices(session: Session, source: str, url: str, models: list[dict]) -> dict[int, int]:
+    """Store a provider list's prices; returns {candidate id: prices joined} of the
+    candidates whose repos they name."""
+    rows = [r for r in (price_row(source, url, m) for m in models) if r]
+    # One row per model id: a list that repeats an id keeps its last entry.
+    rows = list({r["model_id"]: r for r in rows}.values())
+    for start in range(0, len(rows), 500):
+        upsert(
+            session,
+            ProviderPrice.__table__,
+            rows[start : start + 500],
+            key=("source", "model_id"),
+            update=PRICE_COLUMNS,
+            where_changed="content_hash",
+        )
+    by_key: dict[str, list[dict]] = {}
+    for row in rows:
+        if row["hf_key"]:
+            by_key.setdefault(row["hf_key"], []).append(row)
+    joined: dict[int, int] = {}
+    observations = []
+    unnamed = [row for row in rows if not row["hf_key"]]
+    if unnamed:
+        for row, cid in _name_matches(unnamed, _api_only_candidates(session)):
+            observations.append(_observation(row, cid, None))
+            joined[cid] = joined.get(cid, 0) + 1
+    keys = list(by_key)
+    for start in range(0, len(keys), 500):
+        variants = session.exec(
+            select(Variant.repo_id, Variant.candidate_id).where(
+                func.lower(Variant.repo_id).in_(keys[start : start + 500]),
+                Variant.candidate_id.is_not(None),
+            )
+        ).all()
+        for repo_id, cid in variants:
+            for row in by_key[repo_id.lower()]:
+                observations.append(_observation(row, cid, repo_id))
+                joined[cid] = joined.get(cid, 0) + 1
+    _upsert_observations(session, observations)
+    return joined
+
+
+def _squash(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum() or ch == ".")
+
+
+def name_key(model_id: str, name: str | None) -> tuple[str, str] | None:
+    """(vendor prefix, squashed name) of a provider entry: "google/gemini-2.5-flash-lite",
+    "Google: Gemini 2.5 Flash Lite" → ("google", "gemini2.5flashlite")."""
+    if "/" not in model_id or not name or ":" in model_id.split("/", 1)[1]:
+        return None  # ":free", ":beta" variants are priced under their own id
+    display = name.split(":", 1)[1] if ":" in name else name
+    display = re.sub(r"\s*\([^)]*\)\s*$", "", display)
+    return model_id.split("/", 1)[0].lower(), _squash(display)
+
+
+def _same_vendor(prefix: str, org: str) -> bool:
+    org = org.lower()
+    return org == prefix or org.startswith(prefix + "-")  # "deepseek" / "deepseek-ai"
+
+
+def _api_only_candidates(session: Session) -> list[Candidate]:
+    has_repo = select(Variant.candidate_id).where(Variant.candidate_id.is_not(None))
+    return list(session.exec(select(Candidate).where(Candidate.id.not_in(has_repo))))
+
+
+def _name_matches(rows: list, candidates: list[Candidate]) -> list[tuple[object, int]]:
+    found = []
+    for row in rows:
+        get = row.get if isinstance(row, dict) else lambda k, r=row: getattr(r, k)
+        key = name_key(get("model_id"), get("name"))
+        if key is None:
+            continue
+        for cand in candidates:
+            if _same_vendor(key[0], cand.org) and _squash(cand.family) == key[1]:
+                found.append((row, cand.id))
+    return found
+
+
+def join_announced(session: Session, candidate_id: int) -> int:
+    """Prices already read for a release announced without a Hub repo (by vendor and name)."""
+    cand = session.get(Candidate, candidate_id)
+    rows = session.exec(select(ProviderPrice).where(ProviderPrice.hf_key.is_(None))).all()
+    matches = _name_matches(list(rows), [cand] if cand else [])
+    _upsert_observations(session, [_observation(row, cid, None) for row, cid in matches])
+    return len(matches)
+
+
+def join_repo(session: Session, repo_id: str, candidate_id: int) -> int:
+    """Prices already read for a repo that has just been stored; returns how many."""
+    prices = session.exec(
+        select(ProviderPrice).where(ProviderPrice.hf_key == repo_id.lower())
+    ).all()
+    _upsert_observations(session, [_observation(p, candidate_id, repo_id) for p in prices])
+    return len(prices)

@@ -1,0 +1,204 @@
+"""The web application: editor pages, the public read API and feeds, on top of the store.
+
+`create_app()` wires the parts: the signed-session middleware (`web.auth`), strict security
+headers on every response, the editor pages (`web.pages`), the read API (`web.api`,
+`web.feed`), static files, and a background thread that publishes what crawls changed in
+accepted candidates (`store.publish.sync_since`), since the crawler knows nothing of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from store.db import get_engine, upgrade
+from store.models import utcnow
+from store.publish import analyze, reconcile, sync_since
+from web import api, feed, pages
+from web.auth import PUBLIC_PREFIXES, LoginRequired, LoginThrottle, SessionMiddleware
+from web.config import EditorConfig, config_from_env
+from web.queue_view import QueueFilters, RowCache, queue_page
+from web.render import environment
+
+log = logging.getLogger("toolscout.web")
+STATIC = Path(__file__).with_name("static")
+SYNC_INTERVAL_S = 5.0
+SYNC_LOOKBACK = timedelta(minutes=2)
+ANALYZE_AFTER = 1000  # records written in one pass that make the planner's statistics stale  # a crawl's transaction may commit after it stamped
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+DESCRIPTION = (
+    "Read-only API of the tools that toolscout's editors accepted. Public: no key, no "
+    "cookies. Lists use cursor pagination and ETags; /api/changes is a field-level change "
+    "log for incremental sync; /feeds/tools.atom is an Atom feed of newly published tools."
+)
+
+
+class SecurityHeaders:
+    """CSP and friends on every response, pages and API alike (pure ASGI: no overhead)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class PublicationSync:
+    """Every few seconds, publish what changed in candidates (crawls included)."""
+
+    def __init__(self, engine: Engine, interval: float) -> None:
+        self.engine, self.interval = engine, interval
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.since: datetime | None = None
+
+    def run_once(self) -> int:
+        started = utcnow()
+        with Session(self.engine, expire_on_commit=False) as session:
+            written = reconcile(session) if self.since is None else sync_since(session, self.since)
+            analyze(session, force=written > ANALYZE_AFTER)
+            session.commit()
+        self.since = started - SYNC_LOOKBACK
+        return written
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                self.run_once()
+            except Exception:  # the next pass tries again; the server stays up
+                log.exception("publication sync failed")
+            if self.stop.wait(self.interval):
+                return
+
+    def start(self) -> None:
+        """The first pass (a full reconcile, long on a large store that was never
+        published) runs in the thread, so the server answers at once; with no interval,
+        one pass here and no thread."""
+        if self.interval <= 0:
+            self.run_once()
+            return
+        self.thread = threading.Thread(target=self._loop, name="publish-sync", daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+
+
+def _warm_queue(app: FastAPI) -> None:
+    """Fill the queue's row cache before the first editor asks (thousands of rows)."""
+    try:
+        with Session(app.state.engine) as session:
+            queue_page(session, QueueFilters(), cache=app.state.queue_cache)
+    except Exception:
+        log.warning("could not warm the queue cache", exc_info=True)
+
+
+def _error_page(request: Request, status_code: int, message: str) -> Response:
+    if request.url.path.startswith(PUBLIC_PREFIXES) or "text/html" not in request.headers.get(
+        "accept", ""
+    ):
+        return JSONResponse({"detail": message}, status_code=status_code)
+    return pages.render(
+        request, "error.html", status_code, status_code=status_code, message=message
+    )
+
+
+def create_app(
+    engine: Engine | None = None,
+    config: EditorConfig | None = None,
+    sync_interval: float = SYNC_INTERVAL_S,
+) -> FastAPI:
+    engine = engine or get_engine()
+    config = config or config_from_env()
+    sync = PublicationSync(engine, sync_interval)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        upgrade(engine)
+        sync.start()
+        threading.Thread(target=_warm_queue, args=(app,), name="queue-warm", daemon=True).start()
+        try:
+            yield
+        finally:
+            sync.close()
+
+    app = FastAPI(
+        title="toolscout read API",
+        version=api.API_VERSION,
+        description=DESCRIPTION,
+        docs_url=None,  # Swagger UI loads scripts from a CDN: /api/docs is served instead
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.config = config
+    app.state.templates = environment()
+    app.state.login_throttle = LoginThrottle()
+    app.state.queue_cache = RowCache()
+    app.state.sync = sync
+    app.include_router(api.router)
+    app.include_router(feed.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        return pages.render(request, "api_docs.html", spec=app.openapi())
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict:
+        return {"ok": True}
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        return pages.login_redirect(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        return _error_page(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith(PUBLIC_PREFIXES):
+            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+        return _error_page(request, 400, "the form was incomplete or malformed")
+
+    app.add_middleware(SessionMiddleware, config=config)
+    app.add_middleware(SecurityHeaders)
+    return app
