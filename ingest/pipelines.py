@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from scrapy import signals
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ingest.sources import Notability, SourcesError, load_sources
@@ -268,9 +269,7 @@ class StorePipeline:
                 self.created[source].add(applied.candidate_id)
             elif applied.changed:
                 self.changed[source].add(applied.candidate_id)
-        created_anywhere = set().union(*self.created.values())
-        counts["new_candidates"] = len(self.created[source])
-        counts["updated_candidates"] = len(self.changed[source] - created_anywhere)
+        self._recount(source)
 
     # -- feeds ---------------------------------------------------------------------------
     def _feed_org(self, source: str) -> str | None:
@@ -278,12 +277,18 @@ class StorePipeline:
         return feed.org if feed else None
 
     def _resolve_entry(self, session: Session, source: str, item: Any) -> None:
-        before = set(session.exec(select(Candidate.id)).all())
+        # Ids only grow, so one max() tells new candidates from old ones without reading
+        # every candidate id for each entry.
+        newest_before = session.exec(select(func.max(Candidate.id))).one() or 0
         ids = announce.judge_and_resolve(
             session, item, self._feed_org(source), f"crawler:{source}", self.derivative_orgs
         )
         for cid in ids:
-            (self.changed if cid in before else self.created)[source].add(cid)
+            (self.created if cid > newest_before else self.changed)[source].add(cid)
+        self._recount(source)
+
+    def _recount(self, source: str) -> None:
+        """The run's new and updated candidate counts; one created anywhere is not 'updated'."""
         created_anywhere = set().union(*self.created.values())
         counts = self.counts[source]
         counts["new_candidates"] = len(self.created[source])
