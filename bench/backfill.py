@@ -128,15 +128,16 @@ def run_toolscout(replay, size: int, seed: int, db_url: str, budget: float, work
     backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
     result = _result(f"toolscout/{backend}", size, rows["variant"], m, db_url)
     result |= {"requests": requests.get("requests", 0), "rows": rows}
+    # Models listed so far: the spider stores a listing page's models as one batch.
     result["timeline"] = [
-        (round(t, 1), s.get("card", 0) - before.get("card", 0)) for t, s in m.samples
+        (round(t, 1), (s.get("listing", 0) - before.get("listing", 0)) * PAGE) for t, s in m.samples
     ]
     result["steady_rate"] = steady_rate(result["timeline"])
     return result
 
 
 def steady_rate(timeline: list[tuple[float, int]]) -> float | None:
-    """Models/s once crawling (start-up excluded): cards fetched between the samples."""
+    """Models/s once crawling (start-up excluded): models listed between the samples."""
     points = [(t, n) for t, n in timeline if n > 0]
     if len(points) < 2 or points[-1][0] <= points[0][0]:
         return None
@@ -144,7 +145,7 @@ def steady_rate(timeline: list[tuple[float, int]]) -> float | None:
 
 
 def slowdown(timeline: list[tuple[float, int]]) -> str:
-    """Models/s over the first and the last third of a run (cards fetched = models done)."""
+    """Models/s over the first and the last third of a run (models listed)."""
     points = [(t, n) for t, n in timeline if n > 0]
     if len(points) < 4:
         return "—"

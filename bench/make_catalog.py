@@ -24,7 +24,7 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fixtures.synthetic import FORMAT, META, SyntheticCatalog  # noqa: E402
+from fixtures.synthetic import FORMAT, META, VENDORS, SyntheticCatalog  # noqa: E402
 from spiders.hf_models import LISTING_EXPAND  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
@@ -74,7 +74,10 @@ def sources_toml(catalog: SyntheticCatalog, endpoint: str, page_size: int = 1000
         f"orgs = {names(catalog.orgs('original'))}\n"
         f"derivative_orgs = {names(catalog.orgs('derivative'))}\n\n"
         # Loopback: no politeness delay; Scrapy's default of 16 requests at a time.
-        '[crawl]\ndelay = 0\nautothrottle = false\nper_domain = 16\ntime_limit = "6h"\n'
+        '[crawl]\ndelay = 0\nautothrottle = false\nper_domain = 16\ntime_limit = "6h"\n\n'
+        # As a deployment would: the real vendors queued, other labs once popular.
+        f"[notability]\norgs = {names([v[0] for v in VENDORS])}\n"
+        "min_likes = 100\nmin_downloads = 10000\nmin_trending = 20\n"
     )
 
 

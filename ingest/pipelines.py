@@ -17,16 +17,17 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ingest.sources import Notability, SourcesError, load_sources
-from normalize.hub import model_facts
 from spiders.feeds import FeedState
 from spiders.hf_models import HubState
 from store import announce, notability, prices, runs
+from store.batch import PageResult, apply_page, card_backlog
 from store.db import get_engine, upgrade
 from store.documents import save_document
 from store.models import Candidate, Document, SourceState
-from store.resolve import apply_model, refresh_candidate
+from store.resolve import refresh_candidate
 
 log = logging.getLogger(__name__)
+CARD_BATCH = 200  # READMEs applied together: one batch instead of ~10 statements each
 
 
 def confirmed_validators(session: Session, sources: list[str], kind: str) -> dict:
@@ -59,6 +60,9 @@ class StorePipeline:
         self.counts: dict[str, Counter] = defaultdict(Counter)
         self.newest: dict[str, str] = {}
         self.first_error: dict[str, str] = {}
+        self.pending_errors: list[tuple[str, str, str]] = []  # (source, url, reason)
+        # (source, role) -> [(info, README text, info URL)] waiting to be applied together
+        self.cards_pending: dict[tuple[str, str], list] = defaultdict(list)
         # Distinct candidates per source; one created in this run is new, not also updated.
         self.created: dict[str, set[int]] = defaultdict(set)
         self.changed: dict[str, set[int]] = defaultdict(set)
@@ -100,12 +104,16 @@ class StorePipeline:
             notability.rejudge_held(session, self.rules, [s.org for s in hub], "crawler:config")
             session.commit()
             names = [s.name for s in hub]
+            # What was stored about each listed model is read per page by the batch, so
+            # nothing here grows with the store except the (bounded) card backlog.
+            budget = getattr(spider, "card_budget", 0)
+            originals = [s.org for s in hub if s.role != "derivative"]
             spider.hub_state = HubState(
                 watermarks={
                     name.split(":", 1)[1]: mark
                     for name, mark in runs.watermarks(session, names).items()
                 },
-                info_sha=runs.info_shas(session, [s.org for s in hub]),
+                backlog=card_backlog(session, originals, budget // 2),
                 validators=confirmed_validators(session, names, "hf_listing"),
             )
 
@@ -123,6 +131,7 @@ class StorePipeline:
         return config.notability, derivative
 
     def close_spider(self, spider: Any = None) -> None:
+        self._flush_cards()
         reason = self.crawler.stats.get_value("finish_reason") if self.crawler.stats else None
         with Session(self.engine) as session:
             for source, run_id in self.run_ids.items():
@@ -165,10 +174,13 @@ class StorePipeline:
         if handler is None:
             log.warning("unknown item kind %r from %s", item.get("kind"), source)
             return item
+        self.pending_errors = []
         try:
-            with Session(self.engine, expire_on_commit=False) as session:
+            with self._write_session() as session:
                 handler(session, item)
                 session.commit()
+            for error in self.pending_errors:
+                self._error(*error)
         except Exception as exc:  # a bad document fails alone
             log.exception("could not store %s", item.get("url") or item.get("repo_id"))
             self._error(
@@ -177,6 +189,18 @@ class StorePipeline:
                 f"{type(exc).__name__}: {exc}",
             )
         return item
+
+    def _write_session(self) -> Session:
+        """A session whose transaction holds SQLite's write lock from its first statement.
+
+        A batch reads before it writes. In WAL mode a transaction that read, and then
+        writes after an editor committed, fails at once with "database is locked" (its
+        snapshot is stale; the busy timeout does not apply), so the lock is taken first.
+        PostgreSQL needs nothing: its upserts resolve on the natural keys."""
+        session = Session(self.engine, expire_on_commit=False)
+        if self.engine.dialect.name == "sqlite":
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        return session
 
     def _error(self, source: str, url: str, reason: str) -> None:
         self.counts[source]["errors"] += 1
@@ -210,12 +234,12 @@ class StorePipeline:
         self._error(item["source"], item["url"], item["reason"])
 
     def _on_hf_listing(self, session: Session, item: dict) -> None:
-        source = item["source"]
+        source, url = item["source"], item["url"]
         counts = self.counts[source]
         counts["items"] += 1
         save_document(
             session,
-            url=item["url"],
+            url=url,
             source=source,
             kind="hf_listing",
             status=item["status"],
@@ -223,27 +247,62 @@ class StorePipeline:
             etag=item.get("etag"),
             last_modified=item.get("last_modified"),
         )
-        # Likes and downloads grow without a new commit: a held release is judged again.
-        notability.refresh_signals(session, item["models"], self.rules, f"crawler:{source}")
+        role = item.get("role", "original")
+        try:
+            with session.begin_nested():
+                results = [apply_page(session, item["models"], source, role, url, self.rules)]
+        except Exception as exc:
+            # Something in the page broke the batch (a value the database refuses): the
+            # models are stored one by one, so the bad one fails alone.
+            log.warning(
+                "%s: batch failed (%s: %s); one model at a time", url, type(exc).__name__, exc
+            )
+            results = [
+                self._apply_alone(session, model, source, role, url) for model in item["models"]
+            ]
+        for result in results:
+            # Recorded once this page is committed: on SQLite a second connection
+            # cannot write while this session holds the write lock.
+            self.pending_errors += [(source, f"{url}#{repo}", why) for repo, why in result.errors]
+            counts["models"] += result.applied
+            self.created[source] |= result.created
+            self.changed[source] |= result.changed
+            if result.cards:
+                self.spider.fetch_cards(source, result.cards, url)
+        self._recount(source)
         created = [
             m.get("createdAt") for m in item["models"] if isinstance(m.get("createdAt"), str)
         ]
         if created:
             self.newest[source] = max([self.newest.get(source, ""), *created])
 
+    def _apply_alone(
+        self, session: Session, model: dict, source: str, role: str, url: str, **kwargs: Any
+    ) -> PageResult:
+        try:
+            with session.begin_nested():
+                return apply_page(session, [model], source, role, url, self.rules, **kwargs)
+        except Exception as exc:
+            result = PageResult()
+            result.errors.append((str(model.get("id")), f"{type(exc).__name__}: {exc}"))
+            return result
+
     def _on_hf_model(self, session: Session, item: dict) -> None:
+        """A README the store asked for (with the listing entry or, for the backlog, the
+        model info it belongs to). Its documents are saved now; the repo is applied again
+        with its card in a batch of CARD_BATCH, or when the crawl closes."""
         source, repo_id = item["source"], item["repo_id"]
-        counts = self.counts[source]
-        counts["items"] += 1
-        save_document(
-            session,
-            url=item["info_url"],
-            source=source,
-            kind="hf_model_info",
-            status=200,
-            body=item["info_body"],
-            repo_id=repo_id,
-        )
+        self.counts[source]["items"] += 1
+        if item.get("info_body") is not None:
+            save_document(
+                session,
+                url=item["info_url"],
+                source=source,
+                kind="hf_model_info",
+                status=200,
+                body=item["info_body"],
+                repo_id=repo_id,
+            )
         save_document(
             session,
             url=item["card_url"],
@@ -253,23 +312,57 @@ class StorePipeline:
             body=item["card_body"],
             repo_id=repo_id,
         )
-        facts = model_facts(item["info"], _text(item["card_body"]), source=item["info_url"])
-        trending = item["info"].get("trendingScore")
-        applied = apply_model(
-            session,
-            facts,
-            source,
-            item.get("role", "original"),
-            item["info_url"],
-            rules=self.rules,
-            trending=float(trending) if isinstance(trending, int | float) else None,
-        )
-        if applied.candidate_id is not None:
-            if applied.created:
-                self.created[source].add(applied.candidate_id)
-            elif applied.changed:
-                self.changed[source].add(applied.candidate_id)
+        # A repo without a README ("" here) is done too: it is not asked for again.
+        card = _text(item["card_body"]) or ""
+        pending = self.cards_pending[(source, item.get("role", "original"))]
+        pending.append((item["info"], card, item["info_url"]))
+        if len(pending) >= CARD_BATCH:
+            self._apply_cards(session, source, item.get("role", "original"))
+
+    def _apply_cards(self, session: Session, source: str, role: str) -> None:
+        pending = self.cards_pending.pop((source, role), [])
+        if not pending:
+            return
+        entries = [info for info, _, _ in pending]
+        cards = {info["id"]: card for info, card, _ in pending}
+        urls = {info["id"]: url for info, _, url in pending}
+        url = pending[0][2]
+        try:
+            with session.begin_nested():
+                args = (source, role, url, self.rules)
+                results = [apply_page(session, entries, *args, True, cards, urls)]
+        except Exception as exc:
+            log.warning("cards: batch failed (%s: %s); one at a time", type(exc).__name__, exc)
+            results = []
+            for info in entries:
+                one = {info["id"]: cards[info["id"]]}
+                results.append(
+                    self._apply_alone(
+                        session, info, source, role, urls[info["id"]], cards=one, force=True
+                    )
+                )
+        for result in results:
+            self.pending_errors += [
+                (source, urls.get(repo, url), why) for repo, why in result.errors
+            ]
+            self.counts[source]["cards"] += result.applied
+            self.created[source] |= result.created
+            self.changed[source] |= result.changed
         self._recount(source)
+
+    def _flush_cards(self) -> None:
+        """READMEs still waiting for their batch, applied before the runs are closed."""
+        for source, role in list(self.cards_pending):
+            self.pending_errors = []
+            try:
+                with self._write_session() as session:
+                    self._apply_cards(session, source, role)
+                    session.commit()
+                for error in self.pending_errors:
+                    self._error(*error)
+            except Exception as exc:
+                log.exception("could not store the READMEs of %s", source)
+                self._error(source, "?", f"{type(exc).__name__}: {exc}")
 
     # -- feeds ---------------------------------------------------------------------------
     def _feed_org(self, source: str) -> str | None:

@@ -154,6 +154,7 @@ def crawl_settings(section: dict) -> dict:
         "max_bytes": ("DOWNLOAD_MAXSIZE", int),
         "obey_robots": ("ROBOTSTXT_OBEY", bool),
         "user_agent": ("USER_AGENT", str),
+        "card_budget": ("TOOLSCOUT_CARD_BUDGET", int),
     }
     settings = {}
     for key, value in section.items():

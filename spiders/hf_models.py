@@ -2,17 +2,22 @@
 
 For each org it lists `/api/models?author=ORG&sort=createdAt` newest first, following the
 `Link: rel="next"` cursor until it reaches the org's watermark (the newest `createdAt`
-already stored) or the `since` bound of sources.toml. Models that are new, or whose `sha`
-differs from the one whose details are stored, get their model info and raw card fetched.
+already stored) or the `since` bound of sources.toml.
 
-It yields raw items only (one per listing page, one per model) and never touches the
-database: what it knows of earlier runs (`hub_state`) is handed to it by the store
-pipeline when the spider opens.
+A listing page, with the spider's `expand[]` keys, carries everything the store groups on
+(tags, cardData, safetensors, gguf, config, dates, sha, popularity), so it is one item for
+its 1,000 models; no model costs a request of its own. The raw README (declared
+parameters, prose) is fetched only for the repos the store asks for: releases queued for
+editors whose `sha` has no card yet (`fetch_cards`, called by the store pipeline), within
+a per-run budget (`[crawl] card_budget`); what a run leaves over, and repos of a release
+queued later, form the backlog the next run starts with (model info, then card).
+
+It yields raw items only and never touches the database: what it knows of earlier runs
+(`hub_state`) is handed to it by the store pipeline when the spider opens.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -20,7 +25,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import orjson
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
 from ingest.sources import Source, load_sources
@@ -40,9 +48,11 @@ LISTING_EXPAND = (
     "gated",
     "safetensors",
     "gguf",
+    "config",
     "cardData",
 )
 CARD_MAX_BYTES = 2 * 1024 * 1024
+CARD_BUDGET = 1000  # README fetches per run, unless [crawl] card_budget says otherwise
 
 
 @dataclass(slots=True)
@@ -50,7 +60,8 @@ class HubState:
     """What earlier runs left behind, read from the store before the crawl starts."""
 
     watermarks: dict[str, str] = field(default_factory=dict)  # org -> newest createdAt stored
-    info_sha: dict[str, str] = field(default_factory=dict)  # repo id -> sha of stored details
+    # (repo id, source name) of queued release repos whose card is missing or stale
+    backlog: list[tuple[str, str]] = field(default_factory=list)
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
 
@@ -73,15 +84,23 @@ def next_link(response: Response) -> str | None:
 def parse_json(body: bytes, content_type: str | None = None) -> Any:
     """JSON body or a ValueError that says what is wrong, for the error record."""
     try:
-        return json.loads(body)
+        return orjson.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         head = body[:40].decode("utf-8", "replace").strip()
         served = f"; served as {content_type}" if content_type else ""
         raise ValueError(f"invalid JSON ({exc}){served}; body starts {head!r}") from None
 
 
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
 class HfModelsSpider(ToolscoutSpider):
     name = "hf_models"
+    # The store pipeline is synchronous: Scrapy's default of 100 concurrent items per
+    # response only spawns idle asyncio tasks (450,000 of them in a profiled backfill).
+    custom_settings = {"CONCURRENT_ITEMS": 8}
 
     def __init__(
         self,
@@ -107,11 +126,85 @@ class HfModelsSpider(ToolscoutSpider):
         )
         self.hub_state = HubState()
         self.token = os.environ.get("HF_TOKEN") or None
+        self.cards_asked: set[str] = set()
+        self.backlog_done = False
+        # Bound once: Scrapy checks each callback's source for `return` in a generator and
+        # caches the answer per callable, so a fresh bound method per request defeats it.
+        self._on_listing = self.parse_listing
+        self._on_info = self.parse_info
+        self._on_card = self.parse_card
+
+    @property
+    def card_budget(self) -> int:
+        settings = getattr(self, "settings", None)
+        return settings.getint("TOOLSCOUT_CARD_BUDGET", CARD_BUDGET) if settings else CARD_BUDGET
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for org, source in self.hub_sources.items():
             url = listing_url(self.endpoint, org, self.page_size)
-            yield self._request(url, self.parse_listing, source, "hf_listing", org=org, page=1)
+            yield self._request(url, self._on_listing, source, "hf_listing", org=org, page=1)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.schedule_backlog, signal=signals.spider_idle)
+        return spider
+
+    def schedule_backlog(self) -> None:
+        """Cards earlier runs left over, once this run's listings are done (their pages
+        ask for the cards of the repos they list again, with the listing entry at hand),
+        within the budget's second half. The info object is fetched first: the store
+        keeps no listing entry per repo."""
+        if self.backlog_done:
+            return
+        self.backlog_done = True
+        by_name = {s.name: s for s in self.hub_sources.values()}
+        budget = min(self.card_budget, len(self.cards_asked) + self.card_budget // 2)
+        scheduled = 0
+        for repo_id, source_name in self.hub_state.backlog:
+            source = by_name.get(source_name) or self.hub_sources.get(repo_id.split("/")[0])
+            if source is None or repo_id in self.cards_asked:
+                continue
+            if len(self.cards_asked) >= budget:
+                break
+            self.cards_asked.add(repo_id)
+            url = f"{self.endpoint}/api/models/{quote(repo_id, safe='/')}"
+            self.crawler.engine.crawl(
+                self._request(url, self._on_info, source, "hf_model_info", repo_id=repo_id)
+            )
+            scheduled += 1
+        if scheduled:
+            raise DontCloseSpider
+
+    def fetch_cards(self, source_name: str, entries: list[dict], listing_url: str) -> int:
+        """Ask for the READMEs of these listing entries (the store's choice), within the
+        run's budget; returns how many were scheduled. Called by the store pipeline."""
+        source = next((s for s in self.hub_sources.values() if s.name == source_name), None)
+        if source is None:
+            return 0
+        scheduled = 0
+        for entry in entries:
+            repo_id = entry["id"]
+            if repo_id in self.cards_asked or len(self.cards_asked) >= self.card_budget:
+                continue
+            self.cards_asked.add(repo_id)
+            request = self._card_request(source, repo_id, entry, listing_url, None)
+            self.crawler.engine.crawl(request)
+            scheduled += 1
+        return scheduled
+
+    def _card_request(self, source: Source, repo_id: str, info: dict, info_url: str, body):
+        url = f"{self.endpoint}/{quote(repo_id, safe='/')}/raw/main/README.md"
+        return self._request(
+            url,
+            self._on_card,
+            source,
+            "hf_card",
+            repo_id=repo_id,
+            info=info,
+            info_url=info_url,
+            info_body=body,
+        )
 
     def _request(self, url: str, callback, source: Source, kind: str, **kwargs: Any):
         headers: dict[str, str] = {}
@@ -161,7 +254,7 @@ class HfModelsSpider(ToolscoutSpider):
             nxt = next_link(response)
             if nxt:
                 yield self._request(
-                    nxt, self.parse_listing, source, "hf_listing", org=org, page=page + 1
+                    nxt, self._on_listing, source, "hf_listing", org=org, page=page + 1
                 )
             return
         models = [m for m in models if isinstance(m, dict) and isinstance(m.get("id"), str)]
@@ -173,7 +266,6 @@ class HfModelsSpider(ToolscoutSpider):
             if self.since and created and created < self.since:
                 continue
             fresh.append(model)
-        followed = [m["id"] for m in fresh if self.hub_state.info_sha.get(m["id"]) != m.get("sha")]
         yield {
             "kind": "hf_listing",
             **base,
@@ -184,16 +276,10 @@ class HfModelsSpider(ToolscoutSpider):
             "last_modified": header(response, "Last-Modified"),
             "body": response.body,
             "models": fresh,
-            "followed": followed,
         }
-        for repo_id in followed:
-            url = f"{self.endpoint}/api/models/{quote(repo_id, safe='/')}"
-            yield self._request(url, self.parse_info, source, "hf_model_info", repo_id=repo_id)
         nxt = next_link(response)
         if nxt and models and not self._reached(oldest, watermark):
-            yield self._request(
-                nxt, self.parse_listing, source, "hf_listing", org=org, page=page + 1
-            )
+            yield self._request(nxt, self._on_listing, source, "hf_listing", org=org, page=page + 1)
 
     def _reached(self, oldest: datetime | None, watermark: datetime | None) -> bool:
         """True once a page holds models at or before the watermark or the since bound."""
@@ -213,24 +299,20 @@ class HfModelsSpider(ToolscoutSpider):
         except ValueError as exc:
             yield self.error_item(response, "hf_model_info", str(exc))
             return
-        card_url = f"{self.endpoint}/{quote(repo_id, safe='/')}/raw/main/README.md"
         org = repo_id.split("/", 1)[0]
         source = self.hub_sources.get(org) or next(
             s for s in self.hub_sources.values() if s.name == source_name
         )
-        yield self._request(
-            card_url,
-            self.parse_card,
-            source,
-            "hf_card",
-            repo_id=repo_id,
-            info=info,
-            info_url=response.url,
-            info_body=response.body,
-        )
+        yield self._card_request(source, repo_id, info, response.url, response.body)
 
     def parse_card(self, response: Response, repo_id: str, info: dict, info_url: str, info_body):
         ok = response.status == 200
+        served = header(response, "Content-Type") or ""
+        if ok and served.startswith("text/html") and _looks_like_html(response.body):
+            # The Hub serves raw READMEs as text/plain; an HTML page here is an error or
+            # login page from something in between, not the model's card.
+            yield self.error_item(response, "hf_card", f"README served as {served}: an HTML page")
+            return
         yield {
             "kind": "hf_model",
             "source": response.meta["source"],

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from store.models import Candidate, Event, Variant
@@ -114,6 +115,13 @@ def mark_announced(
     return _set(session, cand, Verdict(True, f"announced in {source}: {title[:200]}"), actor)
 
 
+def _originals(candidate_id: int):
+    """A release's own repos; its derivatives (thousands for a popular base) do not count."""
+    return select(Variant).where(
+        Variant.candidate_id == candidate_id, Variant.is_derivative.is_(False)
+    )
+
+
 def _signal(model: dict, key: str) -> float | None:
     value = model.get(key)
     return value if isinstance(value, int | float) and not isinstance(value, bool) else None
@@ -149,7 +157,7 @@ def refresh_signals(
         cand = session.get(Candidate, cid)
         if cand is None or cand.notable:
             continue
-        variants = list(session.exec(select(Variant).where(Variant.candidate_id == cid)))
+        variants = list(session.exec(_originals(cid)))
         if update(session, cand, variants, rules, actor) and cand.notable:
             queued.add(cid)
     return queued
@@ -157,15 +165,35 @@ def refresh_signals(
 
 def rejudge_held(session: Session, rules: Notability | None, orgs: list[str], actor: str) -> int:
     """Held releases of these orgs judged again under the current rules (sources.toml may
-    have changed since); returns how many are queued now."""
+    have changed since); returns how many are queued now. The signals of all of them are
+    summed by the database, a thousand releases a query: a large store holds tens of
+    thousands of held releases, and this runs before every crawl."""
     if rules is None or not orgs:
         return 0
-    queued = 0
     held = session.exec(
         select(Candidate).where(Candidate.notable.is_(False), Candidate.org.in_(orgs))
     ).all()
-    for cand in held:
-        variants = list(session.exec(select(Variant).where(Variant.candidate_id == cand.id)))
-        if update(session, cand, variants, rules, actor) and cand.notable:
-            queued += 1
+    queued = 0
+    for start in range(0, len(held), 1000):
+        chunk = held[start : start + 1000]
+        signals = _summed_signals(session, [c.id for c in chunk])
+        for cand in chunk:
+            found = signals.get(cand.id, {"likes": 0, "downloads": 0, "trending": 0})
+            if _set(session, cand, judge(rules, cand.org, found), actor) and cand.notable:
+                queued += 1
     return queued
+
+
+def _summed_signals(session: Session, ids: list[int]) -> dict[int, dict[str, float]]:
+    """`release_signals` of many candidates in one aggregate query."""
+    rows = session.exec(
+        select(
+            Variant.candidate_id,
+            func.coalesce(func.sum(Variant.likes), 0),
+            func.coalesce(func.sum(Variant.downloads), 0),
+            func.coalesce(func.max(Variant.trending_score), 0),
+        )
+        .where(Variant.candidate_id.in_(ids), Variant.is_derivative.is_(False))
+        .group_by(Variant.candidate_id)
+    ).all()
+    return {cid: {"likes": lk, "downloads": dl, "trending": tr} for cid, lk, dl, tr in rows}

@@ -19,11 +19,13 @@ The rule (README, "Grouping"):
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, select
 
 from normalize.hub import ModelFacts, parse_hub_time
@@ -136,22 +138,47 @@ def _release_candidate(session: Session, facts: ModelFacts, reason: str) -> tupl
     return cid, True
 
 
-def adopt_announced(session: Session, org: str, family_key: str, family: str) -> int | None:
+def announced_without_repo(session: Session) -> list[Candidate]:
+    """Candidates a feed created that no Hub repo has joined yet. There are a few of
+    these at any time, so they are read first and checked for repos by id: a
+    `NOT IN (every variant)` would read the whole variant table for each new release."""
+    # Ranges rather than LIKE, so the (org, family_key) index answers without a scan of
+    # every candidate (`;` follows `:` in ASCII).
+    org = Candidate.org
+    rows = session.exec(
+        select(Candidate).where(
+            ((org >= "feed:") & (org < "feed;")) | ((org >= "pages:") & (org < "pages;"))
+        )
+    ).all()
+    if not rows:
+        return []
+    joined = set(
+        session.exec(
+            select(Variant.candidate_id)
+            .where(Variant.candidate_id.in_([c.id for c in rows]))
+            .distinct()
+        ).all()
+    )
+    return [c for c in rows if c.id not in joined]
+
+
+def adopt_announced(
+    session: Session,
+    org: str,
+    family_key: str,
+    family: str,
+    pool: list[Candidate] | None = None,
+) -> int | None:
     """A release announced by a feed that names no vendor (the Hugging Face blog) before
     anything told its vendor: the first release of that family known to be `org`'s (a
-    Hub repo, or a vendor's own announcement) takes it over. Returns its id."""
+    Hub repo, or a vendor's own announcement) takes it over. Returns its id. `pool` is
+    `announced_without_repo()` read once for many calls; the adopted one leaves it."""
     wanted = squash(family_key)
     # A date code is not part of how a release is announced: "Mistral Small 3.1" is
     # `Mistral-Small-3.1-24B-Instruct-2503` (a base without a version is too vague to join).
     base = squash(_DATE_KEY.sub("", family_key))
     base = base if base != wanted and any(ch.isdigit() for ch in base) else None
-    has_repo = select(Variant.candidate_id).where(Variant.candidate_id.is_not(None))
-    rows = session.exec(
-        select(Candidate).where(
-            Candidate.org.like("feed:%") | Candidate.org.like("pages:%"),
-            Candidate.id.not_in(has_repo),
-        )
-    ).all()
+    rows = announced_without_repo(session) if pool is None else pool
     for cand in sorted(rows, key=lambda c: (squash(c.family_key) != wanted, c.id)):
         if squash(cand.family_key) in (wanted, base):
             cand.org = org
@@ -177,6 +204,8 @@ def adopt_announced(session: Session, org: str, family_key: str, family: str) ->
                 cand.slug = slug
             session.add(cand)
             session.flush()
+            if pool is not None:
+                pool.remove(cand)
             return cand.id
     return None
 
@@ -306,7 +335,7 @@ def apply_model(
     changed = refresh_candidate(session, candidate_id, actor=actor)
     if not derivative and rules is not None:
         cand = session.get(Candidate, candidate_id)
-        variants = list(session.exec(select(Variant).where(Variant.candidate_id == candidate_id)))
+        variants = release_variants(session, [candidate_id])[candidate_id]
         changed = notability.update(session, cand, variants, rules, actor) or changed
     return Applied(candidate_id, created=created, changed=changed and not created)
 
@@ -463,8 +492,17 @@ def _sources(variants: list[Variant], obs: list[Observation]) -> list[dict]:
     return sorted(found.values(), key=lambda s: (s["kind"], s["source"] or "", s["url"] or ""))
 
 
-def candidate_fields(cand: Candidate, variants: list[Variant], obs: list[Observation]) -> dict:
+def candidate_fields(
+    cand: Candidate,
+    variants: list[Variant],
+    obs: list[Observation],
+    derivatives: int | None = None,
+) -> dict:
+    """The candidate's fields from its repos and observations. `derivatives` is the count of
+    derivative repos when `variants` holds the originals only (a base can have thousands)."""
     originals = [v for v in variants if not v.is_derivative]
+    if derivatives is None:
+        derivatives = sum(1 for v in variants if v.is_derivative)
     sizes = _sizes(originals) or _announced_sizes(obs)
     license_, conflicts = _license(obs)
     created = [v.created_at for v in originals if v.created_at] + _announcement_times(obs)
@@ -477,7 +515,7 @@ def candidate_fields(cand: Candidate, variants: list[Variant], obs: list[Observa
         "announced_at": min(created).isoformat() if created else None,
         "repos": sorted(v.repo_id for v in originals),
         "quantizations": sum(1 for v in originals if v.is_quantized),
-        "derivatives": sum(1 for v in variants if v.is_derivative),
+        "derivatives": derivatives,
         "gated": any(v.gated not in (None, "false") for v in originals),
         "pipeline_tag": next((v.pipeline_tag for v in originals if v.pipeline_tag), None),
         "pricing": _pricing(obs),
@@ -488,10 +526,103 @@ def candidate_fields(cand: Candidate, variants: list[Variant], obs: list[Observa
 
 def refresh_candidate(session: Session, candidate_id: int, actor: str) -> bool:
     """Recompute a candidate's fields from its variants and observations; log what changed."""
-    cand = session.get(Candidate, candidate_id)
-    variants = list(session.exec(select(Variant).where(Variant.candidate_id == candidate_id)))
-    obs = list(session.exec(select(Observation).where(Observation.candidate_id == candidate_id)))
-    fields = candidate_fields(cand, variants, obs)
+    return candidate_id in refresh_candidates(session, [candidate_id], actor)
+
+
+def release_variants(session: Session, ids: Iterable[int]) -> dict[int, list[Variant]]:
+    """The original (non-derivative) repos of each candidate, in one query."""
+    found: dict[int, list[Variant]] = defaultdict(list)
+    ids = list(ids)
+    if ids:
+        # Plain rows (attribute access like the ORM's, read-only): building ORM objects
+        # was most of the cost of a refresh.
+        table = Variant.__table__
+        for v in session.execute(
+            table.select().where(table.c.candidate_id.in_(ids), table.c.is_derivative.is_(False))
+        ):
+            found[v.candidate_id].append(v)
+    return found
+
+
+def derivative_counts(session: Session, ids: Iterable[int]) -> dict[int, int]:
+    """How many derivative repos each candidate has, counted on the candidate_id index."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Variant.candidate_id, func.count())
+        .where(Variant.candidate_id.in_(ids), Variant.is_derivative.is_(True))
+        .group_by(Variant.candidate_id)
+    ).all()
+    return dict(rows)
+
+
+def refresh_candidates(session: Session, ids: Iterable[int], actor: str) -> set[int]:
+    """Recompute the fields of these candidates (a few queries for all of them, reading
+    their original repos and observations but only a count of their derivatives); log
+    what changed and return the ids that changed."""
+    ids = sorted(set(ids))
+    if not ids:
+        return set()
+    session.flush()
+    cands = {c.id: c for c in session.exec(select(Candidate).where(Candidate.id.in_(ids)))}
+    variants = release_variants(session, ids)
+    derived = derivative_counts(session, ids)
+    obs: dict[int, list[Observation]] = defaultdict(list)
+    table = Observation.__table__
+    for o in session.execute(table.select().where(table.c.candidate_id.in_(ids))):
+        obs[o.candidate_id].append(o)
+    changed = set()
+    for cid in ids:
+        cand = cands.get(cid)
+        if cand is not None and _refresh_one(
+            session, cand, variants[cid], obs[cid], derived.get(cid, 0), actor
+        ):
+            changed.add(cid)
+    return changed
+
+
+def refresh_derivative_counts(session: Session, ids: Iterable[int]) -> set[int]:
+    """Only the derivative count of these candidates, for pages that attached derivatives
+    and changed nothing else about them; returns the ids whose count changed."""
+    ids = sorted(set(ids))
+    if not ids:
+        return set()
+    session.flush()
+    counts = derivative_counts(session, ids)
+    table = Candidate.__table__
+    rows, now = [], utcnow()
+    for cid, fields in session.execute(
+        select(table.c.id, table.c.fields).where(table.c.id.in_(ids))
+    ):
+        if fields and fields.get("derivatives") != counts.get(cid, 0):
+            fields = {**fields, "derivatives": counts.get(cid, 0)}
+            rows.append({"b_id": cid, "fields": fields, "updated_at": now})
+    if rows:
+        # Core, not the ORM: a popular base gains derivatives on most pages of a backfill.
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(fields=bindparam("fields"), updated_at=bindparam("updated_at")),
+            rows,
+        )
+        # Candidate objects already in the session must not write their old fields back.
+        for cand in session.identity_map.values():
+            if isinstance(cand, Candidate) and cand.id in {r["b_id"] for r in rows}:
+                session.expire(cand)
+    return {r["b_id"] for r in rows}
+
+
+def _refresh_one(
+    session: Session,
+    cand: Candidate,
+    variants: list[Variant],
+    obs: list[Observation],
+    derivatives: int,
+    actor: str,
+) -> bool:
+    candidate_id = cand.id
+    fields = candidate_fields(cand, variants, obs, derivatives)
     conflicts = fields.pop("_conflicts")
     old = cand.fields or {}
     changed = [k for k in fields if old.get(k) != fields[k]]

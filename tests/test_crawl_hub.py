@@ -177,11 +177,13 @@ def test_new_models_appear_and_only_they_are_added(engine, crawl_env):
     crawl(ALL)
     after = {v.repo_id for v in Session(engine).exec(select(Variant))}
     assert after - before == {"google/gemma-3-270m-it", "google/gemma-3-270m", "Qwen/Qwen3-14B"}
-    fetched = {r["path"] for r in api_requests(crawl_env) if r["path"].startswith("/api/models/")}
-    assert fetched == {
-        "/api/models/google/gemma-3-270m-it",
-        "/api/models/google/gemma-3-270m",
-        "/api/models/Qwen/Qwen3-14B",
+    paths = [r["path"] for r in api_requests(crawl_env)]
+    # The listing carries what grouping needs; only the new repos' READMEs are fetched.
+    assert not [p for p in paths if p.startswith("/api/models/")]
+    assert {p for p in paths if p.endswith("/README.md")} == {
+        "/google/gemma-3-270m-it/raw/main/README.md",
+        "/google/gemma-3-270m/raw/main/README.md",
+        "/Qwen/Qwen3-14B/raw/main/README.md",
     }
     found = candidates(engine)
     assert set(found) == set(EXPECTED)  # they joined their releases
@@ -189,7 +191,7 @@ def test_new_models_appear_and_only_they_are_added(engine, crawl_env):
 
 
 def test_429_with_retry_after_waits_before_retrying(engine, crawl_env):
-    path = "/api/models/google/gemma-3-27b-it"
+    path = "/google/gemma-3-27b-it/raw/main/README.md"
     crawl_env.add_faults([{"match": f"^{path}\\?", "fault": "429", "retry_after": 2, "times": 1}])
     outcome = crawl(["hf:google"])
     hits = [r for r in crawl_env.request_log() if r["path"] == path]
@@ -200,7 +202,7 @@ def test_429_with_retry_after_waits_before_retrying(engine, crawl_env):
 
 
 def test_ratelimit_header_is_honoured(engine, crawl_env):
-    path = "/api/models/Qwen/Qwen3-8B"
+    path = "/Qwen/Qwen3-8B/raw/main/README.md"
     crawl_env.add_faults([{"match": f"^{path}\\?", "fault": "429", "ratelimit_t": 1, "times": 1}])
     crawl(["hf:Qwen"])
     hits = [r for r in crawl_env.request_log() if r["path"] == path]
@@ -236,6 +238,6 @@ def test_crawl_run_records_counts(engine):
     with Session(engine) as s:
         run = s.exec(select(CrawlRun).where(CrawlRun.source == "hf:microsoft")).one()
     assert run.status == "ok" and run.finished_at is not None
-    assert run.requests == 1 + 3 * 2  # one listing page, info + card for three repos
+    assert run.requests == 1 + 3  # one listing page, a card for each of its three repos
     assert run.new_candidates == 3
-    assert run.items == 4
+    assert (run.items, run.models, run.cards) == (4, 3, 3)

@@ -32,9 +32,9 @@ SINCE = "2023-06-01"  # sources.faults.toml's [hub] since
 FEED = "/blog/feed.xml"
 
 
-def info(repo: str) -> str:
-    """The replay-server path of a model's info, as a fault's `match` regex."""
-    return f"^/api/models/{repo}\\?"
+def card(repo: str) -> str:
+    """The replay-server path of a model's README, as a fault's `match` regex."""
+    return f"^/{repo}/raw/main/README\\.md\\?"
 
 
 @pytest.fixture
@@ -96,58 +96,60 @@ def settled_hits(replay, path: str, n: int, within: float = 15.0) -> list[dict]:
 FAULTS = [
     (
         {"fault": "500"},
-        "/api/models/google/gemma-3-1b-it",
+        "/google/gemma-3-1b-it/raw/main/README.md",
         "hf:google",
         "HTTP 500 after 2 retries",
         3,
     ),
     (  # longer than sources.faults.toml's 2 s request timeout
         {"fault": "slow", "delay": 4},
-        "/api/models/google/gemma-3-1b-pt",
+        "/google/gemma-3-1b-pt/raw/main/README.md",
         "hf:google",
         "timeout",
         None,
     ),
-    ({"fault": "reset"}, "/api/models/google/gemma-3-4b-it", "hf:google", "ConnectionLost", None),
+    (
+        {"fault": "reset"},
+        "/google/gemma-3-4b-it/raw/main/README.md",
+        "hf:google",
+        "ConnectionLost",
+        None,
+    ),
     (  # Content-Length promises more than arrives before the connection closes
         {"fault": "truncate"},
-        "/api/models/google/gemma-3-4b-pt",
+        "/google/gemma-3-4b-pt/raw/main/README.md",
         "hf:google",
         "ResponseDataLossError",
         3,
     ),
-    (  # a consistent Content-Length of half the document: only the parser can tell
-        {"fault": "truncate_clean"},
-        "/api/models/google/gemma-3-12b-it",
-        "hf:google",
-        "invalid JSON",
-        1,
-    ),
+    # (A README cut short with a consistent Content-Length cannot be told from a short
+    # one; the same fault on a listing page, where the JSON parser tells, is
+    # test_crawl_hub's test_truncated_listing_page_fails_alone.)
     (  # 20 MB, over DOWNLOAD_MAXSIZE (16 MiB): refused from its Content-Length
         {"fault": "big", "size": 20 * 1024 * 1024},
-        "/api/models/google/gemma-3-12b-pt",
+        "/google/gemma-3-12b-pt/raw/main/README.md",
         "hf:google",
         "larger than download max size",
         1,
     ),
     (  # URL → URL?_hop=1 → URL: two requests, both on this path
         {"fault": "redirect_loop"},
-        "/api/models/Qwen/Qwen3-8B",
+        "/Qwen/Qwen3-8B/raw/main/README.md",
         "hf:Qwen",
         "redirect loop",
         2,
     ),
     (
         {"fault": "redirect_loop", "mode": "self"},
-        "/api/models/Qwen/Qwen3-0.6B",
+        "/Qwen/Qwen3-0.6B/raw/main/README.md",
         "hf:Qwen",
         "redirect loop",
         1,
     ),
-    ({"fault": "html"}, "/api/models/Qwen/Qwen3-4B", "hf:Qwen", "served as text/html", 1),
+    ({"fault": "html"}, "/Qwen/Qwen3-4B/raw/main/README.md", "hf:Qwen", "served as text/html", 1),
     (  # still rate-limited after RATELIMIT_MAX_RETRIES (5) polite waits of t+1 s
         {"fault": "429", "ratelimit_t": 0},
-        "/api/models/Qwen/Qwen3-32B",
+        "/Qwen/Qwen3-32B/raw/main/README.md",
         "hf:Qwen",
         "HTTP 429 after 5 retries",
         6,
@@ -178,9 +180,13 @@ def test_each_fault_fails_alone_and_the_next_run_completes(engine, env):
             assert len(hits(env, path)) == attempts, rule
     assert set(errors) == {path for _, path, *_ in FAULTS}  # nothing else failed
 
-    broken = {path.removeprefix("/api/models/") for _, path, *_ in FAULTS}
+    # Every model is stored from its listing page; a lost README only costs its prose.
     wanted = expected_repos(["google", "Qwen", "microsoft"])
-    assert stored_repos(engine) == wanted - broken  # everything else arrived
+    assert stored_repos(engine) == wanted
+    with Session(engine) as s:
+        carded = set(s.exec(select(Variant.repo_id).where(Variant.info_sha.is_not(None))))
+    broken = {path.split("/raw/")[0].lstrip("/") for _, path, *_ in FAULTS if path != FEED}
+    assert not carded & broken
     faulted = Counter(source for _, _, source, *_ in FAULTS)
     assert {s: r.errors for s, r in runs.items()} == {s: faulted[s] for s in runs}
     # partial: the rest was stored; failed: the source's only document was lost
@@ -205,6 +211,9 @@ def test_each_fault_fails_alone_and_the_next_run_completes(engine, env):
     again = crawl([*HUB_SOURCES, "feed:blog"])
     assert {r.source: r.status for r in again.runs} == dict.fromkeys(runs, "ok")
     assert stored_repos(engine) == wanted
+    with Session(engine) as s:  # the next run fetched the lost READMEs (the card backlog)
+        carded = set(s.exec(select(Variant.repo_id).where(Variant.info_sha.is_not(None))))
+    assert broken <= carded
     with Session(engine) as s:
         assert len(s.exec(select(FeedEntry)).all()) == 3
         assert s.get(SourceState, "hf:google").watermark is not None
@@ -216,11 +225,15 @@ def test_each_fault_fails_alone_and_the_next_run_completes(engine, env):
 # -- faults that pass: retried, and they cost nothing else --------------------------------
 PASSING = [
     # (fault rule with times, the path it hits, statuses the server answered)
-    ({"fault": "500", "times": 2}, "/api/models/microsoft/phi-4", [500, 500, 200]),
+    ({"fault": "500", "times": 2}, "/microsoft/phi-4/raw/main/README.md", [500, 500, 200]),
     ({"fault": "503", "times": 1}, "/api/models", [503, 200]),  # the listing page
-    ({"fault": "reset", "times": 1}, "/api/models/microsoft/phi-4", [None, 200]),
-    ({"fault": "truncate", "times": 1}, "/api/models/microsoft/Phi-4-mini-instruct", [200, 200]),
-    ({"fault": "slow", "delay": 4, "times": 1}, "/api/models/microsoft/phi-4", [200, 200]),
+    ({"fault": "reset", "times": 1}, "/microsoft/phi-4/raw/main/README.md", [None, 200]),
+    (
+        {"fault": "truncate", "times": 1},
+        "/microsoft/Phi-4-mini-instruct/raw/main/README.md",
+        [200, 200],
+    ),
+    ({"fault": "slow", "delay": 4, "times": 1}, "/microsoft/phi-4/raw/main/README.md", [200, 200]),
     ({"fault": "truncate_clean", "times": 1}, FEED, [200, 200]),
     ({"fault": "429", "retry_after": 1, "times": 1}, FEED, [429, 200]),
 ]
@@ -272,12 +285,12 @@ def test_a_wrong_charset_header_does_not_garble_the_text(engine, env):
 @sqlite_only
 def test_a_run_record_says_what_failed(engine, env):
     """A failed fetch is visible in the run and in `status` with its URL and reason."""
-    env.add_faults([{"fault": "500", "match": info("microsoft/phi-4"), "times": -1}])
+    env.add_faults([{"fault": "500", "match": card("microsoft/phi-4"), "times": -1}])
     crawl(["hf:microsoft"])
     with Session(engine) as s:
         run = s.exec(select(CrawlRun)).one()
     assert run.status == "partial" and run.errors == 1 and run.items == 3
-    assert run.message == f"{env.url}/api/models/microsoft/phi-4: HTTP 500 after 2 retries"
+    assert run.message == f"{env.url}/microsoft/phi-4/raw/main/README.md: HTTP 500 after 2 retries"
 
 
 @sqlite_only

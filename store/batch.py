@@ -1,0 +1,525 @@
+"""Grouping a whole listing page at once: 1,000 Hub models in a few statements.
+
+`store.resolve.apply_model` stores one model with about ten statements; a backfill of the
+Hub's million models cannot afford that. This module applies the models of one listing page
+(one org, newest first) with set-wise reads and bulk upserts, under the same rules as
+`apply_model` (README, "Grouping"):
+
+- models whose `sha` is the one stored are not applied again; only their popularity
+  (likes, downloads, trending) is updated, and held releases are judged again;
+- originals (repos of a watched original org) are normalized (`model_facts`) and grouped
+  by (org, family key) into release candidates, created in bulk;
+- derivatives (repos of derivative orgs, 85–90% of the Hub) take a fast path: their base,
+  relation, license and signals are read from the listing entry without parsing the name
+  or the parameters, which no candidate field uses;
+- a derivative whose base is stored takes the base's candidate, even when the base is
+  itself a derivative (a GGUF of a fine-tune); waiting derivatives are adopted, chain by
+  chain, when their base arrives;
+- each touched candidate is recomputed once per page, from its originals and a count of
+  its derivatives, never from the derivatives themselves.
+
+It returns which originals want their README fetched: repos of queued releases, not
+quantized, whose `sha` has no card stored yet. The card is what adds declared parameters
+("30.5B in total and 3.3B activated") and prose; the listing carries the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, update
+from sqlmodel import Session, select
+
+from normalize.hub import ModelFacts, base_model_of, model_facts, parse_hub_time
+from normalize.licenses import license_from_card, license_from_tags
+from normalize.names import slugify
+from normalize.vendors import vendor_for_org
+from store import notability, prices
+from store.models import Candidate, Event, Observation, ProviderPrice, Variant, utcnow
+from store.resolve import (
+    VARIANT_COLUMNS,
+    _observation_rows,
+    _variant_row,
+    adopt_announced,
+    announced_without_repo,
+    refresh_candidates,
+    refresh_derivative_counts,
+    release_variants,
+    squash,
+)
+from store.upsert import upsert_many
+
+if TYPE_CHECKING:
+    from ingest.sources import Notability
+
+# Names of quantized builds: a derivative's is_quantized without parsing the whole name.
+_QUANT_NAME = re.compile(
+    r"gguf|ggml|awq|gptq|exl2|mlx|bnb|\d-?bit|fp8|int[48]|nf4|q[2-8]_|iq[1-4]_|quant", re.I
+)
+_QUANT_LIBRARIES = frozenset({"mlx", "gguf", "llama.cpp"})
+# How deep a chain of derivatives is adopted in one go (base → fine-tune → its GGUF → …).
+ADOPT_DEPTH = 6
+SIGNALS = ("likes", "downloads", "trending_score")
+
+
+@dataclass(slots=True)
+class PageResult:
+    """What one page did: candidates created and changed, cards wanted, per-model errors."""
+
+    created: set[int] = field(default_factory=set)
+    changed: set[int] = field(default_factory=set)
+    cards: list[dict] = field(default_factory=list)  # listing entries whose README to fetch
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (repo id, reason)
+    applied: int = 0  # models stored or updated
+    unchanged: int = 0  # models whose sha was already stored
+
+
+def _number(value: object) -> float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _signals(entry: dict) -> dict[str, Any]:
+    likes, downloads = _number(entry.get("likes")), _number(entry.get("downloads"))
+    trending = _number(entry.get("trendingScore"))
+    return {
+        "likes": int(likes) if likes is not None else None,
+        "downloads": int(downloads) if downloads is not None else None,
+        "trending_score": float(trending) if trending is not None else None,
+    }
+
+
+@lru_cache(maxsize=4096)
+def _license_id(license_value: str | None, license_name: str | None) -> str | None:
+    card = {"license": license_value, "license_name": license_name}
+    found = license_from_card({k: v for k, v in card.items() if v})
+    return found.id if found else None
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def derivative_row(entry: dict, source: str) -> dict:
+    """A derivative's variant row from its listing entry alone (no name or size parsing)."""
+    repo_id = entry["id"]
+    tags = entry.get("tags")
+    tags = [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+    card = entry.get("cardData") if isinstance(entry.get("cardData"), dict) else {}
+    base, relation = base_model_of(card, tags)
+    lic = card.get("license")
+    lic = lic[0] if isinstance(lic, list) and lic else lic
+    license_id = _license_id(_str(lic), _str(card.get("license_name"))) if lic else None
+    if license_id is None:
+        found = license_from_tags(tags)
+        license_id = found.id if found else None
+    library = _str(entry.get("library_name"))
+    created = _str(entry.get("createdAt"))
+    gated = entry.get("gated")
+    return {
+        "repo_id": repo_id,
+        "candidate_id": None,
+        "source": source,
+        "org": repo_id.split("/", 1)[0],
+        "family_key": None,
+        "size_label": None,
+        "flavour": None,
+        "total_params": None,
+        "active_params": None,
+        "params_method": None,
+        "license_id": license_id,
+        "is_quantized": bool(
+            relation == "quantized"
+            or "gguf" in tags
+            or library in _QUANT_LIBRARIES
+            or _QUANT_NAME.search(repo_id)
+        ),
+        "is_derivative": True,
+        "relation": relation,
+        "base_model": base,
+        "created_at": parse_hub_time(created),
+        "last_modified": parse_hub_time(entry.get("lastModified")),
+        "sha": _str(entry.get("sha")),
+        "info_sha": None,
+        **_signals(entry),
+        "gated": str(gated).lower() if gated not in (None, "") else None,
+        "pipeline_tag": _str(entry.get("pipeline_tag")),
+        "library_name": library,
+        "seen_at": utcnow(),
+    }
+
+
+def _stored(session: Session, repo_ids: list[str]) -> dict[str, tuple]:
+    """repo id → (sha, candidate_id, is_derivative, likes, downloads, trending_score,
+    info_sha, is_quantized)."""
+    if not repo_ids:
+        return {}
+    rows = session.exec(
+        select(
+            Variant.repo_id,
+            Variant.sha,
+            Variant.candidate_id,
+            Variant.is_derivative,
+            Variant.likes,
+            Variant.downloads,
+            Variant.trending_score,
+            Variant.info_sha,
+            Variant.is_quantized,
+        ).where(Variant.repo_id.in_(repo_ids))
+    ).all()
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def _update_signals(session: Session, entries: list[dict], stored: dict[str, tuple]) -> set[int]:
+    """Likes, downloads and trending of repos whose sha is unchanged; returns the
+    candidates of the originals among them (their notability may change)."""
+    rows, touched = [], set()
+    for entry in entries:
+        _, cid, derivative, *old = stored[entry["id"]][:6]
+        fresh = _signals(entry)
+        merged = {
+            k: (fresh[k] if fresh[k] is not None else o) for k, o in zip(SIGNALS, old, strict=True)
+        }
+        if [merged[k] for k in SIGNALS] == list(old):
+            continue
+        rows.append({"b_repo_id": entry["id"], **merged})
+        if cid is not None and not derivative:
+            touched.add(cid)
+    if rows:
+        session.execute(
+            update(Variant.__table__)
+            .where(Variant.__table__.c.repo_id == bindparam("b_repo_id"))
+            .values({k: bindparam(k) for k in SIGNALS}),
+            rows,
+        )
+    return touched
+
+
+def _existing_candidates(session: Session, org: str, keys: set[str]) -> dict[str, int]:
+    """family key → candidate id for this org's releases among `keys`, including a
+    release first seen in a feed under a differently spelled key ("codellama-4")."""
+    found = dict(
+        session.exec(
+            select(Candidate.family_key, Candidate.id).where(
+                Candidate.org == org, Candidate.family_key.in_(list(keys))
+            )
+        ).all()
+    )
+    missing = keys - found.keys()
+    if missing:
+        by_squash = {}
+        for cid, fkey in session.exec(
+            select(Candidate.id, Candidate.family_key).where(Candidate.org == org)
+        ).all():
+            by_squash.setdefault(squash(fkey), cid)
+        for key in missing:
+            if squash(key) in by_squash:
+                found[key] = by_squash[squash(key)]
+    return found
+
+
+def _create_candidates(
+    session: Session, org: str, releases: dict[str, ModelFacts], reason: str
+) -> dict[str, int]:
+    """New release candidates for these family keys (the first repo seen of each)."""
+    keys = list(releases)
+    slugs = {key: slugify(key) for key in keys}
+    taken = set(
+        session.exec(select(Candidate.slug).where(Candidate.slug.in_(list(slugs.values())))).all()
+    )
+    now, rows, used = utcnow(), [], set()
+    for key, facts in releases.items():
+        slug = slugs[key]
+        if slug in taken or slug in used:
+            slug = slugify(f"{org}-{key}")
+        used.add(slug)
+        rows.append(
+            {
+                "slug": slug,
+                "name": facts.name.family,
+                "vendor": vendor_for_org(org),
+                "org": org,
+                "family": facts.name.family,
+                "family_key": key,
+                "status": "new",
+                "queued_reason": reason,
+                "first_seen": now,
+                "announced_at": facts.created_at,
+                "updated_at": now,
+            }
+        )
+    # Another writer may create the same release at the same moment: the natural key
+    # (org, family_key) makes one of the two inserts a no-op.
+    upsert_many(session, Candidate.__table__, rows, key=("org", "family_key"), update=())
+    ids = dict(
+        session.exec(
+            select(Candidate.family_key, Candidate.id).where(
+                Candidate.org == org, Candidate.family_key.in_(keys)
+            )
+        ).all()
+    )
+    actor = reason.split(";")[0]
+    for row in rows:
+        if row["family_key"] in ids:
+            session.add(
+                Event(
+                    candidate_id=ids[row["family_key"]],
+                    actor=actor,
+                    action="created",
+                    new=row["slug"],
+                )
+            )
+    return ids
+
+
+def _release_ids(
+    session: Session, originals: list[ModelFacts], source: str
+) -> tuple[dict[tuple[str, str], int], set[int]]:
+    """(org, family key) → candidate id for the page's releases, and the ids created."""
+    by_org: dict[str, dict[str, ModelFacts]] = defaultdict(dict)
+    for facts in originals:
+        by_org[facts.org].setdefault(facts.name.family_key, facts)
+    ids: dict[tuple[str, str], int] = {}
+    created: set[int] = set()
+    pool = None  # feed-announced releases without a repo, read once if needed
+    for org, releases in by_org.items():
+        found = _existing_candidates(session, org, set(releases))
+        new: dict[str, ModelFacts] = {}
+        for key, facts in releases.items():
+            if key not in found:
+                pool = announced_without_repo(session) if pool is None else pool
+                adopted = adopt_announced(session, org, key, facts.name.family, pool)
+                if adopted is not None:
+                    found[key] = adopted
+                else:
+                    new[key] = facts
+        if new:
+            reason = f"crawler:{source}; new release by watched org {org}"
+            made = _create_candidates(session, org, new, reason)
+            created |= set(made.values())
+            found.update(made)
+        ids.update({(org, key): cid for key, cid in found.items()})
+    return ids, created
+
+
+def _base_candidates(session: Session, bases: set[str]) -> dict[str, int]:
+    if not bases:
+        return {}
+    rows = session.exec(
+        select(Variant.repo_id, Variant.candidate_id).where(
+            Variant.repo_id.in_(list(bases)), Variant.candidate_id.is_not(None)
+        )
+    ).all()
+    return dict(rows)
+
+
+def adopt_waiting(session: Session, attached: dict[str, int]) -> set[int]:
+    """Derivatives stored before their base: each base just given a candidate passes it
+    on to the repos waiting for it, and those to theirs, down to ADOPT_DEPTH levels."""
+    touched: set[int] = set()
+    table = Variant.__table__
+    for _ in range(ADOPT_DEPTH):
+        if not attached:
+            break
+        waiting = session.exec(
+            select(Variant.repo_id, Variant.base_model).where(
+                Variant.base_model.in_(list(attached)),
+                Variant.candidate_id.is_(None),
+                Variant.is_derivative.is_(True),
+            )
+        ).all()
+        if not waiting:
+            break
+        rows = [{"b_repo_id": repo, "cid": attached[base]} for repo, base in waiting]
+        session.execute(
+            update(table)
+            .where(table.c.repo_id == bindparam("b_repo_id"))
+            .values(candidate_id=bindparam("cid")),
+            rows,
+        )
+        touched |= {r["cid"] for r in rows}
+        attached = {r["b_repo_id"]: r["cid"] for r in rows}
+    return touched
+
+
+def _priced(session: Session, repo_ids: list[str]) -> set[str]:
+    """The repos among these that a provider price list names (lower-cased)."""
+    keys = [r.lower() for r in repo_ids]
+    if not keys:
+        return set()
+    return set(
+        session.exec(select(ProviderPrice.hf_key).where(ProviderPrice.hf_key.in_(keys))).all()
+    )
+
+
+def _judge(session: Session, ids: set[int], rules: Notability | None, actor: str) -> set[int]:
+    """Notability of the touched releases that are not queued yet; returns those changed."""
+    if rules is None or not ids:
+        return set()
+    held = session.exec(
+        select(Candidate).where(
+            Candidate.id.in_(list(ids)),
+            (Candidate.notable.is_(False)) | (Candidate.notability.is_(None)),
+        )
+    ).all()
+    if not held:
+        return set()
+    variants = release_variants(session, [c.id for c in held])
+    return {c.id for c in held if notability.update(session, c, variants[c.id], rules, actor)}
+
+
+def _wants_card(facts: ModelFacts) -> bool:
+    return not facts.is_quantized and not facts.legacy_date
+
+
+def apply_page(
+    session: Session,
+    entries: list[dict],
+    source: str,
+    role: str,
+    url: str,
+    rules: Notability | None = None,
+    force: bool = False,
+    cards: dict[str, str] | None = None,
+    urls: dict[str, str] | None = None,
+) -> PageResult:
+    """Store one listing page's models (see the module's docstring).
+
+    `force` applies models whose sha is already stored (renormalize, READMEs); `cards`
+    gives the README text of some repos ("" for a repo that has none), read instead of
+    the listing's cardData for them; `urls` the evidence URL of some repos, else `url`.
+    """
+    urls = urls or {}
+    result = PageResult()
+    actor = f"crawler:{source}"
+    entries = [e for e in entries if isinstance(e, dict) and isinstance(e.get("id"), str)]
+    stored = _stored(session, [e["id"] for e in entries])
+    fresh = [e for e in entries if force or stored.get(e["id"], (None,))[0] != e.get("sha")]
+    fresh_ids = {e["id"] for e in fresh}
+    same = [e for e in entries if e["id"] not in fresh_ids and e["id"] in stored]
+    touched = _update_signals(session, same, stored)
+    result.unchanged = len(entries) - len(fresh)
+
+    derivative = role == "derivative"
+    rows: list[dict] = []
+    originals: list[tuple[ModelFacts, dict, dict]] = []  # facts, row, entry
+    for entry in fresh:
+        try:
+            if derivative:
+                rows.append(derivative_row(entry, source))
+                continue
+            card = (cards or {}).get(entry["id"])
+            facts = model_facts(entry, card, source=urls.get(entry["id"], url))
+            trending = _number(entry.get("trendingScore"))
+            row = _variant_row(facts, None, source, False, trending)
+            row["info_sha"] = facts.sha if card is not None else None
+            rows.append(row)
+            originals.append((facts, row, entry))
+        except Exception as exc:  # one bad entry fails alone, the page goes on
+            result.errors.append((str(entry.get("id")), f"{type(exc).__name__}: {exc}"))
+
+    releases = [f for f, _, _ in originals if not f.legacy_date]
+    ids, created = _release_ids(session, releases, source)
+    result.created = created
+    attached: dict[str, int] = {}
+    for facts, row, _ in originals:
+        if not facts.legacy_date:
+            row["candidate_id"] = ids[(facts.org, facts.name.family_key)]
+            attached[facts.repo_id] = row["candidate_id"]
+    if derivative:
+        # A base on the same page (a fine-tune and its own GGUF) counts as stored.
+        on_page = {}
+        bases = _base_candidates(session, {r["base_model"] for r in rows if r["base_model"]})
+        for row in reversed(rows):  # newest first on the page: bases come later
+            base = row["base_model"]
+            cid = (bases.get(base) or on_page.get(base)) if base else None
+            if cid is not None:
+                row["candidate_id"] = cid
+                on_page[row["repo_id"]] = cid
+                attached[row["repo_id"]] = cid
+    upsert_many(session, Variant.__table__, rows, key=("repo_id",), update=VARIANT_COLUMNS)
+    result.applied = len(rows)
+    # Candidates whose own repos changed are recomputed; those that only gained or lost
+    # derivatives get their count updated, without reading their repos.
+    full = {r["candidate_id"] for r in rows if not r["is_derivative"] and r["candidate_id"]}
+    counted = {r["candidate_id"] for r in rows if r["is_derivative"] and r["candidate_id"]}
+    counted |= adopt_waiting(session, attached)
+    for r in rows:  # a repo that moved out of a candidate (re-parented) changes it too
+        before = stored.get(r["repo_id"], (None, None))[1]
+        if before is not None and before != r["candidate_id"]:
+            (counted if r["is_derivative"] else full).add(before)
+
+    obs = []
+    for facts, row, _ in originals:
+        if row["candidate_id"] is not None:
+            obs += _observation_rows(facts, row["candidate_id"], urls.get(facts.repo_id, url))
+    upsert_many(
+        session,
+        Observation.__table__,
+        obs,
+        key=("candidate_id", "field", "subject", "extractor"),
+        update=("value", "source_url", "snippet", "extractor_version", "trust", "seen_at"),
+    )
+    priced = _priced(session, [f.repo_id for f, row, _ in originals if row["candidate_id"]])
+    for facts, row, _ in originals:
+        if row["candidate_id"] is not None and facts.repo_id.lower() in priced:
+            prices.join_repo(session, facts.repo_id, row["candidate_id"])
+
+    changed = refresh_candidates(session, full, actor)
+    changed |= refresh_derivative_counts(session, counted - full)
+    changed |= _judge(session, full | touched, rules, actor)
+    result.changed = changed - created
+    wanted = [
+        (row["candidate_id"], entry)
+        for facts, row, entry in originals
+        if row["candidate_id"] is not None and row["info_sha"] is None and _wants_card(facts)
+    ]
+    if not derivative:
+        # Listed again unchanged, but the card never arrived (the run that stored the page
+        # died, or ran out of budget): asked for again with this listing entry.
+        for entry in same:
+            sha, cid, is_derivative, *_, info_sha, quantized = stored[entry["id"]]
+            if cid is not None and not is_derivative and not quantized and info_sha != sha:
+                wanted.append((cid, entry))
+    result.cards = _cards_wanted(session, wanted)
+    return result
+
+
+def _cards_wanted(session: Session, wanted: list[tuple[int, dict]]) -> list[dict]:
+    """Listing entries of release repos whose README should be fetched: queued releases
+    only (a held one's card is fetched the run it is queued)."""
+    if not wanted:
+        return []
+    queued = set(
+        session.exec(
+            select(Candidate.id).where(
+                Candidate.id.in_({cid for cid, _ in wanted}), Candidate.notable.is_(True)
+            )
+        ).all()
+    )
+    return [entry for cid, entry in wanted if cid in queued]
+
+
+def card_backlog(session: Session, orgs: list[str], limit: int) -> list[tuple[str, str]]:
+    """(repo id, source) of release repos of queued candidates whose card is missing or
+    older than their sha: cards a run could not fetch within its budget, and repos of a
+    release queued since. Newest first."""
+    if not orgs or limit <= 0:
+        return []
+    rows = session.exec(
+        select(Variant.repo_id, Variant.source)
+        .join(Candidate, Candidate.id == Variant.candidate_id)
+        .where(
+            Variant.org.in_(orgs),
+            Variant.is_derivative.is_(False),
+            Variant.is_quantized.is_(False),
+            (Variant.info_sha.is_(None)) | (Variant.info_sha != Variant.sha),
+            Candidate.notable.is_(True),
+        )
+        .order_by(Variant.created_at.desc())
+        .limit(limit)
+    ).all()
+    return [(repo, src) for repo, src in rows]
