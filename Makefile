@@ -31,7 +31,7 @@ $(VENV)/.bench-stamp: $(STAMP)
 	touch $@
 
 ## bench: every script in bench/ (make_catalog.py and _*.py are their helpers). Sizes of the
-## backfill: BENCH_SIZES=10000,100000,1000000; seconds per toolscout run: BENCH_BUDGET=180.
+## backfill: BENCH_SIZES=10000,100000,1000000; seconds per toolscout run: BENCH_BUDGET=3600.
 bench: $(VENV)/.bench-stamp postgres
 	@set -e; for script in bench/*.py; do \
 	  case "$$script" in bench/_*|bench/make_catalog.py) continue;; esac; \

@@ -10,7 +10,8 @@ server in its own process with cursor pages of 1,000) it measures, in one run:
 - toolscout: `toolscout crawl --all` (spider, pipelines, normalizers, grouping, one child
   process) into a fresh SQLite file and a fresh PostgreSQL database, every org of the
   catalog in its sources.toml. Each toolscout run is capped by a time budget; a capped run
-  reports the rate it reached, and its request timeline shows whether it slowed down.
+  reports the rate it reached, and its timeline (models stored every 10 s) shows whether
+  it slowed down.
 
 Every run reports models/s, requests, CPU seconds, peak RSS (largest process, exact, and
 the whole process tree, sampled) and the store's size, and toolscout's ratio to each peer.
@@ -122,22 +123,27 @@ def run_toolscout(replay, size: int, seed: int, db_url: str, budget: float, work
     sources.write_text(sources_toml(catalog, replay.url, PAGE), encoding="utf-8")
     before = replay.stats()
     cmd = [TOOLSCOUT, "crawl", "--all", "--time-limit", str(budget)]
-    m = measure(cmd, crawl_env(replay.url, db_url, sources), poll=replay.stats, poll_every=10)
+
+    def stored() -> dict:
+        # Models stored so far (a count every 10 s; the store may not exist yet).
+        try:
+            return {"models": count_rows(db_url, ("variant",))["variant"]}
+        except Exception:
+            return {"models": 0}
+
+    m = measure(cmd, crawl_env(replay.url, db_url, sources), poll=stored, poll_every=10)
     requests = delta(replay.stats(), before)
     rows = count_rows(db_url, STORE_TABLES)
     backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
     result = _result(f"toolscout/{backend}", size, rows["variant"], m, db_url)
     result |= {"requests": requests.get("requests", 0), "rows": rows}
-    # Models listed so far: the spider stores a listing page's models as one batch.
-    result["timeline"] = [
-        (round(t, 1), (s.get("listing", 0) - before.get("listing", 0)) * PAGE) for t, s in m.samples
-    ]
+    result["timeline"] = [(round(t, 1), s.get("models", 0)) for t, s in m.samples]
     result["steady_rate"] = steady_rate(result["timeline"])
     return result
 
 
 def steady_rate(timeline: list[tuple[float, int]]) -> float | None:
-    """Models/s once crawling (start-up excluded): models listed between the samples."""
+    """Models/s once crawling (start-up excluded): models stored between the samples."""
     points = [(t, n) for t, n in timeline if n > 0]
     if len(points) < 2 or points[-1][0] <= points[0][0]:
         return None
@@ -145,7 +151,7 @@ def steady_rate(timeline: list[tuple[float, int]]) -> float | None:
 
 
 def slowdown(timeline: list[tuple[float, int]]) -> str:
-    """Models/s over the first and the last third of a run (models listed)."""
+    """Models/s over the first and the last third of a run (models stored)."""
     points = [(t, n) for t, n in timeline if n > 0]
     if len(points) < 4:
         return "—"
@@ -430,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--budget",
         type=float,
-        default=float(os.environ.get("BENCH_BUDGET") or 180),
+        default=float(os.environ.get("BENCH_BUDGET") or 3600),
         help="seconds per toolscout run (BENCH_BUDGET)",
     )
     parser.add_argument("--seed", type=int, default=7)

@@ -132,6 +132,7 @@ class StorePipeline:
 
     def close_spider(self, spider: Any = None) -> None:
         self._flush_cards()
+        self._recount()
         reason = self.crawler.stats.get_value("finish_reason") if self.crawler.stats else None
         with Session(self.engine) as session:
             for source, run_id in self.run_ids.items():
@@ -269,7 +270,6 @@ class StorePipeline:
             self.changed[source] |= result.changed
             if result.cards:
                 self.spider.fetch_cards(source, result.cards, url)
-        self._recount(source)
         created = [
             m.get("createdAt") for m in item["models"] if isinstance(m.get("createdAt"), str)
         ]
@@ -348,7 +348,6 @@ class StorePipeline:
             self.counts[source]["cards"] += result.applied
             self.created[source] |= result.created
             self.changed[source] |= result.changed
-        self._recount(source)
 
     def _flush_cards(self) -> None:
         """READMEs still waiting for their batch, applied before the runs are closed."""
@@ -378,14 +377,16 @@ class StorePipeline:
         )
         for cid in ids:
             (self.created if cid > newest_before else self.changed)[source].add(cid)
-        self._recount(source)
 
-    def _recount(self, source: str) -> None:
-        """The run's new and updated candidate counts; one created anywhere is not 'updated'."""
+    def _recount(self) -> None:
+        """The run's new and updated candidate counts, once at the end (a union over the
+        run's candidates per page would grow with the backfill); one created anywhere is
+        not 'updated'."""
         created_anywhere = set().union(*self.created.values())
-        counts = self.counts[source]
-        counts["new_candidates"] = len(self.created[source])
-        counts["updated_candidates"] = len(self.changed[source] - created_anywhere)
+        for source in set(self.created) | set(self.changed):
+            counts = self.counts[source]
+            counts["new_candidates"] = len(self.created[source])
+            counts["updated_candidates"] = len(self.changed[source] - created_anywhere)
 
     def _on_feed(self, session: Session, item: dict) -> None:
         source = item["source"]
@@ -453,4 +454,3 @@ class StorePipeline:
         for cid in joined:
             if refresh_candidate(session, cid, actor=f"crawler:{source}"):
                 self.changed[source].add(cid)
-        counts["updated_candidates"] = len(self.changed[source])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import feedparser
 import pytest
@@ -23,6 +23,7 @@ from store.overrides import parse_value, set_override
 from store.publish import RECORD_KEYS, publish_candidate
 from store.queue import get_candidate, set_status
 from tests.web_seed import HOSTILE_NAME, HOSTILE_SLUG, SCRIPT, seed
+from web.api import _bounded
 from web.app import create_app
 from web.config import EditorConfig
 
@@ -115,6 +116,10 @@ FILTERS = [
     ({"min_params": 3e10, "max_params": 4e10}, ["qwen3"]),  # 30.5B
     ({"min_params": 1e10, "max_params": 2e10}, ["gemma-3"]),  # 4B..27B overlaps the range
     ({"vendor": "Meta", "license": "gemma"}, []),
+    # combined filters may scan: they run in a worker thread, with the same answers
+    ({"commercial": "true", "min_params": 5e10}, ["llama-4-scout"]),
+    ({"vendor": "google deepmind", "max_params": 5e9}, ["gemma-3"]),
+    ({"license": "apache-2.0", "min_params": 1e11}, []),
 ]
 
 
@@ -130,6 +135,9 @@ def test_since_keeps_records_updated_after_it(client, store):
     mark = utcnow()
     decide(store, "qwen3", "accepted")
     assert [t["slug"] for t in all_tools(client, since=mark.isoformat())] == ["qwen3"]
+    assert all_tools(client, since=mark.isoformat(), vendor="google deepmind") == []
+    naive = mark.replace(tzinfo=None).isoformat()  # no offset: read as UTC
+    assert [t["slug"] for t in all_tools(client, since=naive, commercial="true")] == ["qwen3"]
     override(store, "gemma-3", "tagline", "Google's open model family")
     # with `since`, records come in the order of their last update, one page at a time
     walked = [t["slug"] for t in all_tools(client, since=mark.isoformat(), limit=1)]
@@ -197,6 +205,10 @@ def test_etag_answers_304_until_something_is_published(client, store):
     assert again.status_code == 304 and again.content == b""
     other = client.get("/api/tools", params={"vendor": "qwen"}, headers={"If-None-Match": etag})
     assert other.status_code == 200  # another query, another ETag
+    combined = {"vendor": "google deepmind", "min_params": 1e9}  # answered from a thread
+    tag = client.get("/api/tools", params=combined).headers["etag"]
+    revalidated = client.get("/api/tools", params=combined, headers={"If-None-Match": tag})
+    assert revalidated.status_code == 304
     decide(store, "qwen3", "accepted")
     after = client.get(
         "/api/tools", params={"vendor": "google deepmind"}, headers={"If-None-Match": etag}
@@ -232,6 +244,44 @@ def test_tool_detail_has_sources_and_evidence(client, store):
             "seen_at": tool["updated_at"],
         }
     ]
+
+
+def test_tool_detail_merges_the_evidence_of_duplicates(client, store):
+    decide(store, "qwen3", "accepted")
+    alone = client.get("/api/tools/qwen3").json()
+    decide(store, HOSTILE_SLUG, "duplicate", duplicate_of="qwen3")
+    merged = client.get("/api/tools/qwen3").json()
+    added = {s["url"] for s in merged["sources"]} - {s["url"] for s in alone["sources"]}
+    assert added == {"https://evil.example/card", "javascript:alert('xss-link')"}
+    announcement = next(s for s in merged["sources"] if s["kind"] == "announcement")
+    assert announcement["title"] == HOSTILE_NAME  # the duplicate's feed entry
+    fields = {(e["field"], e["subject"]) for e in merged["evidence"]}
+    assert ("license", "https://evil.example/card") in fields
+    assert len(merged["evidence"]) == len(alone["evidence"]) + 2
+    for e in merged["evidence"]:  # as stored: aware UTC times, JSON values decoded
+        assert datetime.fromisoformat(e["seen_at"]).utcoffset() == timedelta(0)
+    assert client.get(f"/api/tools/{HOSTILE_SLUG}").status_code == 404
+
+
+BOUNDED = [  # which list queries answer on the event loop: they read only their page
+    ({}, True),
+    ({"vendor": "meta"}, True),
+    ({"license": "mit"}, True),
+    ({"commercial": False}, True),
+    ({"since": "t"}, True),
+    ({"since": "t", "after_at": "t"}, True),
+    ({"min_params": 7e9}, False),
+    ({"max_params": 7e9}, False),
+    ({"vendor": "meta", "license": "mit"}, False),
+    ({"commercial": True, "max_params": 1e9}, False),
+    ({"since": "t", "vendor": "meta"}, False),
+]
+
+
+@pytest.mark.parametrize(("filters", "bounded"), BOUNDED)
+def test_only_index_bounded_queries_run_on_the_event_loop(filters, bounded):
+    names = ("vendor", "license", "commercial", "min_params", "max_params", "since", "after_at")
+    assert _bounded({name: filters.get(name) for name in names}) is bounded
 
 
 def test_replaying_changes_rebuilds_the_published_set(client, store):

@@ -4,6 +4,11 @@ Each list is one indexed keyset query on the published records (`tool`, kept by
 `store.publish`): `WHERE <filters> AND id > :cursor ORDER BY id LIMIT n`, so a page costs the
 same on the first or the thousandth page of 100,000 records. The ETag of a list is the newest
 change's id with the query; a client that sends it back gets 304 before any record is read.
+
+The request path is kept short because it is most of the cost (bench/api_load.py, and
+"Read API under load" in docs/performance.md): statements are compiled once per shape
+(`web.readsql`), stored JSON is spliced rather than decoded and encoded again, and the
+queries that read only their page run on the event loop instead of in a thread.
 """
 
 from __future__ import annotations
@@ -11,15 +16,18 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import UTC, datetime
+from functools import cache, partial
 from typing import Annotated
 
+import anyio.to_thread
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import Text, cast, func, select, tuple_
-from sqlalchemy.engine import Connection
+from sqlalchemy import Text, bindparam, cast, func, or_, select, tuple_
+from sqlalchemy.engine import Connection, Dialect, Engine
 
 from store.models import Candidate, Observation, Tool, ToolChange
+from web.readsql import Prepared, prepare, result_processor
 from web.schemas import ChangePage, Problem, ToolDetail, ToolPage
 
 router = APIRouter(tags=["read API"])
@@ -32,8 +40,9 @@ def make_etag(*parts: object) -> str:
     return f'W/"{digest[:32]}"'
 
 
-def not_modified(request: Request, etag: str) -> bool:
-    sent = request.headers.get("if-none-match")
+def not_modified(request: Request | str | None, etag: str) -> bool:
+    """Whether the If-None-Match sent (or the request's) names `etag`."""
+    sent = request.headers.get("if-none-match") if isinstance(request, Request) else request
     if not sent:
         return False
     if sent.strip() == "*":
@@ -43,7 +52,85 @@ def not_modified(request: Request, etag: str) -> bool:
 
 
 def _version(conn: Connection) -> int:
-    return conn.execute(select(func.max(ToolChange.id))).scalar() or 0
+    return _statements(conn.dialect).version.rows(conn)[0][0] or 0
+
+
+class _Statements:
+    """The read API's statements for one dialect, compiled on first use (`web.readsql`)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.version = prepare(select(func.max(ToolChange.id)), dialect)
+        self.updated_at = result_processor(Tool.__table__.c.updated_at, dialect)
+        self.seen_at = result_processor(Observation.__table__.c.seen_at, dialect)
+        self.pages: dict[tuple[bool, ...], Prepared] = {}
+        self.tool = prepare(
+            select(Tool.candidate_id, cast(Tool.record, Text), cast(Candidate.overrides, Text))
+            .join(Candidate, Candidate.id == Tool.candidate_id)
+            .where(Tool.slug == bindparam("slug")),
+            dialect,
+        )
+        # The candidate's observations and its merged duplicates', in one statement.
+        merged = select(Candidate.id).where(
+            Candidate.duplicate_of == bindparam("candidate"), Candidate.status == "duplicate"
+        )
+        o = Observation
+        self.evidence = prepare(
+            select(o.field, o.subject, cast(o.value, Text), o.source_url, o.snippet)
+            .add_columns(o.extractor, o.seen_at)
+            .where(or_(o.candidate_id == bindparam("candidate"), o.candidate_id.in_(merged)))
+            .order_by(o.field, o.subject, o.extractor),
+            dialect,
+        )
+
+    def page(self, shape: tuple[bool, ...]) -> Prepared:
+        """The keyset query of one combination of filters (`_page_statement`)."""
+        prepared = self.pages.get(shape)
+        if prepared is None:
+            prepared = self.pages[shape] = prepare(_page_statement(*shape), self.dialect)
+        return prepared
+
+
+@cache
+def _statements(dialect: Dialect) -> _Statements:
+    return _Statements(dialect)
+
+
+def _page_statement(
+    vendor: bool,
+    license: bool,
+    commercial: bool,
+    min_params: bool,
+    max_params: bool,
+    since: bool,
+    after_at: bool,
+):
+    """`WHERE <filters> AND <keyset> ORDER BY <keyset> LIMIT :limit`, with the filters that
+    are present; the stored JSON text is selected as it is, to go out undecoded."""
+    query = select(Tool.id, cast(Tool.record, Text), Tool.updated_at)
+    if vendor:
+        query = query.where(Tool.vendor_key == bindparam("vendor"))
+    if license:
+        query = query.where(Tool.license_key == bindparam("license"))
+    if commercial:
+        query = query.where(Tool.commercial_use == bindparam("commercial"))
+    if min_params:
+        query = query.where(Tool.params_max >= bindparam("min_params"))
+    if max_params:
+        query = query.where(Tool.params_min <= bindparam("max_params"))
+    after = bindparam("after", type_=Tool.__table__.c.id.type)
+    if not since:
+        # (filter column, id) indexes: an equality filter plus this is one range scan.
+        query = query.where(Tool.id > after).order_by(Tool.id)
+    else:
+        # (updated_at, id) index: the keyset follows the time order.
+        at = Tool.__table__.c.updated_at.type
+        query = query.where(Tool.updated_at >= bindparam("since", type_=at))
+        if after_at:
+            keyset = tuple_(bindparam("after_at", type_=at), after)
+            query = query.where(tuple_(Tool.updated_at, Tool.id) > keyset)
+        query = query.order_by(Tool.updated_at, Tool.id)
+    return query.limit(bindparam("limit"))
 
 
 def encode_cursor(tool_id: int, updated_at: datetime | None = None) -> str:
@@ -82,7 +169,7 @@ def _utc(value: datetime) -> datetime:
         "If-None-Match to get 304 when nothing was published since."
     ),
 )
-def list_tools(
+async def list_tools(
     request: Request,
     vendor: Annotated[
         str | None, Query(max_length=200, description="Vendor name, any case.")
@@ -102,37 +189,52 @@ def list_tools(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> Response:
     after, after_at = decode_cursor(cursor, since is not None) if cursor else (0, None)
-    with request.app.state.engine.connect() as conn:
-        etag = make_etag(_version(conn), sorted(request.query_params.multi_items()))
-        if not_modified(request, etag):
+    values = {
+        "vendor": vendor.lower() if vendor else None,
+        "license": license.lower() if license else None,
+        "commercial": commercial,
+        "min_params": min_params,
+        "max_params": max_params,
+        "since": _utc(since) if since is not None else None,
+        "after_at": after_at,
+    }
+    shape = tuple(v is not None for v in values.values())
+    query = (shape, {**values, "after": after, "limit": limit + 1})
+    etag_parts = sorted(request.query_params.multi_items())
+    sent = request.headers.get("if-none-match")
+    if _bounded(values):
+        return _page(request.app.state.engine, query, etag_parts, sent)
+    limiter = getattr(request.app.state, "scan_limiter", None)
+    page = partial(_page, request.app.state.engine, query, etag_parts, sent)
+    return await anyio.to_thread.run_sync(page, limiter=limiter)
+
+
+def _bounded(values: dict[str, object]) -> bool:
+    """Whether a list query reads at most its page from an index: no filter, or one equality
+    filter with its (column, id) index, or `since` alone. Those run on the event loop (a few
+    hundred microseconds, less than a hand-off to a thread); a query that may scan (a size
+    range, filters combined) runs in a worker thread, so it cannot hold up the others."""
+    present = {name for name, value in values.items() if value is not None} - {"after_at"}
+    if "since" in present:
+        return present == {"since"}
+    return len(present) <= 1 and not present & {"min_params", "max_params"}
+
+
+def _page(engine: Engine, query: tuple, etag_parts: list, if_none_match: str | None) -> Response:
+    shape, values = query
+    statements = _statements(engine.dialect)
+    with engine.connect() as conn:
+        etag = make_etag(_version(conn), etag_parts)
+        if not_modified(if_none_match, etag):
             return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
-        # The stored JSON text goes out as it is: no decoding and re-encoding per record.
-        query = select(Tool.id, cast(Tool.record, Text), Tool.updated_at)
-        if vendor:
-            query = query.where(Tool.vendor_key == vendor.lower())
-        if license:
-            query = query.where(Tool.license_key == license.lower())
-        if commercial is not None:
-            query = query.where(Tool.commercial_use == commercial)
-        if min_params is not None:
-            query = query.where(Tool.params_max >= min_params)
-        if max_params is not None:
-            query = query.where(Tool.params_min <= max_params)
-        if since is None:
-            # (filter column, id) indexes: an equality filter plus this is one range scan.
-            query = query.where(Tool.id > after).order_by(Tool.id)
-        else:
-            # (updated_at, id) index: the keyset follows the time order.
-            query = query.where(Tool.updated_at >= _utc(since))
-            if after_at is not None:
-                query = query.where(tuple_(Tool.updated_at, Tool.id) > tuple_(after_at, after))
-            query = query.order_by(Tool.updated_at, Tool.id)
-        rows = conn.execute(query.limit(limit + 1)).all()
+        rows = statements.page(shape).rows(conn, values)
+    limit = values["limit"] - 1
     more = len(rows) > limit
     rows = rows[:limit]
     items = ",".join(record for _, record, _ in rows)
     last = rows[-1] if rows else None
-    next_cursor = encode_cursor(last[0], last[2] if since is not None else None) if more else None
+    last_at = statements.updated_at(last[2]) if last and values["since"] is not None else None
+    next_cursor = encode_cursor(last[0], last_at) if more else None
     cursor_json = orjson.dumps(next_cursor).decode()
     body = f'{{"items":[{items}],"next_cursor":{cursor_json}}}'.encode()
     return Response(
@@ -142,42 +244,32 @@ def list_tools(
     )
 
 
-def _sources_and_evidence(conn: Connection, tool: dict, candidate_id: int) -> tuple[list, list]:
-    ids = [candidate_id]
-    ids += conn.execute(
-        select(Candidate.id).where(
-            Candidate.duplicate_of == candidate_id, Candidate.status == "duplicate"
-        )
-    ).scalars()
-    overrides = conn.execute(
-        select(Candidate.overrides).where(Candidate.id == candidate_id)
-    ).scalar()
-    obs = conn.execute(
-        select(Observation)
-        .where(Observation.candidate_id.in_(ids))
-        .order_by(Observation.field, Observation.subject, Observation.extractor)
-    ).all()
+def _sources_and_evidence(
+    conn: Connection, tool: dict, candidate_id: int, overrides: dict | None
+) -> tuple[list, list]:
+    statements = _statements(conn.dialect)
+    rows = statements.evidence.rows(conn, {"candidate": candidate_id})
     evidence, sources = [], {}
-    for o in obs:
-        seen = o.seen_at.isoformat() if o.seen_at else None
+    for field, subject, value, source_url, snippet, extractor, seen_at in rows:
+        value = orjson.loads(value) if value is not None else None
+        at = statements.seen_at(seen_at)
+        seen = at.isoformat() if at else None
         evidence.append(
             {
-                "field": o.field,
-                "subject": o.subject,
-                "value": o.value,
-                "source_url": o.source_url,
-                "snippet": o.snippet,
-                "extractor": o.extractor,
+                "field": field,
+                "subject": subject,
+                "value": value,
+                "source_url": source_url,
+                "snippet": snippet,
+                "extractor": extractor,
                 "seen_at": seen,
             }
         )
-        kind = "announcement" if o.field == "announcement" else "hub"
-        if "://" in o.subject and kind == "hub":
+        kind = "announcement" if field == "announcement" else "hub"
+        if "://" in subject and kind == "hub":
             kind = "page"
-        title = (
-            o.value.get("title") if kind == "announcement" and isinstance(o.value, dict) else None
-        )
-        url = o.source_url.split("#", 1)[0]  # "#cardData": a place in one document
+        title = value.get("title") if kind == "announcement" and isinstance(value, dict) else None
+        url = source_url.split("#", 1)[0]  # "#cardData": a place in one document
         current = sources.get(url)
         if current is None or (seen or "") > (current["seen_at"] or ""):
             sources[url] = {
@@ -207,13 +299,18 @@ def _sources_and_evidence(conn: Connection, tool: dict, candidate_id: int) -> tu
     responses={304: {"description": "Not modified"}, 404: {"model": Problem}},
     summary="One published tool, with its sources and the evidence behind each value.",
 )
-def get_tool(request: Request, slug: str) -> Response:
-    with request.app.state.engine.connect() as conn:
-        row = conn.execute(select(Tool.candidate_id, Tool.record).where(Tool.slug == slug)).first()
-        if row is None:
+async def get_tool(request: Request, slug: str) -> Response:
+    # On the event loop: a unique-index lookup and one tool's evidence (see `_bounded`).
+    engine = request.app.state.engine
+    with engine.connect() as conn:
+        found = _statements(engine.dialect).tool.rows(conn, {"slug": slug})
+        if not found:
             raise HTTPException(404, f"no published tool {slug!r}")
-        sources, evidence = _sources_and_evidence(conn, row.record, row.candidate_id)
-    detail = {**row.record, "sources": sources, "evidence": evidence}
+        candidate_id, record, overrides = found[0]
+        record = orjson.loads(record)
+        overrides = orjson.loads(overrides) if overrides is not None else None
+        sources, evidence = _sources_and_evidence(conn, record, candidate_id, overrides)
+    detail = {**record, "sources": sources, "evidence": evidence}
     body = orjson.dumps(detail)
     etag = make_etag(hashlib.sha256(body).hexdigest())
     if not_modified(request, etag):

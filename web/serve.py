@@ -29,7 +29,7 @@ def server_config(host: str, port: int, config: EditorConfig | None = None, **kw
     config = config or config_from_env()
     check_bind(host, config)
     return uvicorn.Config(
-        create_app(config=config),
+        create_app(config=config, freeze=True),
         host=host,
         port=port,
         proxy_headers=True,  # X-Forwarded-Proto from a local proxy: Secure cookies on https
