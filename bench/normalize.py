@@ -23,9 +23,11 @@ real-shaped parts, never copies of one template, so a run is not a replay of cac
 - pricing lines (8%): tier words, per-token and per-month prices in the spellings vendors use.
 
 It prints the corpus size, how many inputs are distinct, the mean input size, the elapsed
-seconds and records per second.
+seconds and records per second. With `--listing N` it also times `normalize.hub.model_facts`
+on N Hub listing entries (the `/api/models` objects above without siblings or a README, as a
+crawl reads a listing page), each entry new to the process, and prints microseconds per entry.
 
-    .venv/bin/python bench/normalize.py [--size N] [--seed S]
+    .venv/bin/python bench/normalize.py [--size N] [--seed S] [--listing N]
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from normalize.hub import model_facts  # noqa: E402
 from normalize.record import normalize_stream  # noqa: E402
 
 # (org, name pattern, sizes, Hub license id or None for `license: other`, display family)
@@ -605,10 +608,32 @@ def _one_core() -> str:
         return "one thread"
 
 
+def listing_entries(count: int, seed: int) -> list[dict]:
+    """Hub listing entries: `/api/models` objects with cardData and no README or siblings."""
+    rng = random.Random(seed)
+    entries = []
+    for _ in range(count):
+        info = model_info(rng)["model_info"]
+        info.pop("siblings", None)
+        entries.append(info)
+    return entries
+
+
+def time_listing(count: int, seed: int) -> float:
+    """Microseconds per `model_facts` call on `count` listing entries (one pass, as a crawl
+    reads each listing page once)."""
+    entries = listing_entries(count, seed)
+    started = time.perf_counter()
+    for info in entries:
+        model_facts(info, None, source=f"https://huggingface.co/api/models/{info['id']}")
+    return (time.perf_counter() - started) / max(1, count) * 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=20250101)
+    parser.add_argument("--listing", type=int, default=0, help="also time N listing entries")
     args = parser.parse_args()
     core = _one_core()
     corpus = build_corpus(args.size, args.seed)
@@ -628,6 +653,9 @@ def main() -> None:
     print(f"throughput: {len(corpus) / elapsed:,.0f} records/s")
     filled = output.count(b'"evidence"')
     print(f"lines written: {written}, fields filled: {filled}")
+    if args.listing:
+        micros = time_listing(args.listing, args.seed + 1)
+        print(f"model_facts: {micros:.1f} µs per listing entry ({args.listing} entries)")
 
 
 if __name__ == "__main__":

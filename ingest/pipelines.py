@@ -61,6 +61,7 @@ class StorePipeline:
         self.newest: dict[str, str] = {}
         self.first_error: dict[str, str] = {}
         self.pending_errors: list[tuple[str, str, str]] = []  # (source, url, reason)
+        self.in_item = False  # inside an item's transaction: errors wait for its end
         # (source, role) -> [(info, README text, info URL)] waiting to be applied together
         self.cards_pending: dict[tuple[str, str], list] = defaultdict(list)
         # Distinct candidates per source; one created in this run is new, not also updated.
@@ -175,20 +176,21 @@ class StorePipeline:
         if handler is None:
             log.warning("unknown item kind %r from %s", item.get("kind"), source)
             return item
-        self.pending_errors = []
+        self.pending_errors, self.in_item, failed = [], True, None
         try:
             with self._write_session() as session:
                 handler(session, item)
                 session.commit()
-            for error in self.pending_errors:
-                self._error(*error)
         except Exception as exc:  # a bad document fails alone
             log.exception("could not store %s", item.get("url") or item.get("repo_id"))
-            self._error(
-                source,
-                item.get("url") or item.get("info_url") or "?",
-                f"{type(exc).__name__}: {exc}",
-            )
+            url = item.get("url") or item.get("info_url") or "?"
+            failed = (source, url, f"{type(exc).__name__}: {exc}")
+        finally:
+            self.in_item = False
+        # Recorded once the item's transaction is over: it holds SQLite's write lock, and
+        # an error written from another connection meanwhile would wait for it forever.
+        for error in [*self.pending_errors, *([failed] if failed else [])]:
+            self._error(*error)
         return item
 
     def _write_session(self) -> Session:
@@ -204,6 +206,9 @@ class StorePipeline:
         return session
 
     def _error(self, source: str, url: str, reason: str) -> None:
+        if self.in_item:
+            self.pending_errors.append((source, url, reason))
+            return
         self.counts[source]["errors"] += 1
         self.first_error.setdefault(source, f"{url}: {reason}")
         with Session(self.engine) as session:

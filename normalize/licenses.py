@@ -486,6 +486,8 @@ def _key(value: str) -> str:
 _LLAMA_KEY = re.compile(r"(?:meta-)?llama-?(2|3(?:\.[123])?|4)(?:-community)?(?:-license)?")
 
 
+# Cards and Hub entries name the same few hundred licenses over and over; the answer is frozen.
+@functools.lru_cache(maxsize=4096)
 def _known(key: str) -> _Known | None:
     """The license a normalized key names: a Hub id, a known custom license, or an alias."""
     if key in _HUB:

@@ -9,6 +9,7 @@ formats (`GGUF`, `4bit`) are not.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -79,6 +80,30 @@ def _size_label(tokens: list[str]) -> str:
     return "-".join(parts)
 
 
+def _is_size_token(kind: _TokenKind, size_tokens: list[str], follows_size: bool) -> bool:
+    """Whether a word of this kind belongs to the name's size label.
+
+    The first size ('27b', '8x7B', 'E2B') starts it; an active count or an expert count may
+    follow ('30B-A3B', '17B-16E'); an active count alone is the label when the name states no
+    total ('Hunyuan-A13B'); a second plain size right after the first is part of it too:
+    encoder and decoder ('t5gemma-9b-2b') or active and total ('OLMoE-1B-7B').
+    """
+    if not size_tokens:
+        return kind.size or kind.effective or kind.active
+    if len(size_tokens) >= 3:
+        return False
+    if kind.active or kind.experts:
+        return True
+    first = _token_kind(size_tokens[0])
+    return (
+        follows_size
+        and len(size_tokens) == 1
+        and kind.size
+        and first.size
+        and not (kind.experts_size or first.experts_size)
+    )
+
+
 def _without_org_prefix(name: str) -> str:
     """'Qwen_Qwen3-30B-A3B' -> 'Qwen3-30B-A3B': quantizers (bartowski, …) prefix a repo's
     name with its original org and '_'; the prefix is a known org, not part of the family."""
@@ -92,39 +117,31 @@ def parse_repo_name(repo_id: str) -> RepoName:
     """Family, size and flavour read from a repo id (or a bare model name)."""
     org, name = split_repo_id(repo_id)
     tokens = [
-        part
-        for tok in re.split(r"[-\s]+", _without_org_prefix(name))
-        # Quantization names keep their underscores (Q4_K_M); elsewhere an underscore between
-        # digits is a decimal point ('Qwen-1_8B', 'internlm2_5', 'MiniCPM-V-2_6') and any other
-        # separates words.
-        for part in ([tok] if _QUANT.match(tok) else _DIGIT_UNDERSCORE.sub(".", tok).split("_"))
-        if part
+        part for tok in _TOKEN_SPLIT.split(_without_org_prefix(name)) for part in _word_parts(tok)
     ]
     family_tokens: list[str] = []
     size_tokens: list[str] = []
     keys: list[str] = []  # version and date tokens: in the key, and shown after the family
     flavour = None
     quantized = False
+    previous_was_size = False
     for tok in tokens:
-        low = tok.lower()
-        if not size_tokens and (_SIZE.match(tok) or _EFFECTIVE.match(tok)):
+        kind = _token_kind(tok)
+        if _is_size_token(kind, size_tokens, previous_was_size):
             size_tokens.append(tok)
+            previous_was_size = True
             continue
-        if size_tokens and len(size_tokens) < 3 and (_ACTIVE.match(tok) or _EXPERTS.match(tok)):
-            size_tokens.append(tok)
-            continue
-        if low in _FLAVOURS:
-            flavour = _FLAVOURS[low] or flavour
-            continue
-        if _QUANT.match(tok):
+        previous_was_size = False
+        if kind.flavour is not None:
+            flavour = kind.flavour or flavour
+        elif kind.quant:
             quantized = True
+        elif kind.context:
             continue
-        if _CONTEXT.match(tok):
-            continue
-        if _DATE.match(tok) or _VERSION.match(tok):
-            keys.append(low)
-            continue
-        family_tokens.append(tok)
+        elif kind.key:
+            keys.append(tok.lower())
+        else:
+            family_tokens.append(tok)
     if not family_tokens:
         family_tokens = [name or org]
     family = " ".join(_display_token(t) for t in family_tokens)
@@ -136,10 +153,57 @@ def parse_repo_name(repo_id: str) -> RepoName:
         org=org,
         name=name,
         family=family,
-        family_key=re.sub(r"[^a-z0-9.]+", "-", family_key).strip("-"),
+        family_key=_NOT_KEY.sub("-", family_key).strip("-"),
         size_label=_size_label(size_tokens) if size_tokens else None,
         flavour=flavour,
         quantized=quantized,
+    )
+
+
+_TOKEN_SPLIT = re.compile(r"[-\s]+")
+_NOT_KEY = re.compile(r"[^a-z0-9.]+")
+
+
+@functools.lru_cache(maxsize=16384)
+def _word_parts(token: str) -> tuple[str, ...]:
+    """Quantization names keep their underscores (Q4_K_M); elsewhere an underscore between
+    digits is a decimal point ('Qwen-1_8B', 'internlm2_5', 'MiniCPM-V-2_6') and any other
+    separates words."""
+    if _QUANT.match(token):
+        return (token,) if token else ()
+    return tuple(part for part in _DIGIT_UNDERSCORE.sub(".", token).split("_") if part)
+
+
+@dataclass(frozen=True, slots=True)
+class _TokenKind:
+    """What one word of a repo name can be; which it is depends on the words before it."""
+
+    size: bool  # '27b', '8x7B', '1.5B'
+    experts_size: bool  # '8x7B'
+    effective: bool  # 'E2B'
+    active: bool  # 'A3B'
+    experts: bool  # '16E'
+    flavour: str | None  # None: not a flavour word; '' for one that names none ('hf')
+    quant: bool
+    context: bool  # '128k'
+    key: bool  # a version or date code
+
+
+# Repo names reuse a few thousand words ('Instruct', 'GGUF', '8B'), so each is read once.
+@functools.lru_cache(maxsize=16384)
+def _token_kind(token: str) -> _TokenKind:
+    low = token.lower()
+    flavour = (_FLAVOURS[low] or "") if low in _FLAVOURS else None
+    return _TokenKind(
+        size=bool(_SIZE.match(token)),
+        experts_size="x" in low,
+        effective=bool(_EFFECTIVE.match(token)),
+        active=bool(_ACTIVE.match(token)),
+        experts=bool(_EXPERTS.match(token)),
+        flavour=flavour,
+        quant=bool(_QUANT.match(token)),
+        context=bool(_CONTEXT.match(token)),
+        key=bool(_DATE.match(token) or _VERSION.match(token)),
     )
 
 

@@ -16,6 +16,7 @@ hostile input: unreadable input gives `None`.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -63,6 +64,9 @@ class ParamVariant:
     # family card's variants against a repo name. Not part of the JSON.
     hint: str = ""
     precision: int = 0
+    # The statements this variant was read from, as (text, source, mention): its evidence is
+    # built from them only when the variant is part of the answer. Not part of the JSON.
+    origins: list = field(default_factory=list, compare=False, repr=False)
 
     def to_json(self) -> dict:
         return {"label": self.label, "total": self.total, "active": self.active}
@@ -171,7 +175,7 @@ _TOK_UNDERSCORE = re.compile(r"(?P<int>\d{1,3})_(?P<frac>\d{1,2})(?P<unit>[mb])"
 _HAS_SIZE_HINT = re.compile(r"\d[\d._]*[mbtMBT]|\d[eE]\b|\d[xX×]\d")
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _NameSize:
     kind: str  # plain | active | effective | moe | active_experts | experts
     value: float | None
@@ -205,6 +209,9 @@ _NAME_TOKEN = re.compile(
 _SIZE_TOKEN_END = frozenset("bmtBMTeE0123456789")
 
 
+# Names are made of a few thousand distinct words ('8B', 'Instruct', 'GGUF', 'Q4_K_M'), so a
+# word is read once; the result is frozen and shared.
+@functools.lru_cache(maxsize=16384)
 def _name_size(token: str) -> _NameSize | None:
     # Every size form ends in a unit letter, 'E' or a digit ('7b1'); most words do not.
     if len(token) > 12 or token[-1] not in _SIZE_TOKEN_END:
@@ -304,11 +311,41 @@ def _name_shape(name: str) -> _NameShape | None:
     sizes = _name_sizes(name)
     if not sizes:
         return None
+    if len(sizes) > 1 and (encoder_decoder := _encoder_decoder_size(name)) is not None:
+        sizes = [encoder_decoder]
     params = _params_from_name_sizes(sizes)
     if params is None:
         return None
     variants = tuple((v.label, v.total, v.active, v.hint, v.precision) for v in params.variants)
     return params.total, params.active, params.experts, variants
+
+
+# Names of encoder-decoder models (T5 and its descendants, their pretraining objectives).
+_ENCODER_DECODER = re.compile(
+    r"(?<![a-z])(?:flan-?|m|by|long)?t5|ul2|prefixlm|seq2seq|enc-?dec|encoder-decoder"
+    r"|(?<![a-z])bart(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _encoder_decoder_size(name: str) -> _NameSize | None:
+    """'t5gemma-2b-2b', 't5gemma-9b-2b': an encoder-decoder model named by the sizes of its
+    encoder and its decoder, side by side. The model holds both, so its size is their sum
+    (label '9B-2B'); elsewhere two sizes side by side are other things ('OLMoE-1B-7B' is
+    active and total) and stay as they are."""
+    if not _ENCODER_DECODER.search(name):
+        return None
+    tokens = _name_tokens(name)
+    for first, second in zip(tokens, tokens[1:], strict=False):
+        encoder, decoder = _name_size(first), _name_size(second)
+        if encoder is None or decoder is None or not (encoder.value and decoder.value):
+            continue
+        if encoder.kind == decoder.kind == "plain":
+            total = float(f"{encoder.value + decoder.value:.6g}")
+            precision = min(encoder.precision, decoder.precision)
+            label = f"{encoder.label}-{decoder.label}"
+            return _NameSize("plain", total, label, encoder.unit, precision=precision)
+    return None
 
 
 @functools.lru_cache(maxsize=8192)
@@ -507,6 +544,9 @@ _NON_EMBEDDING = re.compile(r"non[\s-]?embedding", re.IGNORECASE)
 _PER_TOKEN = re.compile(r"\s*(?:per|for\s+each|each)\s+(?:token|forward)", re.IGNORECASE)
 
 
+_MENTION_SEQ = itertools.count()
+
+
 @dataclass(slots=True)
 class _Mention:
     start: int
@@ -520,6 +560,9 @@ class _Mention:
     accepted: bool = False
     hint: str = ""
     snippet: str = ""
+    # Creation order: prose before tables within a text, a card before a text (see
+    # `_variants_evidence`).
+    seq: int = field(default_factory=_MENTION_SEQ.__next__)
 
 
 def _mention_from_match(match: re.Match) -> _Mention | None:
@@ -884,6 +927,19 @@ def _table_mentions(table: list[list[str]]) -> list[_Mention]:
 
 
 def _cell_mentions(cell: str, column_kind: str, hint: str) -> list[_Mention]:
+    # Most cells of a Params column are one size and nothing else ('8B', '1.23B'): then the
+    # general reading below would find exactly this one mention, with no words after it.
+    whole = _MENTION.match(cell)
+    if whole is not None and whole.end() == len(cell) and "," not in cell:
+        mention = _mention_from_match(whole)
+        if mention is None:
+            return []
+        mention.accepted = True
+        if mention.kind == "plain":
+            mention.kind = column_kind
+        mention.hint = hint
+        mention.snippet = f"{hint} | {cell}"
+        return [mention]
     lowered = lower_ascii(cell)
     matches = _iter_mentions(cell, _unit_hits(lowered))
     found = [mention for match in matches if (mention := _mention_from_match(match))]
@@ -901,7 +957,7 @@ def _cell_mentions(cell: str, column_kind: str, hint: str) -> list[_Mention]:
 
 
 def _variants_from_mentions(
-    mentions: list[_Mention], text: str = ""
+    mentions: list[_Mention], text: str = "", source: str = ""
 ) -> tuple[list[ParamVariant], int | None]:
     variants: list[ParamVariant] = []
     experts = {m.experts for m in mentions if m.experts}
@@ -919,6 +975,7 @@ def _variants_from_mentions(
             )
             label = f"{total.label}-A{active.label}"
             variant = ParamVariant(label, total.value, active.value, mention.hint, total.precision)
+            variant.origins.append((text, source, mentions[partner]))
         elif mention.moe:
             variant = ParamVariant(mention.label, None, None, mention.hint)
         elif mention.kind == "active":
@@ -927,6 +984,7 @@ def _variants_from_mentions(
             variant = ParamVariant(
                 mention.label, mention.value, None, mention.hint, mention.precision
             )
+        variant.origins.append((text, source, mention))
         variants.append(variant)
     return _dedupe_variants(variants), (experts.pop() if len(experts) == 1 else None)
 
@@ -996,11 +1054,14 @@ def _dedupe_variants(variants: list[ParamVariant]) -> list[ParamVariant]:
     by_key: dict[tuple, ParamVariant] = {}  # the first kept variant with each `_variant_key`
     for variant in variants:
         if variant.active is None and variant.total in paired_totals:
+            _pair_for(variants, variant, "total")
             continue
         if variant.total is None and variant.active in paired_actives:
+            _pair_for(variants, variant, "active")
             continue
         rounded = _rounded_twin(result, variant)
         if rounded is not None:
+            rounded.origins.extend(variant.origins)
             # '1B' in prose and '1B (1.23B)' in a table: keep the precise count.
             if variant.precision > rounded.precision:
                 old_key = _variant_key(rounded)
@@ -1013,6 +1074,7 @@ def _dedupe_variants(variants: list[ParamVariant]) -> list[ParamVariant]:
         if kept is not None:
             # Keep the table row's name when prose and table state the same size.
             kept.hint = kept.hint or variant.hint
+            kept.origins.extend(variant.origins)
             continue
         result.append(variant)
         by_key[key] = variant
@@ -1022,12 +1084,47 @@ def _dedupe_variants(variants: list[ParamVariant]) -> list[ParamVariant]:
         actives = [v for v in result if v.total is None and v.active is not None]
         if len(moe) == 1 and len(actives) == 1:
             moe[0].active = actives[0].active
+            moe[0].origins.extend(actives[0].origins)
             result.remove(actives[0])
     return result
 
 
+def _pair_for(variants: list[ParamVariant], single: ParamVariant, field_name: str) -> None:
+    """Give a single size's statements to the first total-and-active variant with the same
+    total (or active count): '30.5B parameters' and '30.5B total, 3.3B active' are one size."""
+    value = getattr(single, field_name)
+    for variant in variants:
+        if variant.total and variant.active and getattr(variant, field_name) == value:
+            variant.origins.extend(single.origins)
+            return
+
+
 def params_from_text(text: str, source: str = "") -> Params | None:
     """Sizes a card or announcement declares; token counts, contexts and ranges are ignored."""
+    declared = _declared_from_text(text, source)
+    if declared is None:
+        return None
+    declared.params.evidence = declared.evidence()
+    return declared.params
+
+
+@dataclass(slots=True)
+class _Declared:
+    """What one text declares, before its evidence is built: `params`, and the statements it
+    was read from, so that evidence is built only for what the caller keeps."""
+
+    params: Params
+    text: str
+    source: str
+    accepted: list[_Mention]
+
+    def evidence(self) -> list[Evidence]:
+        return _mention_evidence(self.text, self.accepted, self.source)
+
+
+def _declared_from_text(text: str, source: str = "") -> _Declared | None:
+    """`params_from_text` without its evidence: each variant keeps the statements it was read
+    from (`ParamVariant.origins`), and the caller builds evidence for the variants it keeps."""
     if not isinstance(text, str) or not text:
         return None
     text = text[:MAX_TEXT_CHARS]
@@ -1049,7 +1146,7 @@ def params_from_text(text: str, source: str = "") -> Params | None:
     accepted = [m for m in mentions if m.accepted and m.kind != "nonembedding"][:MAX_MENTIONS]
     if not accepted:
         return None
-    variants, experts = _variants_from_mentions(accepted, text)
+    variants, experts = _variants_from_mentions(accepted, text, source or "text")
     variants = variants[:MAX_VARIANTS]
     if not variants:
         return None
@@ -1057,8 +1154,22 @@ def params_from_text(text: str, source: str = "") -> Params | None:
         experts = _stated_experts(lowered)
     params = _params_from_variants(variants, experts)
     params.method = "declared"
-    params.evidence = _mention_evidence(text, accepted, source or "text")
-    return params
+    return _Declared(params, text, source or "text", accepted)
+
+
+def _variants_evidence(variants: list[ParamVariant]) -> list[Evidence]:
+    """Evidence for these variants: the statements they were read from, in the order each text
+    states them (prose first, then tables), one snippet per stretch of text, texts in the
+    order they were read."""
+    by_text: dict[tuple[str, str], dict[int, _Mention]] = {}
+    for variant in variants:
+        for text, source, mention in variant.origins:
+            by_text.setdefault((text, source), {})[mention.seq] = mention
+    evidence: list[Evidence] = []
+    for (text, source), mentions in sorted(by_text.items(), key=lambda item: min(item[1])):
+        ordered = [mentions[seq] for seq in sorted(mentions)]
+        evidence.extend(_mention_evidence(text, ordered, source))
+    return evidence[:MAX_EVIDENCE]
 
 
 def _mention_evidence(text: str, mentions: list[_Mention], source: str) -> list[Evidence]:
@@ -1099,7 +1210,8 @@ def _inside_word(text: str, start: int) -> bool:
 # Every size ends in a digit followed by a unit: finding those first and reading the number
 # backwards is many times cheaper than running the full pattern at every character. They are
 # found with `bytes.find` in a copy where every digit is '0' and every unit letter 'u'.
-_UNIT_MARKS = bytes.maketrans(b"0123456789bmt", b"0000000000uuu")
+# A real 'u' becomes 'x', so '0u' (a digit before the letter u) is not taken for a unit.
+_UNIT_MARKS = bytes.maketrans(b"0123456789bmtu", b"0000000000uuux")
 _NUMBER_CHARS = frozenset("0123456789.,")
 # Characters before a number that may lead to an '8x' / '8 × ' expert prefix.
 _EXPERT_SIGNS = frozenset("xX×")
@@ -1276,17 +1388,16 @@ def _pick_variant(variants: list[ParamVariant], named: Params, name: str) -> Par
     return candidates[0][3]
 
 
-def _merge_declared(parts: list[Params]) -> Params | None:
-    parts = [part for part in parts if part is not None]
+def _merge_declared(parts: list[_Declared]) -> Params | None:
+    """One answer from what the card and the text declare (evidence is left to the caller)."""
     if not parts:
         return None
     if len(parts) == 1:
-        return parts[0]
-    variants = _dedupe_variants([v for part in parts for v in part.variants])
-    experts = next((part.experts for part in parts if part.experts), None)
+        return parts[0].params
+    variants = _dedupe_variants([v for part in parts for v in part.params.variants])
+    experts = next((part.params.experts for part in parts if part.params.experts), None)
     merged = _params_from_variants(variants, experts)
     merged.method = "declared"
-    merged.evidence = [item for part in parts for item in part.evidence][:MAX_EVIDENCE]
     return merged
 
 
@@ -1311,13 +1422,21 @@ def _best_params(
     if not name and isinstance(model_info, dict) and isinstance(model_info.get("id"), str):
         name = model_info["id"]
     weights = params_from_weights(model_info, source) if isinstance(model_info, dict) else None
-    declared = _merge_declared([params_from_text(card, source), params_from_text(text, source)])
+    parts = [
+        part
+        for part in (_declared_from_text(card, source), _declared_from_text(text, source))
+        if part is not None
+    ]
+    declared = _merge_declared(parts)
     named = params_from_name(name, source) if name else None
     # A family card's sizes are narrowed to the one the repo name states; a title read as its
     # own name ('Kimi K2 (1T total, 32B active)') states its sizes itself.
     own_title = not card and text == name
     if declared is not None and named is not None and name and not own_title:
         declared = _declared_for_name(declared, named, name)
+    if declared is not None and not declared.evidence:
+        # Not narrowed to one size: every statement of the card, then of the text.
+        declared.evidence = [item for part in parts for item in part.evidence()][:MAX_EVIDENCE]
     if weights is not None:
         return _with_weights(weights, declared, named)
     if declared is not None:
@@ -1334,7 +1453,9 @@ def _declared_for_name(declared: Params, named: Params, name: str) -> Params | N
         # The card talks about other models (a distill's card describing its teacher).
         return None
     narrowed = Params(chosen.total, chosen.active, [chosen], "declared", declared.experts)
-    narrowed.evidence = list(declared.evidence)
+    # Evidence for this size only: the card's statements about its siblings are not this
+    # model's.
+    narrowed.evidence = _variants_evidence([chosen])
     return narrowed
 
 

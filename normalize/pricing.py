@@ -246,6 +246,20 @@ _PAIR_PRICE = re.compile(
     + r"\s*(?:USD\s*)?(?:per|/)\s*(?:(?:1|one)\s*)?(?P<scale>m(?:illion)?|mtok|k|thousand)\b",
     re.IGNORECASE,
 )
+# '$0.4 input / $2 output per M token', '$0.40 input and $1.60 output per 1M tokens': each price
+# names its direction and one unit after both covers the pair.
+_SCALE = r"(?P<scale>m(?:illion)?|mtoks?|k|thousand|1,000,000|1,000|1000000|1000)\b"
+_DIRECTION = r"(?:input|prompt|output|completion)"
+_LABELLED_PAIR = re.compile(
+    _AMOUNT.replace("amount", "first")
+    + rf"(?:\s?USD)?\s*\(?(?P<first_label>{_DIRECTION})\)?(?:\s+(?:tokens?|toks?))?"
+    + r"\s*(?:/|,|;|\||\+|&|and)\s*"
+    + _AMOUNT.replace("amount", "second")
+    + rf"(?:\s?USD)?\s*\(?(?P<second_label>{_DIRECTION})\)?(?:\s+(?:tokens?|toks?))?"
+    + r"\s*(?:/|per|for)\s*(?:(?:1|one)\s*)?"
+    + _SCALE,
+    re.IGNORECASE,
+)
 _SUBSCRIPTION = re.compile(
     _AMOUNT + r"(?:\s?USD)?\s*(?:/|per|a|an|each)\s*(?:(?:user|seat)\s*(?:/|per)\s*)?"
     r"(?P<period>mo(?:nth)?|year|yr|annum)\b",
@@ -341,6 +355,7 @@ def _at_dollars(pattern: re.Pattern, text: str, dollars: list[int]):
 
 
 def _token_prices(text: str, found: _Found, dollars: list[int]) -> None:
+    _labelled_pairs(text, found, dollars)
     for match in _at_dollars(_PAIR_PRICE, text, dollars):
         if found.input is not None and found.output is not None:
             break
@@ -366,6 +381,27 @@ def _token_prices(text: str, found: _Found, dollars: list[int]) -> None:
         if label in (None, "output") and found.output is None:
             found.output = value
         found.spans.append((match.start(), match.end()))
+
+
+def _labelled_pairs(text: str, found: _Found, dollars: list[int]) -> None:
+    """'$0.4 input / $2 output per M token': two prices, each with its direction, one unit."""
+    for match in _at_dollars(_LABELLED_PAIR, text, dollars):
+        scale = _scale_to_million(match["scale"])
+        for amount, label in (
+            (match["first"], match["first_label"]),
+            (match["second"], match["second_label"]),
+        ):
+            value = _amount(amount)
+            if value is None:
+                continue
+            if label.lower() in ("input", "prompt"):
+                if found.input is None:
+                    found.input = _per_million(value, scale)
+            elif found.output is None:
+                found.output = _per_million(value, scale)
+        found.spans.append((match.start(), match.end()))
+        if found.input is not None and found.output is not None:
+            return
 
 
 def _price_label(text: str, match: re.Match) -> str | None:

@@ -23,10 +23,16 @@ from normalize.licenses import (
     license_from_tags,
     license_from_text,
 )
-from normalize.params import best_params, params_from_name
+from normalize.params import Params, best_params, params_from_name, params_from_text
 from normalize.pricing import pricing_from_record, pricing_from_text
 
 MAX_LINE_CHARS = 8_000_000
+# A stream repeats its short lines (a repo id or a pricing line comes back with every crawl
+# that sees it): the output of a line up to this size is kept and written again for an equal
+# line. Normalizing is a pure function of the line, so the copy is exactly what a fresh run
+# would write.
+MEMO_LINE_BYTES = 512
+MEMO_ENTRIES = 50_000
 ERROR_LINE_CHARS = 200
 # A text this short on one line is a name or a title ('Code Llama 4 (70B & 400B)'), so the
 # name rules apply to it as well as the prose rules.
@@ -37,6 +43,7 @@ HUB = "https://huggingface.co"
 CARD_KEYS = frozenset({"license", "license_name", "license_link", "model_name", "model-index"})
 
 _HEADING = re.compile(r"^#\s+(.{1,160})$", re.MULTILINE)
+HEADING_CHARS = 20_000
 
 try:  # orjson parses and writes JSON lines several times faster; the stdlib is the fallback.
     import orjson
@@ -84,8 +91,7 @@ def _card_name(front: dict, body: str) -> str | None:
     name = _str(front.get("model_name"))
     if name:
         return name
-    match = _HEADING.search(body[:20_000])
-    heading = match[1].strip() if match else None
+    heading = _first_heading(body)
     if heading and params_from_name(heading) is not None:
         return heading
     index = front.get("model-index")
@@ -94,6 +100,22 @@ def _card_name(front: dict, body: str) -> str | None:
         if name:
             return name
     return heading
+
+
+def _first_heading(body: str) -> str | None:
+    """The first level-1 heading in the first 20,000 characters: what `_HEADING.search` finds,
+    tried only where a line starts with '#' (a multi-line '^' is tried at every character)."""
+    limit = min(len(body), HEADING_CHARS)
+    line = 0 if body.startswith("#") else body.find("\n#", 0, limit) + 1
+    if line == 0 and not body.startswith("#"):
+        return None
+    while True:
+        match = _HEADING.match(body, line, limit)
+        if match is not None:
+            return match[1].strip()
+        line = body.find("\n#", line, limit) + 1
+        if line == 0:
+            return None
 
 
 def _is_name_like(text: str | None) -> bool:
@@ -191,6 +213,7 @@ def _normalize(obj: dict) -> dict:
         "pricing": pricing_.to_json() if pricing_ else None,
     }
     conflicts = _license_conflicts(license_, text, sources)
+    conflicts += _params_conflicts(params, text, body, name, sources)
     if conflicts:
         out["conflicts"] = conflicts
     return out
@@ -213,6 +236,63 @@ def _license_conflicts(chosen: License | None, text: str | None, sources: dict) 
         for item in license.evidence[:1]
     ]
     return [{"field": "license", "chosen": chosen.id, "values": values}]
+
+
+# Two counts of one model agree when they are this close: a name's nominal size and the exact
+# count ('Gemma 2B' has 2.5B, 'Qwen2.5-7B' 7.6B) are the same statement, 8B and 70B are not.
+SAME_SIZE_RATIO = 1.35
+
+
+def _params_conflicts(
+    chosen: Params | None, text: str | None, body: str, name: str | None, sources: dict
+) -> list[dict]:
+    """Sizes that a less trusted source states against the chosen one: the text's claim
+    against the weights or the card ('a 70B model' for a repo whose weights hold 8B), and the
+    card's against the weights. The chosen count still wins; the editor sees every value, each
+    with its evidence."""
+    if chosen is None or not chosen.evidence or not (text or body):
+        return []
+    claims: list[Params] = []
+    # The text is compared only with a more trusted source: the weights, or a card read with it.
+    if text and (chosen.method == "weights" or (body and chosen.method == "declared")):
+        claim = params_from_text(text, sources["text"])
+        if claim is None and _is_name_like(text) and text != name:
+            claim = params_from_name(text, sources["text"])
+        if claim is not None:
+            claims.append(claim)
+    if body and chosen.method == "weights":
+        claim = best_params(card=body, name=name or "", source=sources["card"])
+        if claim is not None and claim.method == "declared":
+            claims.append(claim)
+    disagreeing = [claim for claim in claims if _disagrees(chosen, claim)]
+    if not disagreeing:
+        return []
+    values = [_params_value(params) for params in (chosen, *disagreeing)]
+    return [{"field": "params", "chosen": chosen.total, "values": values}]
+
+
+def _disagrees(chosen: Params, claim: Params) -> bool:
+    """True when `claim` states one size (a total, or else an active count) that `chosen`
+    contradicts; a family's list of sizes states none in particular."""
+    if claim.total is not None and chosen.total is not None:
+        return not _same_size(claim.total, chosen.total)
+    if claim.total is None and claim.active is not None and chosen.active is not None:
+        return not _same_size(claim.active, chosen.active)
+    return False
+
+
+def _same_size(a: float, b: float) -> bool:
+    return a > 0 and b > 0 and max(a, b) / min(a, b) <= SAME_SIZE_RATIO
+
+
+def _params_value(params: Params) -> dict:
+    item = params.evidence[0] if params.evidence else None
+    return {
+        "value": params.total,
+        "active": params.active,
+        "source": item.source if item else None,
+        "snippet": item.snippet if item else None,
+    }
 
 
 def _error(message: str, line: str | bytes) -> dict:
@@ -281,21 +361,30 @@ def normalize_stream(source: BinaryIO, sink: BinaryIO) -> int:
     """
     written = 0
     number = 0
+    memo: dict[bytes, bytes] = {}
     while True:
         line = source.readline(MAX_LINE_CHARS + 1)
         if not line:
             break
         number += 1
-        if len(line) > MAX_LINE_CHARS and not line.endswith(b"\n"):
-            _skip_rest_of_line(source)
-            out = _error("line too long", line)
-        elif not line.strip():
-            continue
+        if len(line) <= MEMO_LINE_BYTES and (known := memo.get(line)) is not None:
+            sink.write(known)
         else:
-            out = normalize_line(line)
-        if "error" in out:
-            out["line"] = number  # which input line failed, for the person reading the output
-        sink.write(_dumps(out) + b"\n")
+            if len(line) > MAX_LINE_CHARS and not line.endswith(b"\n"):
+                _skip_rest_of_line(source)
+                out = _error("line too long", line)
+            elif not line.strip():
+                continue
+            else:
+                out = normalize_line(line)
+            if "error" in out:
+                out["line"] = number  # which input line failed, for the person reading it
+            output = _dumps(out) + b"\n"
+            if len(line) <= MEMO_LINE_BYTES and "error" not in out:
+                if len(memo) >= MEMO_ENTRIES:
+                    memo.clear()
+                memo[line] = output
+            sink.write(output)
         written += 1
         if not _input_waiting(source):
             sink.flush()

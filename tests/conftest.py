@@ -61,7 +61,9 @@ def pg_server() -> Iterator[str]:
         check=True,
         capture_output=True,
     )
-    opts = f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off"
+    # The whole suite shares this server: crawl children, web apps and their pools each
+    # hold connections, more than the default 100 at the busiest moments.
+    opts = f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400"
     subprocess.run(
         _as_pg_user(
             [

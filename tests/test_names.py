@@ -38,6 +38,20 @@ REPOS = [
     ("meta-llama/Llama-2-7b-chat-hf", "Llama 2", "llama-2", "7B", "instruct", False),
     ("Qwen/Qwen3-30B-A3B", "Qwen3", "qwen3", "30B-A3B", None, False),
     ("Qwen/Qwen3-235B-A22B", "Qwen3", "qwen3", "235B-A22B", None, False),
+    # Only an active count: it is the size label, not part of the family.
+    ("tencent/Hunyuan-A13B-Instruct", "Hunyuan", "hunyuan", "A13B", "instruct", False),
+    ("Qwen/Qwen1.5-MoE-A2.7B", "Qwen1.5 MoE", "qwen1.5-moe", "A2.7B", None, False),
+    # Two sizes side by side: encoder and decoder, or active and total.
+    ("google/t5gemma-2b-2b-ul2", "T5gemma Ul2", "t5gemma-ul2", "2B-2B", None, False),
+    (
+        "google/t5gemma-9b-2b-prefixlm-it",
+        "T5gemma Prefixlm",
+        "t5gemma-prefixlm",
+        "9B-2B",
+        "instruct",
+        False,
+    ),
+    ("allenai/OLMoE-1B-7B-0924", "OLMoE 0924", "olmoe-0924", "1B-7B", None, False),
     ("Qwen/Qwen3-32B-GGUF", "Qwen3", "qwen3", "32B", None, True),
     ("Qwen/Qwen3-8B-AWQ", "Qwen3", "qwen3", "8B", None, True),
     ("Qwen/Qwen2.5-Coder-7B-Instruct", "Qwen2.5 Coder", "qwen2.5-coder", "7B", "instruct", False),

@@ -157,6 +157,15 @@ NAMES = [
     ("allenai/OLMo-7B-0724-hf", 7 * B, None, None, ["7B"]),
     ("allenai/OLMo-2-1124-13B-Instruct", 13 * B, None, None, ["13B"]),
     ("allenai/OLMoE-1B-7B-0924", None, None, None, ["1B", "7B"]),
+    # Encoder-decoder models named by encoder and decoder sizes: the model holds both.
+    ("google/t5gemma-2b-2b-ul2", 4 * B, None, None, ["2B-2B"]),
+    ("google/t5gemma-2b-2b-prefixlm-it", 4 * B, None, None, ["2B-2B"]),
+    ("google/t5gemma-9b-2b-ul2-it", 11 * B, None, None, ["9B-2B"]),
+    ("google/t5gemma-9b-9b-prefixlm", 18 * B, None, None, ["9B-9B"]),
+    ("google/t5gemma-2-270m-270m", 540 * M, None, None, ["270M-270M"]),
+    ("google/t5gemma-2-4b-4b", 8 * B, None, None, ["4B-4B"]),
+    ("google/t5gemma-b-b-ul2", None, None, None, None),
+    ("google/flan-t5-xl", None, None, None, None),
     ("ibm-granite/granite-3.3-8b-instruct", 8 * B, None, None, ["8B"]),
     ("ibm-granite/granite-3.0-3b-a800m-instruct", 3 * B, 800 * M, None, ["3B-A800M"]),
     ("ibm-granite/granite-3.1-1b-a400m-base", 1 * B, 400 * M, None, ["1B-A400M"]),
@@ -407,6 +416,20 @@ DECLARED = [
     ),
     ("gpt-oss-120b: 117B parameters with 5.1B active parameters per token", 117 * B, 5.1 * B, None),
     ("Hunyuan-A13B: 80B total parameters, 13B active parameters", 80 * B, 13 * B, None),
+    (
+        "With only 13 billion active parameters (out of a total of 80 billion), the model "
+        "delivers competitive performance on a wide range of benchmark tasks",
+        80 * B,
+        13 * B,
+        None,
+    ),
+    (
+        "The newly introduced Hunyuan-A13B model features a total of 80 billion parameters "
+        "with 13 billion active parameters.",
+        80 * B,
+        13 * B,
+        None,
+    ),
     ("The model has approximately 7.6B parameters (6.5B non-embedding).", 7.6 * B, None, None),
     # Two statements about two models are not one model's total and active counts.
     (
@@ -789,3 +812,9 @@ def test_llama4_card_row_chosen_by_name(name, total):
     params = best_params(card=LLAMA4_HTML, name=name)
     assert params.total == approx(total)
     assert params.active == approx(17 * B)
+
+
+def test_a_letter_u_after_a_digit_is_not_a_unit():
+    from normalize.params import _unit_hits
+
+    assert _unit_hits("gpt-4u and 0u, a 7b model") == [len("gpt-4u and 0u, a ")]

@@ -85,6 +85,28 @@ TEXTS = [
     ("$1.10 per million input, $4.40 per million output", "paid", 1.1, 4.4, None),
     # A label that names both directions leaves the price on both.
     ("$0.20 per 1M tokens input and output", "paid", 0.2, 0.2, None),
+    # Each price names its direction and one unit after both covers the pair.
+    ("$0.4 input / $2 output per M token", "paid", 0.4, 2.0, None),
+    ("$0.40 input and $1.60 output per 1M tokens", "paid", 0.4, 1.6, None),
+    ("GPT-4.1 mini: $0.40 input / $1.60 output per million tokens", "paid", 0.4, 1.6, None),
+    ("$0.10 (input) / $0.40 (output) per million tokens", "paid", 0.1, 0.4, None),
+    ("Claude Sonnet 4: $3 input, $15 output per MTok", "paid", 3.0, 15.0, None),
+    ("$1.25 input | $10 output /M tok", "paid", 1.25, 10.0, None),
+    ("$0.075 prompt / $0.30 completion per 1K tokens", "paid", 75.0, 300.0, None),
+    (
+        "Pricing: $0.27 input / $1.10 output per M tokens; free tier available",
+        "freemium",
+        0.27,
+        1.1,
+        None,
+    ),
+    # The same units written each time, in the spellings vendors use.
+    ("$0.15 per M input tokens, $0.60 per M output tokens", "paid", 0.15, 0.6, None),
+    ("$0.15/M tok input, $0.60/M tok output", "paid", 0.15, 0.6, None),
+    ("Input $3 per MTok, output $15 per MTok", "paid", 3.0, 15.0, None),
+    ("$0.5 per million input tokens and $1.5 per million output tokens", "paid", 0.5, 1.5, None),
+    ("$1 per 1M tokens", "paid", 1.0, 1.0, None),
+    ("$0.20 / M tokens", "paid", 0.2, 0.2, None),
 ]
 
 

@@ -282,3 +282,18 @@ def test_front_matter_keys_read_alone_agree_with_the_full_parse(front):
     assert body == "body"
     if full:
         assert subset == {key: value for key, value in full.items() if key in keys}
+
+
+heading_pieces = st.sampled_from(
+    ["# Gemma 3 27B\n", "## Model card\n", "#\n", "text\n", "# \n", "#x\n", "\n", "  # c\n",
+     "#\tQwen3-8B\r\n", "#", "# " + "y" * 170 + "\n", "```python\n# comment\n```\n"]
+)  # fmt: skip
+
+
+@SETTINGS
+@given(st.lists(heading_pieces, max_size=10).map("".join))
+def test_first_heading_is_what_the_multiline_search_finds(body):
+    """The card heading is looked for only where a line starts with '#'; the answer is the
+    one a multi-line search over the first 20,000 characters gives."""
+    match = record_module._HEADING.search(body[: record_module.HEADING_CHARS])
+    assert record_module._first_heading(body) == (match[1].strip() if match else None)

@@ -221,6 +221,15 @@ def test_stream_one_output_line_per_input_line_errors_numbered():
     assert out[3]["license"]["id"] == "Apache-2.0" and "error" not in out[3]
 
 
+def test_stream_repeated_lines_give_the_same_answer_and_errors_keep_their_numbers():
+    name = json.dumps({"text": "unsloth/Qwen3-8B-GGUF"}).encode()
+    lines = [name, b"{not json", name, b"{not json", name]
+    out = _stream(b"\n".join(lines) + b"\n")
+    assert out[0] == out[2] == out[4] == normalize_line(name)
+    assert out[0]["params"]["total"] == pytest.approx(8e9)
+    assert [out[1]["line"], out[3]["line"]] == [2, 4]
+
+
 def test_stream_bounds_an_endless_line():
     huge = b'{"text": "' + b"7B parameters " * 700_000 + b'"}'
     out = _stream(huge + b"\n" + json.dumps({"text": "Gemma 3 27B"}).encode() + b"\n")
@@ -277,3 +286,86 @@ def test_seed_page_trap_license_claim_against_card_is_a_conflict():
 )
 def test_no_conflict_without_disagreement(obj):
     assert "conflicts" not in normalize_record(obj)
+
+
+LLAMA_8B_INFO = {
+    "id": "meta-llama/Llama-3.1-8B-Instruct",
+    "tags": ["license:llama3.1"],
+    "safetensors": {"parameters": {"BF16": 8030261248}, "total": 8030261248},
+}
+PHI_MINI_INFO = {
+    "id": "microsoft/Phi-3-mini-4k-instruct",
+    "safetensors": {"parameters": {"BF16": 3821079552}, "total": 3821079552},
+}
+
+
+# (record, the chosen total, the values the conflict lists)
+PARAM_CONFLICTS = [
+    # An announcement calls the 8B repo a 70B model: the weights win, the claim is shown.
+    (
+        {
+            "model_info": LLAMA_8B_INFO,
+            "text": "Meta releases Llama 3.1, a 70B parameter model trained on 15T tokens.",
+        },
+        8030261248,
+        [8030261248, 70e9],
+    ),
+    # A title naming another size of the family.
+    ({"model_info": GEMMA_INFO, "text": "Gemma 3 4B"}, 27432406640, [27432406640, 4e9]),
+    # A card whose prose states a size the weights do not hold (a copied card).
+    (
+        {
+            "model_info": PHI_MINI_INFO,
+            "card": "---\nlicense: mit\n---\n# Phi-3-medium\nPhi-3-Medium is a 14B parameters, "
+            "lightweight, state-of-the-art open model.\n",
+        },
+        3821079552,
+        [3821079552, 14e9],
+    ),
+]
+
+
+@pytest.mark.parametrize(("obj", "chosen", "values"), PARAM_CONFLICTS)
+def test_param_claims_against_the_weights_are_conflicts(obj, chosen, values):
+    out = normalize_record(obj)
+    assert out["params"]["total"] == chosen
+    (conflict,) = [c for c in out["conflicts"] if c["field"] == "params"]
+    assert conflict["chosen"] == chosen
+    assert [v["value"] for v in conflict["values"]] == values
+    assert conflict["values"][0]["source"].endswith("#safetensors.total")
+    assert all(v["snippet"] for v in conflict["values"])
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        # The nominal size of a name and the exact count are one statement.
+        {"model_info": GEMMA_INFO, "text": "Gemma 3 27B"},
+        {"model_info": LLAMA_8B_INFO, "text": "Llama 3.1 8B is an 8 billion parameter model."},
+        # A family's list of sizes names none in particular.
+        {"model_info": LLAMA_8B_INFO, "text": "Llama 3.1 comes in 8B, 70B and 405B sizes."},
+        # The text alone: nothing more trusted to disagree with.
+        {"text": "Meta releases Llama 3.1, a 70B parameter model."},
+        # A family card is narrowed to the repo's own size first.
+        {"model_info": GEMMA_INFO, "card": GEMMA_CARD},
+    ],
+)
+def test_no_param_conflict_without_disagreement(obj):
+    out = normalize_record(obj)
+    assert not [c for c in out.get("conflicts", []) if c["field"] == "params"]
+
+
+def test_a_family_card_gives_evidence_for_the_chosen_size_only():
+    """A card about a family states many sizes; the repo's own is the value, and its evidence
+    is the statement of that size, not the siblings'."""
+    card = (
+        "---\nlicense: apache-2.0\n---\n# Qwen2.5-7B-Instruct\n\nQwen2.5 is released in 0.5B, "
+        "1.5B, 3B parameters and more sizes. It was pretrained on 18T tokens.\n\n"
+        "| | Training Data | Params | Context length |\n| :-- | :-- | :-- | :-- |\n"
+        "| Qwen2.5 | Multilingual text | 72B | 128k |\n\n"
+        "- Number of Parameters: 7.61B\n- Number of Paramaters (Non-Embedding): 6.53B\n"
+    )
+    out = normalize_record({"card": card, "name": "Qwen/Qwen2.5-7B-Instruct"})
+    assert out["params"]["total"] == pytest.approx(7.61e9)
+    snippets = [item["snippet"] for item in out["params"]["evidence"]]
+    assert snippets and all("7.61B" in snippet for snippet in snippets)
