@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from store.models import CrawlError, CrawlRun, Document, SourceState, Variant, utcnow
+from store.models import CrawlError, CrawlRun, Document, SourceState, utcnow
 
 
 def start_run(session: Session, source: str) -> int:
@@ -71,15 +71,6 @@ def save_failure(session: Session, source: str, run_id: int, error: str) -> None
 def watermarks(session: Session, sources: list[str]) -> dict[str, str]:
     rows = session.exec(select(SourceState).where(SourceState.source.in_(sources)))
     return {row.source: row.watermark for row in rows if row.watermark}
-
-
-def info_shas(session: Session, orgs: list[str]) -> dict[str, str]:
-    rows = session.exec(
-        select(Variant.repo_id, Variant.info_sha).where(
-            Variant.org.in_(orgs), Variant.info_sha.is_not(None)
-        )
-    )
-    return dict(rows.all())
 
 
 def validators(session: Session, source_names: list[str], kind: str) -> dict:
