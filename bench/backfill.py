@@ -15,10 +15,9 @@ server in its own process with cursor pages of 1,000) it measures, in one run:
 
 Every run reports models/s, requests, CPU seconds, peak RSS (largest process, exact, and
 the whole process tree, sampled) and the store's size, and toolscout's ratio to each peer.
-Then the cost-growth table over the sizes, the hourly run with nothing new (`toolscout
-crawl --all`, process start included, against the bundled fixtures, second run), and a
-profile of the toolscout backfill split into Scrapy/Twisted, JSON, normalization, database
-and grouping. The machine is shared: figures are noisy, CPU seconds less so.
+Then the cost-growth table over the sizes and a profile of the toolscout backfill split
+into Scrapy/Twisted, JSON, normalization, database and grouping. The machine is shared:
+figures are noisy, CPU seconds less so. The hourly run with nothing new is bench/hourly.py.
 
     make bench                                     # BENCH_SIZES, BENCH_BUDGET apply
     .venv/bin/python bench/backfill.py --sizes 10000,100000 --budget 120
@@ -159,73 +158,6 @@ def slowdown(timeline: list[tuple[float, int]]) -> str:
     first = (points[k][1] - points[0][1]) / max(points[k][0] - points[0][0], 1e-9)
     last = (points[-1][1] - points[-1 - k][1]) / max(points[-1][0] - points[-1 - k][0], 1e-9)
     return f"{first:,.0f} → {last:,.0f}"
-
-
-# --------------------------------------------------------------------------- hourly run
-
-
-def hourly(db_urls: list[str], workdir: Path) -> list[dict]:
-    """`toolscout crawl --all` on the bundled fixtures twice; the second finds nothing new."""
-    # As `toolscout demo` serves them: the Hub's responses and the feeds and pages beside.
-    roots = [r for r in (ROOT / "fixtures" / "hub", ROOT / "fixtures" / "web") if r.is_dir()]
-    sources = ROOT / "fixtures" / "sources.demo.toml"
-    results = []
-    start = measure([TOOLSCOUT, "--help"], os.environ.copy())
-    for db_url in db_urls:
-        cmd = [PYTHON, "-m", "fixtures.replay", "--port", "0"]
-        cmd += [arg for root in roots for arg in ("--root", str(root))]
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-        try:
-            url = proc.stdout.readline().strip()
-            env = crawl_env(url, db_url, sources)
-            first = measure([TOOLSCOUT, "crawl", "--all"], env)
-            second = measure([TOOLSCOUT, "crawl", "--all"], env)
-            # A third run, of the crawl child alone under cProfile: where its time goes.
-            prof = workdir / "hourly.prof"
-            subprocess.run(
-                [PYTHON, "-m", "cProfile", "-o", str(prof), "-m", "ingest.crawl"],
-                env=env,
-                cwd=ROOT,
-                capture_output=True,
-            )
-        finally:
-            proc.terminate()
-            proc.wait()
-        backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
-        results.append(
-            {
-                "backend": backend,
-                "first_seconds": round(first.seconds, 2),
-                "second_seconds": round(second.seconds, 2),
-                "second_cpu_seconds": round(second.cpu_seconds, 2),
-                "second_exit_code": second.exit_code,
-                "first_exit_code": first.exit_code,
-                "cli_start_seconds": round(start.seconds, 2),
-                "child_profile": hourly_phases(prof),
-            }
-        )
-    return results
-
-
-def hourly_phases(path: Path) -> dict:
-    """The crawl child of an hourly run, by phase (cumulative seconds under cProfile)."""
-    stats = pstats.Stats(str(path)).stats  # type: ignore[attr-defined]
-
-    def cum(file_part: str, name: str) -> float:
-        found = [v[3] for (f, _l, n), v in stats.items() if n == name and file_part in f]
-        return round(max(found), 2) if found else 0.0
-
-    total = cum("ingest/crawl.py", "<module>")
-    # Phases overlap: "imports" counts the lazy ones made inside the other phases too.
-    return {
-        "total": total,
-        "imports": cum("importlib._bootstrap", "_find_and_load"),
-        "crawlers set up (engine, downloader, middlewares)": cum("scrapy/crawler.py", "crawl"),
-        "reactor running (the crawl)": cum("scrapy/crawler.py", "start"),
-        "schema check (alembic)": cum("store/db.py", "upgrade"),
-        "pipeline open (state from the store)": cum("ingest/pipelines.py", "open_spider"),
-        "pipeline close (runs, watermarks)": cum("ingest/pipelines.py", "close_spider"),
-    }
 
 
 # --------------------------------------------------------------------------- profile
@@ -394,23 +326,6 @@ def print_growth(all_results: list[dict]) -> None:
     )  # fmt: skip
 
 
-def print_hourly(results: list[dict]) -> None:
-    print("\n== hourly run with nothing new (bundled fixtures, sources.demo.toml) ==")
-    for r in results:
-        verdict = "meets" if r["second_seconds"] <= 5 else "misses"
-        print(
-            f"{r['backend']}: second run {r['second_seconds']:.2f}s wall "
-            f"({r['second_cpu_seconds']:.2f}s CPU, exit {r['second_exit_code']}), {verdict} ≤ 5 s; "
-            f"first run {r['first_seconds']:.2f}s; `toolscout --help` alone "
-            f"{r['cli_start_seconds']:.2f}s"
-        )
-        phases = r["child_profile"]
-        print(
-            f"  its crawl child under cProfile, {phases['total']:.1f}s (phases overlap): "
-            + ", ".join(f"{k} {v:.1f}s" for k, v in phases.items() if k != "total")
-        )
-
-
 def print_profile(p: dict) -> None:
     print(
         f"\n== profile of the toolscout backfill ({p['models']:,} of {p['size']:,} models "
@@ -441,7 +356,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--no-hourly", action="store_true")
     parser.add_argument("--profile-size", type=int, default=10000, help="0: no profile")
     parser.add_argument("--profile-budget", type=float, default=90.0)
     parser.add_argument("--json", type=Path, default=OUT / "backfill.json")
@@ -483,13 +397,6 @@ def main(argv: list[str] | None = None) -> int:
             report["runs"] += results
             args.json.write_text(json.dumps(report, indent=1))
         print_growth(report["runs"])
-        if not args.no_hourly:
-            with tempfile.TemporaryDirectory(prefix="toolscout-hourly-") as tmp:
-                urls = [f"sqlite:///{Path(tmp) / 'hourly.db'}"]
-                if pg is not None and "postgresql" in backends:
-                    urls.append(fresh_database(pg))
-                report["hourly"] = hourly(urls, Path(tmp))
-            print_hourly(report["hourly"])
     if args.profile_size:
         with tempfile.TemporaryDirectory(prefix="toolscout-profile-") as tmp:
             report["profile"] = run_profile(

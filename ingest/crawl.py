@@ -8,19 +8,21 @@ child records its own runs; if it dies or runs out of time, the parent marks wha
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from store import runs
-from store.db import get_engine, session, upgrade
-from store.models import CrawlRun, utcnow
+if TYPE_CHECKING:
+    from store.models import CrawlRun
 
 DEFAULT_TIME_LIMIT_S = 3600.0
+SCHEMA_FD_FLAG = "--schema-fd"
 
 
 @dataclass(slots=True)
@@ -32,16 +34,29 @@ class CrawlOutcome:
 
 
 def crawl(source_names: list[str], time_limit: float | None = None) -> CrawlOutcome:
-    """Crawl the named sources in a child process; return the runs it recorded."""
+    """Crawl the named sources in a child process; return the runs it recorded.
+
+    The child starts first: while it imports Scrapy (a second), this process checks the
+    schema and then hands the child a token over a pipe, so the check costs the crawl no
+    time and the child does not repeat it. The child touches the store only after that.
+    """
     from ingest.sources import load_sources
 
     config = load_sources()
     limit = time_limit or config.crawl.get("TOOLSCOUT_TIME_LIMIT") or DEFAULT_TIME_LIMIT_S
-    upgrade(get_engine())
-    started: datetime = utcnow()
+    started = datetime.now(UTC)
     t0 = time.monotonic()
-    cmd = [sys.executable, "-m", "ingest.crawl", *source_names]
-    proc = subprocess.Popen(cmd, env=os.environ.copy(), start_new_session=True)
+    schema_r, schema_w = os.pipe()
+    cmd = [sys.executable, "-m", "ingest.crawl", SCHEMA_FD_FLAG, str(schema_r), *source_names]
+    proc = subprocess.Popen(cmd, pass_fds=(schema_r,), start_new_session=True)
+    os.close(schema_r)
+    try:
+        _send_schema_token(schema_w)
+    except BaseException:
+        _stop(proc)
+        raise
+    finally:
+        os.close(schema_w)
     killed = False
     try:
         code = proc.wait(timeout=limit)
@@ -54,9 +69,11 @@ def crawl(source_names: list[str], time_limit: float | None = None) -> CrawlOutc
             os.killpg(proc.pid, signal.SIGKILL)
             code = proc.wait()
     except KeyboardInterrupt:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait()
+        _stop(proc)
         raise
+    from store import runs
+    from store.db import session
+
     with session() as s:
         if code != 0 or killed:
             why = (
@@ -70,10 +87,40 @@ def crawl(source_names: list[str], time_limit: float | None = None) -> CrawlOutc
     return CrawlOutcome(code, time.monotonic() - t0, recorded, killed)
 
 
+def _send_schema_token(fd: int) -> None:
+    """Bring the schema to head and tell the child so (closing the pipe without a token
+    tells it to check for itself)."""
+    from store.db import get_engine, schema_token, upgrade
+
+    engine = get_engine()
+    os.write(fd, schema_token(engine, upgrade(engine)).encode())
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait()
+
+
+def _receive_schema_token(fd: int | None) -> None:
+    """The child: wait for the parent's schema check and trust it from then on; check
+    for itself when started alone or when the parent's check failed."""
+    from store.db import SCHEMA_READY_ENV, get_engine, schema_token, upgrade
+
+    if fd is not None:
+        with os.fdopen(fd, "rb") as pipe:
+            token = pipe.read().decode()
+        if token:
+            os.environ[SCHEMA_READY_ENV] = token
+    engine = get_engine()
+    os.environ[SCHEMA_READY_ENV] = schema_token(engine, upgrade(engine))
+
+
 def _record_lost(s, config, names, recorded, pid, started, code) -> list[CrawlRun]:
     """A failed run for each source the child died before opening a run for (a broken
     import, a bad setting), so `status` and the backoff see the failure."""
     from ingest.sources import SourcesError
+    from store.models import CrawlRun, utcnow
 
     try:
         wanted = [src.name for src in config.named(names)]
@@ -97,7 +144,7 @@ def _record_lost(s, config, names, recorded, pid, started, code) -> list[CrawlRu
     return lost
 
 
-def run_in_this_process(source_names: list[str]) -> int:
+def run_in_this_process(source_names: list[str], schema_fd: int | None = None) -> int:
     """The child: one CrawlerProcess, one crawler per kind of source, run side by side."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
@@ -108,11 +155,16 @@ def run_in_this_process(source_names: list[str]) -> int:
     from spiders.openrouter import OpenRouterSpider
 
     config = load_sources()
-    chosen = config.named(source_names)
+    named = config.named(source_names)
+    # In the order of sources.toml, whatever the order asked: each run closes its sources in
+    # one transaction, and crawls of the same sources on two hosts must lock their state
+    # rows in one order, or each could wait for the other.
+    chosen = [s for s in config.sources if s in named]
     settings = get_project_settings()
     settings.setmodule("ingest.settings", priority="project")
     # The parent prints the summary; Scrapy's INFO chatter is for debugging.
     settings.set("LOG_LEVEL", os.environ.get("TOOLSCOUT_LOG_LEVEL", "WARNING"), priority="cmdline")
+    _receive_schema_token(schema_fd)
     process = CrawlerProcess(settings)
     hub = [s for s in chosen if s.kind == "hub"]
     if hub:
@@ -137,7 +189,10 @@ def run_in_this_process(source_names: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    return run_in_this_process(argv)
+    schema_fd = None
+    if argv[:1] == [SCHEMA_FD_FLAG]:
+        schema_fd, argv = int(argv[1]), argv[2:]
+    return run_in_this_process(argv, schema_fd)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from store.batch import PageResult, apply_page, card_backlog
 from store.db import get_engine, upgrade
 from store.documents import save_document
 from store.models import Candidate, Document, SourceState
+from store.races import retrying
 from store.resolve import refresh_candidate
 
 log = logging.getLogger(__name__)
@@ -255,8 +256,10 @@ class StorePipeline:
         )
         role = item.get("role", "original")
         try:
-            with session.begin_nested():
-                results = [apply_page(session, item["models"], source, role, url, self.rules)]
+            page = item["models"]
+            results = [
+                retrying(session, lambda: apply_page(session, page, source, role, url, self.rules))
+            ]
         except Exception as exc:
             # Something in the page broke the batch (a value the database refuses): the
             # models are stored one by one, so the bad one fails alone.
@@ -285,8 +288,10 @@ class StorePipeline:
         self, session: Session, model: dict, source: str, role: str, url: str, **kwargs: Any
     ) -> PageResult:
         try:
-            with session.begin_nested():
-                return apply_page(session, [model], source, role, url, self.rules, **kwargs)
+            return retrying(
+                session,
+                lambda: apply_page(session, [model], source, role, url, self.rules, **kwargs),
+            )
         except Exception as exc:
             result = PageResult()
             result.errors.append((str(model.get("id")), f"{type(exc).__name__}: {exc}"))
@@ -333,9 +338,10 @@ class StorePipeline:
         urls = {info["id"]: url for info, _, url in pending}
         url = pending[0][2]
         try:
-            with session.begin_nested():
-                args = (source, role, url, self.rules)
-                results = [apply_page(session, entries, *args, True, cards, urls)]
+            args = (source, role, url, self.rules)
+            results = [
+                retrying(session, lambda: apply_page(session, entries, *args, True, cards, urls))
+            ]
         except Exception as exc:
             log.warning("cards: batch failed (%s: %s); one at a time", type(exc).__name__, exc)
             results = []

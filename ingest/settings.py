@@ -1,5 +1,7 @@
 """Scrapy settings: polite by default, bounded, and quiet about what it need not do."""
 
+from scrapy.settings import default_settings
+
 BOT_NAME = "toolscout"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -41,12 +43,15 @@ ITEM_PIPELINES = {
 
 # The store keeps documents and validators; Scrapy's own HTTP cache would be a second copy.
 HTTPCACHE_ENABLED = False
-# Scrapy 2.19 turns on a remote-control HTTP extension by default: not on a crawler.
+# Scrapy 2.19 turns on a remote-control HTTP extension by default: not on a crawler. Left
+# out of the base list rather than disabled with None in EXTENSIONS, which Scrapy resolves
+# by importing each class (aiohttp and twisted.conch: 0.1 s of every crawl's start).
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
-EXTENSIONS = {
-    "scrapy.extensions.telnet.TelnetConsole": None,
-    "scrapy.extensions.remote_control.RemoteControl": None,
+EXTENSIONS_BASE = {
+    path: order
+    for path, order in default_settings.EXTENSIONS_BASE.items()
+    if path.rsplit(".", 1)[1] not in ("TelnetConsole", "RemoteControl")
 }
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -24,9 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlparse
 
-import feedparser
 import scrapy
-from bs4 import BeautifulSoup
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -74,6 +72,8 @@ def html_to_text(html: str) -> str:
     stay apart: "Gemma 3" / "This release adds…")."""
     if "<" not in html:
         return html.strip()
+    from bs4 import BeautifulSoup  # here: an hourly run that is all 304s parses nothing
+
     soup = BeautifulSoup(html, "lxml")
     for tag in soup.find_all(_BLOCKS):
         tag.insert_before("\n")
@@ -91,6 +91,8 @@ def _hub_links(html: str, base: str, hub_hosts: tuple[str, ...] = ()) -> list[st
     """Hub model repos an entry's own content links to (GitHub release notes do)."""
     if "<a" not in html:
         return []
+    from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(html, "lxml")
     links = (urljoin(base, str(a["href"]).strip()) for a in soup.find_all("a", href=True))
     return list(dict.fromkeys(r for r in (hub_repo_of(x, hub_hosts) for x in links) if r))[:50]
@@ -152,6 +154,8 @@ def index_record(link: dict) -> dict:
 
 def _parse_feed(response: Response) -> tuple[Any, str | None, bool]:
     """feedparser's result, its complaint if any, and whether that complaint is fatal."""
+    import feedparser  # here: an unchanged feed (304) is not parsed
+
     parsed = feedparser.parse(
         response.body,
         response_headers={"content-type": header(response, "Content-Type") or ""},

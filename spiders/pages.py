@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlparse
 
-from bs4 import BeautifulSoup
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
 
 MAX_TEXT_CHARS = 50_000
 _SPACE = re.compile(r"[ \t\r\f\v]+")
@@ -198,6 +200,9 @@ def sniff_encoding(body: bytes, declared: str | None) -> str | None:
 
 
 def _soup(html: bytes | str, encoding: str | None) -> BeautifulSoup:
+    # Imported when a page is read: an hourly run that is all 304s reads none.
+    from bs4 import BeautifulSoup
+
     if isinstance(html, bytes):
         return BeautifulSoup(html, "lxml", from_encoding=sniff_encoding(html, encoding))
     return BeautifulSoup(html, "lxml")

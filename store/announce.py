@@ -19,9 +19,12 @@ an announcement resolves to is notable: it is queued with the announcement as it
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.dialects import sqlite
 from sqlmodel import Session, select
 
 from normalize.hub import parse_hub_time
@@ -33,6 +36,7 @@ from normalize.relevance import relevance
 from normalize.vendors import vendor_for_org
 from store import notability, prices
 from store.models import Candidate, Event, FeedEntry, Observation, Variant, utcnow
+from store.races import retrying
 from store.resolve import adopt_announced, refresh_candidate, squash
 from store.upsert import upsert
 
@@ -200,10 +204,19 @@ def _linked_releases(session: Session, item: FeedEntry, title: str, ctx: Context
         if _named_in(parse_repo_name(members[0]).family, title_words)
     }
     chosen = named or (groups if len(groups) <= MAX_LINKED_FAMILIES else {})
-    ids: list[int] = []
-    for (org, key), members in chosen.items():
+    # Found or created in one order, whatever the order of the links: two writers that
+    # create the same releases (a blog post and release notes on two hosts) take their
+    # locks in the same order instead of each waiting for the other.
+    found: dict[tuple[str, str], int | None] = {}
+    for org, key in sorted(chosen):
+        members = chosen[(org, key)]
         stored = [known[r] for r in members if r in known]
-        cid = stored[0] if stored else _release_for_repo(session, item, org, key, members[0], ctx)
+        found[(org, key)] = (
+            stored[0] if stored else _release_for_repo(session, item, org, key, members[0], ctx)
+        )
+    ids: list[int] = []
+    for group in chosen:  # in the entry's order: the first link is its release
+        cid = found[group]
         if cid is not None and cid not in ids:
             ids.append(cid)
     return ids
@@ -213,14 +226,24 @@ def _release_for_repo(
     session: Session, item: FeedEntry, org: str, key: str, repo: str, ctx: Context
 ) -> int | None:
     """The candidate a linked, not yet crawled repo will join; created if none exists."""
+    found = _release_of(session, org, key)
+    if found is not None:
+        return found
+    titled = family_from_title(item.page_title or item.title or "")
+    family = preferred_family(parse_repo_name(repo).family, titled)
+    return _new_candidate(
+        session, item, org, family, key, ctx, again=lambda: _release_of(session, org, key)
+    )
+
+
+def _release_of(session: Session, org: str, key: str) -> int | None:
+    """The candidate of `org` whose family key is `key`, separators aside."""
     for cid, fkey in session.exec(
         select(Candidate.id, Candidate.family_key).where(Candidate.org == org)
     ).all():
         if squash(fkey) == squash(key):
             return cid
-    titled = family_from_title(item.page_title or item.title or "")
-    family = preferred_family(parse_repo_name(repo).family, titled)
-    return _new_candidate(session, item, org, family, key, ctx)
+    return None
 
 
 def _candidate_by_title(session: Session, title: str, org: str | None) -> int | None:
@@ -283,19 +306,22 @@ def entry_hashes(session: Session, sources: list[str]) -> dict[str, dict[str, st
 
 
 def _new_candidate(
-    session: Session, item: FeedEntry, owner: str, family: str, key: str, ctx: Context
+    session: Session,
+    item: FeedEntry,
+    owner: str,
+    family: str,
+    key: str,
+    ctx: Context,
+    again: Callable[[], int | None],
 ) -> int:
     org_known = not owner.startswith(("feed:", "pages:"))
     if org_known:
         adopted = adopt_announced(session, owner, key, family)
         if adopted is not None:
             return adopted
-    slug = key
-    if session.exec(select(Candidate.id).where(Candidate.slug == slug)).first() is not None:
-        slug = slugify(f"{owner.replace(':', '-')}-{key}")
     reason = f"{ctx.actor}; announced before any Hub repo: {(item.title or '')[:200]}"
     cand = Candidate(
-        slug=slug,
+        slug=key,
         name=family,
         vendor=vendor_for_org(owner) if org_known else None,
         org=owner,
@@ -305,12 +331,46 @@ def _new_candidate(
         notability=f"announced in {item.source}",
         announced_at=item.published_at,
     )
-    session.add(cand)
-    session.flush()
-    session.add(Event(candidate_id=cand.id, actor=ctx.actor, action="created", new=slug))
-    if org_known:
-        prices.join_announced(session, cand.id)
-    return cand.id
+    cid, created = _insert_candidate(session, cand)
+    if cid is None:
+        # The slug is taken: by this very release when another writer (the Hub crawl of
+        # another host) stored it while this entry was being judged. The lookup that found
+        # nothing then is asked again, now that the other writer has committed (the insert
+        # waited for it); what it finds is joined, as it would have been a moment later.
+        # Otherwise the slug is another release's, and this one is named for its owner too.
+        found = again()
+        if found is not None:
+            return found
+        cand.slug = slugify(f"{owner.replace(':', '-')}-{key}")
+        cid, created = _insert_candidate(session, cand)
+    if cid is None:
+        raise ValueError(f"no slug left for {owner}/{key}: {key!r} and {cand.slug!r} are taken")
+    if created:
+        session.add(Event(candidate_id=cid, actor=ctx.actor, action="created", new=cand.slug))
+        if org_known:
+            prices.join_announced(session, cid)
+    return cid
+
+
+def _insert_candidate(session: Session, cand: Candidate) -> tuple[int | None, bool]:
+    """(id, created) of the release (org, family key), inserted unless another writer (a
+    crawl on another host, a Hub page of this one) stored it first; None when its slug is
+    another release's."""
+    table = Candidate.__table__
+    insert = pg.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # No conflict target: a release stored meanwhile and a slug already taken are both
+    # conflicts, told apart below. PostgreSQL waits for a writer still in flight.
+    row = cand.model_dump(exclude={"id"})
+    stmt = insert(table).values(row).on_conflict_do_nothing().returning(table.c.id)
+    cid = session.execute(stmt).scalar()
+    if cid is not None:
+        return cid, True
+    found = session.exec(
+        select(Candidate.id).where(
+            Candidate.org == cand.org, Candidate.family_key == cand.family_key
+        )
+    ).first()
+    return found, False
 
 
 def _feed_candidate(session: Session, item: FeedEntry, ctx: Context) -> int | None:
@@ -325,12 +385,15 @@ def _feed_candidate(session: Session, item: FeedEntry, ctx: Context) -> int | No
         return None
     owner = ctx.org or item.source
     key = slugify(family)
-    for cid, fkey in session.exec(
-        select(Candidate.id, Candidate.family_key).where(Candidate.org == owner)
-    ).all():
-        if squash(fkey) == squash(key):
-            return cid
-    return _new_candidate(session, item, owner, family, key, ctx)
+    found = _release_of(session, owner, key)
+    if found is not None:
+        return found
+    title = item.page_title or item.title or ""
+
+    def again() -> int | None:  # what `_resolve` looked for before coming here
+        return _candidate_by_title(session, title, ctx.org) or _release_of(session, owner, key)
+
+    return _new_candidate(session, item, owner, family, key, ctx, again)
 
 
 def _observation(
@@ -403,7 +466,22 @@ def judge_and_resolve(
     actor: str,
     derivative_orgs: frozenset[str] = frozenset(),
 ) -> list[int]:
-    """Decide whether the entry is news; if so link it to its candidates. Returns their ids."""
+    """Decide whether the entry is news; if so link it to its candidates. Returns their ids.
+
+    Crawls on several hosts resolve announcements of the same releases at once; the one
+    PostgreSQL picks to break a deadlock (or a serialization failure) is rolled back to
+    the start of this entry and tries again, a little later, instead of losing the entry.
+    """
+    return retrying(session, lambda: _judge_and_resolve(session, item, org, actor, derivative_orgs))
+
+
+def _judge_and_resolve(
+    session: Session,
+    item: FeedEntry,
+    org: str | None,
+    actor: str,
+    derivative_orgs: frozenset[str],
+) -> list[int]:
     ctx = Context(org=org, actor=actor, derivative_orgs=derivative_orgs)
     text = item.page_text or item.summary or ""
     title = item.page_title or item.title or ""
@@ -417,7 +495,8 @@ def judge_and_resolve(
     ids = _resolve(session, item, title, ctx)
     if not ids:
         item.relevance_reason = f"{item.relevance_reason}; no release name found"[:1000]
-    for cid in ids:
+    # In id order, as store.resolve refreshes candidates: no lock cycles between writers.
+    for cid in sorted(ids):
         upsert(
             session,
             Observation.__table__,

@@ -40,6 +40,7 @@ from normalize.names import slugify
 from normalize.vendors import vendor_for_org
 from store import notability, prices
 from store.models import Candidate, Event, Observation, ProviderPrice, Variant, utcnow
+from store.races import lock_candidates
 from store.resolve import (
     VARIANT_COLUMNS,
     _observation_rows,
@@ -230,37 +231,32 @@ def _create_candidates(
     taken = set(
         session.exec(select(Candidate.slug).where(Candidate.slug.in_(list(slugs.values())))).all()
     )
-    now, rows, used = utcnow(), [], set()
+    rows, used = [], set()
     for key, facts in releases.items():
         slug = slugs[key]
         if slug in taken or slug in used:
             slug = slugify(f"{org}-{key}")
         used.add(slug)
-        rows.append(
-            {
-                "slug": slug,
-                "name": facts.name.family,
-                "vendor": vendor_for_org(org),
-                "org": org,
-                "family": facts.name.family,
-                "family_key": key,
-                "status": "new",
-                "queued_reason": reason,
-                "first_seen": now,
-                "announced_at": facts.created_at,
-                "updated_at": now,
-            }
-        )
-    # Another writer may create the same release at the same moment: the natural key
-    # (org, family_key) makes one of the two inserts a no-op.
-    upsert_many(session, Candidate.__table__, rows, key=("org", "family_key"), update=())
-    ids = dict(
-        session.exec(
-            select(Candidate.family_key, Candidate.id).where(
-                Candidate.org == org, Candidate.family_key.in_(keys)
-            )
-        ).all()
-    )
+        rows.append(_candidate_row(org, key, facts, slug, reason))
+    ids = _insert_candidates(session, org, rows)
+    # A release whose slug another writer took since it was read: a feed on another host
+    # that announced this very release (it is adopted, as it would have been a moment
+    # later), or another release named alike (this one is named for its org too).
+    late = [row for row in rows if row["family_key"] not in ids]
+    if late:
+        pool = announced_without_repo(session)
+        retry = []
+        for row in late:
+            key = row["family_key"]
+            adopted = adopt_announced(session, org, key, releases[key].name.family, pool)
+            if adopted is not None:
+                ids[key] = adopted
+            else:
+                retry.append({**row, "slug": slugify(f"{org}-{key}")})
+        ids.update(_insert_candidates(session, org, retry))
+        lost = [row["family_key"] for row in retry if row["family_key"] not in ids]
+        if lost:
+            raise ValueError(f"no slug left for {org}: {', '.join(lost)}")
     actor = reason.split(";")[0]
     for row in rows:
         if row["family_key"] in ids:
@@ -273,6 +269,43 @@ def _create_candidates(
                 )
             )
     return ids
+
+
+def _candidate_row(org: str, key: str, facts: ModelFacts, slug: str, reason: str) -> dict:
+    now = utcnow()
+    return {
+        "slug": slug,
+        "name": facts.name.family,
+        "vendor": vendor_for_org(org),
+        "org": org,
+        "family": facts.name.family,
+        "family_key": key,
+        "status": "new",
+        "queued_reason": reason,
+        "first_seen": now,
+        "announced_at": facts.created_at,
+        "updated_at": now,
+    }
+
+
+def _insert_candidates(session: Session, org: str, rows: list[dict]) -> dict[str, int]:
+    """family key → id of these rows' releases, inserted unless stored meanwhile.
+
+    Another writer may create the same release at the same moment. No conflict target:
+    the natural key (org, family_key) and the slug both make an insert a no-op (PostgreSQL
+    waits for the other writer to commit first); a row whose release is still missing
+    afterwards lost its slug to another release."""
+    if not rows:
+        return {}
+    upsert_many(session, Candidate.__table__, rows, key=(), update=())
+    keys = [row["family_key"] for row in rows]
+    return dict(
+        session.exec(
+            select(Candidate.family_key, Candidate.id).where(
+                Candidate.org == org, Candidate.family_key.in_(keys)
+            )
+        ).all()
+    )
 
 
 def _release_ids(
@@ -468,6 +501,7 @@ def apply_page(
         if row["candidate_id"] is not None and facts.repo_id.lower() in priced:
             prices.join_repo(session, facts.repo_id, row["candidate_id"])
 
+    lock_candidates(session, full | counted | touched)
     changed = refresh_candidates(session, full, actor)
     changed |= refresh_derivative_counts(session, counted - full)
     changed |= _judge(session, full | touched, rules, actor)

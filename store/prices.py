@@ -80,6 +80,9 @@ def _observation(price: ProviderPrice | dict, candidate_id: int, repo_id: str | 
 
 
 def _upsert_observations(session: Session, rows: list[dict]) -> None:
+    # In key order: two crawls of the price list (on two hosts) lock the same rows in the
+    # same order, so neither waits for a row the other holds while holding one it wants.
+    rows = sorted(rows, key=lambda r: (r["candidate_id"], r["subject"]))
     upsert(
         session,
         Observation.__table__,
@@ -93,8 +96,9 @@ def save_prices(session: Session, source: str, url: str, models: list[dict]) -> 
     """Store a provider list's prices; returns {candidate id: prices joined} of the
     candidates whose repos they name."""
     rows = [r for r in (price_row(source, url, m) for m in models) if r]
-    # One row per model id: a list that repeats an id keeps its last entry.
-    rows = list({r["model_id"]: r for r in rows}.values())
+    # One row per model id: a list that repeats an id keeps its last entry. In id order,
+    # as the observations below, whatever order the provider lists them in.
+    rows = sorted({r["model_id"]: r for r in rows}.values(), key=lambda r: r["model_id"])
     for start in range(0, len(rows), 500):
         upsert(
             session,

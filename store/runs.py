@@ -6,6 +6,8 @@ import os
 from datetime import datetime
 
 from sqlalchemy import func, update
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.dialects import sqlite
 from sqlmodel import Session, select
 
 from store.models import CrawlError, CrawlRun, Document, SourceState, utcnow
@@ -27,7 +29,8 @@ def finish_run(
 ) -> None:
     run = session.get(CrawlRun, run_id)
     for key, value in counts.items():
-        setattr(run, key, value)
+        if key in CrawlRun.model_fields:  # a pipeline may count more than a run keeps
+            setattr(run, key, value)
     run.status = status
     run.message = message
     run.finished_at = utcnow()
@@ -49,8 +52,23 @@ def source_state(session: Session, source: str) -> SourceState:
     return session.get(SourceState, source) or SourceState(source=source)
 
 
+def _locked_state(session: Session, source: str) -> SourceState:
+    """The source's state row, created if need be and locked to the end of the transaction:
+    two crawls of one source (on two hosts) finishing at once must neither both insert it
+    nor both read the old watermark and error count and each write its own."""
+    table = SourceState.__table__
+    insert = (sqlite.insert if session.get_bind().dialect.name == "sqlite" else pg.insert)(table)
+    session.execute(insert.values(source=source).on_conflict_do_nothing())
+    return session.exec(
+        select(SourceState)
+        .where(SourceState.source == source)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def save_success(session: Session, source: str, run_id: int, watermark: str | None) -> None:
-    state = source_state(session, source)
+    state = _locked_state(session, source)
     if watermark and (state.watermark is None or watermark > state.watermark):
         state.watermark = watermark
     state.last_run_id = run_id
@@ -61,7 +79,7 @@ def save_success(session: Session, source: str, run_id: int, watermark: str | No
 
 
 def save_failure(session: Session, source: str, run_id: int, error: str) -> None:
-    state = source_state(session, source)
+    state = _locked_state(session, source)
     state.last_run_id = run_id
     state.consecutive_errors += 1
     state.last_error = error[:2000]

@@ -73,6 +73,7 @@ def upsert_many(
     cost about 75 µs a row, more than everything else the row needed. The statement is
     compiled by SQLAlchemy once per (table, columns, key, update) and each row goes
     through the same type processors (dates, booleans, JSON) SQLAlchemy would apply.
+    An empty `key` with no `update` skips a row that conflicts on any unique key.
     """
     if not rows:
         return
@@ -113,7 +114,7 @@ def _compiled(
                 index_elements=list(key), set_={col: stmt.excluded[col] for col in update}
             )
         else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=list(key))
+            stmt = stmt.on_conflict_do_nothing(index_elements=list(key) or None)
         compiled = stmt.compile(dialect=dialect, column_keys=list(columns), for_executemany=True)
         names = tuple(compiled.positiontup) if compiled.positional else None
         # Columns the rows leave out take their (constant) default, as in an ORM insert.
