@@ -10,6 +10,10 @@ from sqlmodel import Session, select
 from store.models import Document, utcnow
 from store.upsert import upsert
 
+# A listing page of 1,000 models (0.9 MB of JSON) takes 17 ms at zlib's default level 6 and
+# 7 ms at level 3, for 20% more bytes (135 KB against 112 KB): a backfill writes a thousand
+# such pages, and reads them back only to renormalize.
+ZLIB_LEVEL = 3
 DOCUMENT_COLUMNS = (
     "source",
     "kind",
@@ -60,7 +64,7 @@ def save_document(
         "content_hash": digest,
         "content_type": content_type,
         "size": len(body or b""),
-        "body": zlib.compress(body, 6) if body is not None else None,
+        "body": zlib.compress(body, ZLIB_LEVEL) if body is not None else None,
         "error": error,
     }
     upsert(

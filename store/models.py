@@ -87,9 +87,14 @@ class Variant(SQLModel, table=True):
     """One Hub repo: a size, an -it/-pt flavour, a quantization or a derivative."""
 
     __tablename__ = "variant"
+    # A release's derivatives are counted on every page that adds some (`derivative_counts`):
+    # with `is_derivative` in the index the count reads the index alone, not one table row per
+    # derivative (19k rows for a popular base at 1M models). It also serves lookups by
+    # candidate_id alone.
+    __table_args__ = (Index("ix_variant_candidate_derivative", "candidate_id", "is_derivative"),)
     id: int | None = Field(default=None, primary_key=True)
     repo_id: str = Field(unique=True, max_length=300)
-    candidate_id: int | None = Field(default=None, foreign_key="candidate.id", index=True)
+    candidate_id: int | None = Field(default=None, foreign_key="candidate.id")
     source: str = Field(max_length=200)
     org: str = Field(index=True, max_length=200)
     family_key: str | None = Field(default=None, max_length=300)
