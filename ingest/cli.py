@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(
@@ -107,7 +108,7 @@ def print_runs(runs: list, title: str) -> None:
     out.print(table)
     for r in runs:
         if r.message:
-            err.print(f"[yellow]{r.source}[/]: {r.message}")
+            err.print(f"[yellow]{escape(r.source)}[/]: {escape(r.message)}")
 
 
 # -- queue ------------------------------------------------------------------------------
@@ -137,11 +138,11 @@ def queue_list(
     for r in rows:
         lic = (r["license"] or {}).get("id") or "—"
         table.add_row(
-            r["slug"],
-            r["name"],
-            r["vendor"] or "—",
-            sizes_text(r["sizes"]),
-            lic,
+            escape(r["slug"]),
+            escape(r["name"]),
+            escape(r["vendor"] or "—"),
+            escape(sizes_text(r["sizes"])),
+            escape(lic),
             r["status"],
             (r["announced_at"] or "")[:10],
             f"[red]{r['conflicts']} conflict[/]" if r["conflicts"] else "",
@@ -168,13 +169,16 @@ def queue_show(
         sys.stdout.write(json.dumps(detail, indent=2, ensure_ascii=False) + "\n")
         return
     lic = detail["fields"].get("license") or {}
-    out.print(f"[bold]{detail['name']}[/]  ({detail['slug']}, {detail['status']})")
-    out.print(f"vendor: {detail['vendor']}   announced: {detail['announced_at']}")
-    out.print(f"sizes: {sizes_text(detail['sizes'])}")
+    # Names, reasons and snippets come from scraped pages: printed as text, never as Rich
+    # markup (a card's "[/docs]" would end a style that was never opened, and fail).
+    out.print(f"[bold]{escape(detail['name'])}[/]  ({escape(detail['slug'])}, {detail['status']})")
+    out.print(f"vendor: {detail['vendor']}   announced: {detail['announced_at']}", markup=False)
+    out.print(f"sizes: {sizes_text(detail['sizes'])}", markup=False)
     out.print(
-        f"license: {lic.get('id')} ({lic.get('name')}), commercial use: {lic.get('commercial_use')}"
+        f"license: {lic.get('id')} ({lic.get('name')}), commercial use: {lic.get('commercial_use')}",
+        markup=False,
     )
-    out.print(f"queued because: {detail['queued_reason']}")
+    out.print(f"queued because: {detail['queued_reason']}", markup=False)
     if detail.get("notability"):
         out.print(f"notability: {detail['notability']}", markup=False)
     table = Table(title="variants", title_justify="left")
@@ -187,22 +191,30 @@ def queue_show(
             else ("quantized" if v["is_quantized"] else v["flavour"] or "")
         )
         table.add_row(
-            v["repo_id"],
-            v["size_label"] or "—",
-            human_count(v["total_params"]),
-            v["params_method"] or "—",
-            v["license_id"] or "—",
-            kind or "",
+            *map(
+                escape,
+                (
+                    v["repo_id"],
+                    v["size_label"] or "—",
+                    human_count(v["total_params"]),
+                    v["params_method"] or "—",
+                    v["license_id"] or "—",
+                    kind or "",
+                ),
+            )
         )
     out.print(table)
     for c in detail["conflict_details"]:
         values = "; ".join(f"{x['value']} ({x['subject']}: {x['snippet']})" for x in c["values"])
-        out.print(f"[red]conflict[/] on {c['field']}: chosen {c['chosen']}; seen {values}")
+        said = escape(f"{c['field']}: chosen {c['chosen']}; seen {values}")
+        out.print(f"[red]conflict[/] on {said}")
     evidence = Table(title="evidence", title_justify="left")
     for col in ("field", "subject", "extractor", "snippet"):
         evidence.add_column(col)
     for o in detail["observations"]:
-        evidence.add_row(o["field"], o["subject"], o["extractor"], (o["snippet"] or "")[:90])
+        evidence.add_row(
+            *map(escape, (o["field"], o["subject"], o["extractor"], (o["snippet"] or "")[:90]))
+        )
     out.print(evidence)
 
 
@@ -603,7 +615,7 @@ def status(
         sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
     elif check:
         for r in failing:
-            out.print(f"{r['source']}: {r['health']}: {r['reason']}")
+            out.print(f"{r['source']}: {r['health']}: {r['reason']}", markup=False)
         if not failing:
             out.print(f"all {sum(r['configured'] for r in rows)} source(s) healthy")
     else:
@@ -618,7 +630,8 @@ def status(
         for r in rows:
             last = r["last_run"]
             style = {"healthy": "green", NEVER_RUN: "dim"}.get(r["health"], "red")
-            verdict = f"[{style}]{r['health']}[/]" + (f": {r['reason']}" if r["reason"] else "")
+            reason = f": {escape(r['reason'])}" if r["reason"] else ""
+            verdict = f"[{style}]{r['health']}[/]{reason}"
             if not r["configured"]:
                 verdict = "[dim]not in sources.toml[/]"
             nxt = "now" if r["next_run_at"] is None else _ago(r["next_run_at"], now)
@@ -643,7 +656,7 @@ def status(
                 "" if last["duration_s"] is None else f"{last['duration_s']:.1f}s",
                 nxt,
                 verdict,
-                f"{_ago(error['at'], now)}: {error['message'][:120]}" if error else "",
+                escape(f"{_ago(error['at'], now)}: {error['message'][:120]}") if error else "",
             )
         out.print(table)
     if check and failing:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from ingest.cli import app
 from store.db import make_engine, upgrade
 from store.documents import save_document
-from store.models import Candidate
+from store.models import Candidate, Observation
 from tests.conftest import FIXTURES
 
 runner = CliRunner()
@@ -134,6 +134,36 @@ def test_editor_decisions_from_the_cli(stored):
         r["slug"]
         for r in json.loads(invoke("queue", "list", "--status", "accepted", "--json").stdout)
     ] == ["gemma-3"]
+
+
+# What scraped pages put in names, reasons and snippets, read by Rich as markup unless escaped:
+# a closing tag nothing opened (an error), a style, a link.
+MARKUP_LIKE = ["see [/docs] for the weights", "Qwen [bold]3[/bold]", "[link=http://x]card[/link]"]
+
+
+@pytest.mark.parametrize("scraped", MARKUP_LIKE)
+def test_queue_prints_scraped_text_as_text(stored, scraped):
+    invoke("renormalize")
+    with Session(stored) as s:
+        cand = s.exec(select(Candidate).where(Candidate.slug == "gemma-3")).one()
+        cand.name = scraped
+        cand.queued_reason = f"feed:blog; announced before any Hub repo: {scraped}"
+        s.add(
+            Observation(
+                candidate_id=cand.id,
+                field="license",
+                subject="https://blog.test/post",
+                extractor="license.text",
+                value={"id": "Apache-2.0"},
+                source_url="https://blog.test/post",
+                snippet=scraped,
+            )
+        )
+        s.commit()
+    shown = invoke("queue", "show", "gemma-3").stdout
+    assert shown.count(scraped) >= 3  # the title, the reason, the evidence
+    listed = invoke("queue", "list").stdout
+    assert scraped[:12] in listed
 
 
 def test_normalize_contract_one_bad_line_does_not_stop_the_rest():
