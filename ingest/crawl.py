@@ -84,7 +84,20 @@ def crawl(source_names: list[str], time_limit: float | None = None) -> CrawlOutc
         recorded = [r for r in runs.runs_since(s, started) if r.pid == proc.pid]
         if code != 0:
             recorded += _record_lost(s, config, source_names, recorded, proc.pid, started, code)
+        runs.close_abandoned(s, sorted({r.source for r in recorded}), started, crawl_alive)
     return CrawlOutcome(code, time.monotonic() - t0, recorded, killed)
+
+
+def crawl_alive(pid: int | None) -> bool:
+    """True when `pid` is a crawl process (`python -m ingest.crawl`) alive on this host."""
+    if not pid:
+        return False
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            argv = fh.read().split(b"\0")
+    except OSError:
+        return False
+    return b"ingest.crawl" in argv
 
 
 def _send_schema_token(fd: int) -> None:

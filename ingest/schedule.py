@@ -141,7 +141,7 @@ class Scheduler:
     # -- one run -------------------------------------------------------------------------
     def run_source(self, name: str) -> None:
         """The job: skip while backing off, else crawl the source and log the outcome."""
-        from ingest.crawl import crawl
+        from ingest.crawl import crawl, crawl_alive
 
         if self.stopping.is_set():
             return
@@ -276,18 +276,6 @@ class Scheduler:
     def _wait_idle(self, timeout: float) -> bool:
         with self._lock:
             return self._idle.wait_for(lambda: not self._active, timeout=max(0.0, timeout))
-
-
-def crawl_alive(pid: int | None) -> bool:
-    """True when `pid` is a crawl process (`python -m ingest.crawl`) alive on this host."""
-    if not pid:
-        return False
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            argv = fh.read().split(b"\0")
-    except OSError:
-        return False
-    return b"ingest.crawl" in argv
 
 
 def _child_pids() -> list[int]:

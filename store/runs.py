@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, update
@@ -46,6 +47,36 @@ def mark_dead_runs(session: Session, pid: int, status: str, message: str) -> int
     )
     session.commit()
     return result.rowcount or 0
+
+
+def close_abandoned(
+    session: Session, sources: list[str], before: datetime, alive: Callable[[int | None], bool]
+) -> int:
+    """Runs of these sources left 'running' by a crawl whose process is gone: both the
+    crawl and the process that started it died (a reboot, an OOM kill of the group), so
+    nobody marked them. Closed as killed, so `status` stops showing them as going.
+
+    Only runs started `before` (the current crawl's start) and whose pid `alive` says is
+    not a crawl on this host. A crawl of the same source on another host may be taken for
+    dead; its own close overwrites the verdict when it finishes."""
+    stale = session.exec(
+        select(CrawlRun).where(
+            CrawlRun.source.in_(sources),
+            CrawlRun.status == "running",
+            CrawlRun.started_at < before,
+        )
+    ).all()
+    now, closed = utcnow(), 0
+    for run in stale:
+        if alive(run.pid):
+            continue
+        run.status = "killed"
+        run.finished_at = now
+        run.message = f"abandoned: crawl process {run.pid} is gone and nothing closed its run"
+        session.add(run)
+        closed += 1
+    session.commit()
+    return closed
 
 
 def source_state(session: Session, source: str) -> SourceState:

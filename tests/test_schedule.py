@@ -142,3 +142,36 @@ def test_a_crawl_process_that_dies_before_its_runs_start_is_recorded(engine, mon
     with Session(engine) as s:
         h = source_health(s, "hf:google", 3600)
     assert h.health == "unhealthy" and h.failures == 1 and h.backoff_until is not None
+
+
+def test_a_run_whose_crawl_and_parent_both_died_is_closed_by_the_next_crawl(engine):
+    """A reboot kills a crawl and the scheduler that would have marked its run: the next
+    crawl of that source closes it. A run whose process is still a crawl, and a run of a
+    source this crawl did not touch, are left alone."""
+    from ingest.crawl import crawl
+    from store.models import utcnow
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    # A process whose command line names the crawl module, as a live crawl's does.
+    live = subprocess.Popen(["sh", "-c", "sleep 60", "ingest.crawl"])
+    try:
+        long_ago = utcnow() - timedelta(hours=2)
+        with Session(engine) as s:
+            rows = [
+                CrawlRun(source="hf:google", pid=gone.pid, started_at=long_ago),
+                CrawlRun(source="hf:google", pid=live.pid, started_at=long_ago),
+                CrawlRun(source="hf:Qwen", pid=gone.pid, started_at=long_ago),
+            ]
+            s.add_all(rows)
+            s.commit()
+            ids = [r.id for r in rows]
+        outcome = crawl(["hf:google"])
+        assert outcome.exit_code == 0
+        with Session(engine) as s:
+            dead, going, other = (s.get(CrawlRun, i) for i in ids)
+        assert (dead.status, going.status, other.status) == ("killed", "running", "running")
+        assert dead.message.startswith("abandoned:") and dead.finished_at is not None
+    finally:
+        live.kill()
+        live.wait()
