@@ -283,12 +283,21 @@ def normalize() -> None:
 
 @app.command()
 def renormalize() -> None:
-    """Rebuild variants, observations and candidates from stored documents, without crawling."""
+    """Rebuild variants, observations and candidates from stored documents, without crawling:
+    Hub listings and READMEs, feed and news-page entries, provider price lists."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
     from ingest.renormalize import renormalize_all
 
-    counts = renormalize_all(progress=err)
+    columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("documents", total=None)
+        counts = renormalize_all(
+            progress=bar, advance=lambda done, total: bar.update(task, completed=done, total=total)
+        )
     err.print(
-        f"renormalized {counts['models']} model(s) into {counts['candidates']} candidate(s); "
+        f"renormalized {counts['models']} model(s), {counts['entries']} feed entr(ies) and "
+        f"{counts['price_lists']} price list(s) into {counts['candidates']} candidate(s); "
         f"{counts['errors']} error(s)"
     )
 

@@ -3,34 +3,64 @@
 An improved extractor reaches every record at once, with no request to any source.
 Editor decisions and overrides live on the candidate rows and are left as they are.
 
-What a Hub model is built from: its entry in the newest listing page that holds it, or a
-model info document (`/api/models/{id}`, fetched for the card backlog) when that is newer,
-plus its README when one was fetched. Pages are applied oldest first, each as one batch
-(`store.batch.apply_page`), originals before derivatives so derivatives find their base.
+In the order a crawl meets them:
+
+1. Hub models, from their entry in the newest listing page that holds it, or a model info
+   document (`/api/models/{id}`, fetched for the card backlog) when that is newer, plus
+   their README when one was fetched. Pages are applied oldest first, each as one batch
+   (`store.batch.apply_page`), originals before derivatives so derivatives find their base.
+2. Feed and news-page entries, oldest first: each is judged again from its stored text
+   (relevance, the release it announces, and its license, size and price statements).
+   What it said before is dropped first, so a statement the extractors no longer read
+   (or a release it no longer names) does not linger.
+3. Provider price lists, from their stored responses: each price is read again and joined
+   to the releases whose repos it names.
+
+Each document or entry is its own transaction: a bad one fails alone, with its reason.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from rich.markup import escape
+from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from ingest.sources import SourcesError, load_sources
+from spiders.openrouter import models_of
+from store import announce, prices
 from store.batch import apply_page
 from store.db import get_engine, upgrade
 from store.documents import document_body
-from store.models import Candidate, Document
+from store.models import Candidate, Document, FeedEntry, Observation
+from store.resolve import refresh_candidates
 
 BATCH = 1000
 
 
-def _roles() -> dict[str, str]:
+@dataclass(slots=True)
+class _Config:
+    roles: dict[str, str] = field(default_factory=dict)  # Hub source → original|derivative
+    feed_orgs: dict[str, str | None] = field(default_factory=dict)  # feed/pages source → org
+    derivative_orgs: frozenset[str] = frozenset()
+
+
+def _config() -> _Config:
     try:
-        return {s.name: s.role for s in load_sources().sources}
+        sources = load_sources().sources
     except SourcesError:
-        return {}
+        return _Config()
+    return _Config(
+        roles={s.name: s.role for s in sources if s.kind == "hub"},
+        feed_orgs={s.name: s.org for s in sources if s.kind in ("feed", "pages")},
+        derivative_orgs=frozenset(
+            s.org for s in sources if s.kind == "hub" and s.role == "derivative" and s.org
+        ),
+    )
 
 
 def _entries(doc: Document) -> list[dict]:
@@ -70,34 +100,124 @@ def _documents(session: Session, roles: dict[str, str]) -> Iterator[tuple[int, s
         yield doc_id, source, url
 
 
-def renormalize_all(progress: Any = None) -> dict[str, int]:
+# What an entry's text was read into (`store.announce._observations`): dropped before the
+# entry is judged again.
+ENTRY_FIELDS = ("announcement", "license", "params", "pricing")
+
+
+def renormalize_all(
+    progress: Any = None, advance: Callable[[int, int], None] | None = None
+) -> dict[str, int]:
+    """Rebuild from every stored document; returns counts. `progress.print` gets each
+    error; `advance(done, total)` is called after each document or entry."""
     engine = get_engine()
     upgrade(engine)
-    roles = _roles()
-    counts = {"models": 0, "errors": 0, "candidates": 0}
+    config = _config()
+    counts = {"models": 0, "entries": 0, "price_lists": 0, "errors": 0, "candidates": 0}
+
+    def failed(where: str, exc: BaseException) -> None:
+        counts["errors"] += 1
+        if progress:
+            progress.print(f"[red]{escape(where)}[/]: {escape(f'{type(exc).__name__}: {exc}')}")
+
     with Session(engine) as session:
-        documents = list(_documents(session, roles))
+        documents = list(_documents(session, config.roles))
+        entries = _feed_entries(session)
+        price_lists = _price_lists(session)
+    total, done = len(documents) + len(entries) + len(price_lists), 0
     for doc_id, source, url in documents:
         with Session(engine) as session:
             try:
-                entries = _entries(session.get(Document, doc_id))
-                role = roles.get(source, "original")
-                for start in range(0, len(entries), BATCH):
-                    chunk = entries[start : start + BATCH]
-                    cards = (
-                        _cards(session, [e["id"] for e in chunk]) if role != "derivative" else {}
-                    )
-                    result = apply_page(session, chunk, source, role, url, force=True, cards=cards)
-                    counts["models"] += result.applied
-                    counts["errors"] += len(result.errors)
-                    for repo, reason in result.errors:
-                        if progress:
-                            progress.print(f"[red]{url}#{repo}[/]: {reason}")
+                _renormalize_listing(session, doc_id, source, url, config, counts, progress)
                 session.commit()
             except Exception as exc:  # one bad document fails alone
-                counts["errors"] += 1
-                if progress:
-                    progress.print(f"[red]{url}[/]: {type(exc).__name__}: {exc}")
+                failed(url, exc)
+        done += 1
+        if advance:
+            advance(done, total)
+    for entry_id, where in entries:
+        with Session(engine) as session:
+            try:
+                _renormalize_entry(session, entry_id, config)
+                session.commit()
+                counts["entries"] += 1
+            except Exception as exc:
+                failed(where, exc)
+        done += 1
+        if advance:
+            advance(done, total)
+    for doc_id, source, url in price_lists:
+        with Session(engine) as session:
+            try:
+                _renormalize_prices(session, doc_id, source, url)
+                session.commit()
+                counts["price_lists"] += 1
+            except Exception as exc:
+                failed(url, exc)
+        done += 1
+        if advance:
+            advance(done, total)
     with Session(engine) as session:
         counts["candidates"] = len(list(session.exec(select(Candidate.id))))
     return counts
+
+
+def _renormalize_listing(
+    session: Session, doc_id: int, source: str, url: str, config: _Config, counts: dict, progress
+) -> None:
+    entries = _entries(session.get(Document, doc_id))
+    role = config.roles.get(source, "original")
+    for start in range(0, len(entries), BATCH):
+        chunk = entries[start : start + BATCH]
+        cards = _cards(session, [e["id"] for e in chunk]) if role != "derivative" else {}
+        result = apply_page(session, chunk, source, role, url, force=True, cards=cards)
+        counts["models"] += result.applied
+        counts["errors"] += len(result.errors)
+        for repo, reason in result.errors:
+            if progress:
+                progress.print(f"[red]{escape(f'{url}#{repo}')}[/]: {escape(reason)}")
+
+
+def _feed_entries(session: Session) -> list[tuple[int, str]]:
+    """(id, where) of the stored feed and news-page entries, oldest first."""
+    rows = session.exec(
+        select(FeedEntry.id, FeedEntry.source, FeedEntry.entry_key, FeedEntry.published_at)
+    ).all()
+    rows.sort(key=lambda r: (r[3] is None, r[3] or 0, r[0]))
+    return [(entry_id, f"{source} {key}") for entry_id, source, key, _ in rows]
+
+
+def _renormalize_entry(session: Session, entry_id: int, config: _Config) -> None:
+    item = session.get(FeedEntry, entry_id)
+    url = item.page_url or item.link or item.entry_key
+    before = set(
+        session.exec(
+            select(Observation.candidate_id).where(
+                Observation.subject == url, Observation.field.in_(ENTRY_FIELDS)
+            )
+        ).all()
+    )
+    session.execute(
+        delete(Observation).where(Observation.subject == url, Observation.field.in_(ENTRY_FIELDS))
+    )
+    actor = f"crawler:{item.source}"
+    org = config.feed_orgs.get(item.source)
+    now = set(announce.judge_and_resolve(session, item, org, actor, config.derivative_orgs))
+    # Releases the entry no longer announces lose what it said.
+    refresh_candidates(session, before - now, actor)
+
+
+def _price_lists(session: Session) -> list[tuple[int, str, str]]:
+    rows = session.exec(
+        select(Document.id, Document.source, Document.url).where(
+            Document.kind == "pricing", Document.status == 200, Document.error.is_(None)
+        )
+    ).all()
+    return sorted(rows, key=lambda r: r[0])
+
+
+def _renormalize_prices(session: Session, doc_id: int, source: str, url: str) -> None:
+    body = document_body(session.get(Document, doc_id))
+    models = models_of(orjson.loads(body or b"null"))
+    joined = prices.save_prices(session, source, url, models)
+    refresh_candidates(session, joined, f"crawler:{source}")

@@ -518,3 +518,64 @@ def test_notability_holds_unpopular_releases_of_orgs_off_the_allowlist(strict_si
     )
     crawl(["hf:microsoft"])
     assert site.candidates()["phi-3-mini"].notable
+
+
+# -- renormalize ------------------------------------------------------------------------
+def _what_was_read(engine) -> tuple[dict, set]:
+    """Candidate fields and observations, clocks aside: what the normalizers produced."""
+    with Session(engine) as s:
+        fields = {c.slug: c.fields for c in s.exec(select(Candidate))}
+        names = {c.id: c.slug for c in s.exec(select(Candidate))}
+        observations = {
+            (names[o.candidate_id], o.field, o.subject, o.extractor, json.dumps(o.value),
+             o.snippet)
+            for o in s.exec(select(Observation))
+        }  # fmt: skip
+    return fields, observations
+
+
+def test_renormalize_rebuilds_what_feeds_and_price_lists_said(site):
+    """What an older normalizer left is replaced by what the current one reads from the
+    stored entries and price lists: a wrong license claim, a statement it no longer
+    makes, a stale price."""
+    from ingest.renormalize import renormalize_all
+
+    assert crawl(HUB + FEEDS).exit_code == 0
+    crawled = _what_was_read(site.engine)
+    blog = "/en/introducing-gemma-3n/"
+    with Session(site.engine) as s:
+        claim = next(
+            o
+            for o in s.exec(select(Observation).where(Observation.field == "license"))
+            if o.subject.endswith(blog)
+        )
+        claim.value = {**claim.value, "id": "MIT"}
+        s.add(
+            Observation(
+                candidate_id=claim.candidate_id,
+                field="params",
+                subject=claim.subject,
+                extractor="params.retired",
+                value={"total": 1e9},
+                source_url=claim.source_url,
+                snippet="a statement no extractor reads any more",
+            )
+        )
+        price = s.exec(select(ProviderPrice).where(ProviderPrice.model_id == "qwen/qwen3-8b")).one()
+        price.pricing = {**price.pricing, "input_usd_per_mtok": 99.0}
+        price.content_hash = "stale"
+        for o in s.exec(select(Observation).where(Observation.field == "pricing")):
+            if o.value.get("provider_model") == "qwen/qwen3-8b":
+                o.value = {**o.value, "input_usd_per_mtok": 99.0}
+                s.add(o)
+        s.add_all([claim, price])
+        s.commit()
+    assert _what_was_read(site.engine) != crawled
+
+    counts = renormalize_all()
+    assert counts["errors"] == 0
+    assert counts["entries"] == len(site.entries()) and counts["price_lists"] >= 1
+    assert _what_was_read(site.engine) == crawled
+    with Session(site.engine) as s:
+        price = s.exec(select(ProviderPrice).where(ProviderPrice.model_id == "qwen/qwen3-8b")).one()
+    assert price.pricing["input_usd_per_mtok"] != 99.0
