@@ -714,7 +714,7 @@ _TEXT_PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
         (r"\bdeepseek\s+(?:model\s+)?licen[cs]e", "deepseek"),
         (r"\bFAIR\s+non[\s-]?commercial\s+research\s+licen[cs]e", "fair-noncommercial-research-license"),
         (r"\bnvidia\s+open\s+model\s+licen[cs]e", "nvidia-open-model"),
-        (r"\b(?:tii\s+)?falcon(?:\s+llm)?\s+(?:\d\.\d\s+)?licen[cs]e", "falcon"),
+        (r"\b(?:tii\s+)?falcon(?:[\s-]+(?:llm|mamba|\d+(?:\.\d+)?[bm]?))*[\s-]+(?:tii\s+)?licen[cs]e", "falcon"),
         (r"\b(?:tencent\s+)?hunyuan\s+community\s+licen[cs]e", "hunyuan-community"),
         (r"\bstability\s+ai\s+community\s+licen[cs]e", "stabilityai-community"),
         (r"\bjamba\s+open\s+model\s+licen[cs]e", "jamba-open-model"),
@@ -724,6 +724,7 @@ _TEXT_PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
         (r"\bmodified\s+MIT\s+licen[cs]e", "modified-mit"),
         (r"\bcreativeml\s+open\s?rail-?m", "creativeml-openrail-m"),
         (r"\bbigscience\s+(?:bloom\s+)?open\s?rail-?m", "bigscience-openrail-m"),
+        (r"\bbigscience\s+(?:bloom\s+)?rail\s+(?:licen[cs]e\s+)?v?1\.0|\bbigscience\s+(?:bloom\s+)?rail\s+licen[cs]e", "bigscience-bloom-rail-1.0"),
         (r"\bbigcode\s+open\s?rail-?m", "bigcode-openrail-m"),
         (r"\bopen\s?rail\s?\+\+(?:-m)?", "openrail++"),
         (r"\bopen\s?rail(?:-m)?\b", "openrail"),
@@ -731,13 +732,21 @@ _TEXT_PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
         (r"\bapache\s+licen[cs]ed?\b", "apache-2.0"),
         (r"\bMIT[\s-]licen[cs]ed?\b|\bunder\s+(?:the\s+|an\s+)?MIT\b|\blicen[cs]e:?\s+MIT\b", "mit"),
         (r"\bCC[\s-]?0\b|\bCC0[\s-]1\.0\b", "cc0-1.0"),
-        (r"\bCC[\s-]BY(?:[\s-](?:NC|SA|ND)){0,2}[\s-]\d\.\d\b", "cc"),
+        (r"\bCC[\s-]BY(?:[\s-](?:NC|SA|ND)){0,2}(?:[\s-]\d\.\d\b|(?=\s+licen[cs]e))", "cc"),
         (r"\bcreative\s+commons\s+attribution[\s-](?:non[\s-]?commercial[\s-]?)?(?:share[\s-]?alike[\s-]?|no[\s-]?derivatives?[\s-]?)?(?:international\s+)?(?:licen[cs]e\s+)?\(?(?:v(?:ersion)?\s*)?\d\.\d", "cc-long"),
         (r"\b(?:GNU\s+)?(?:affero\s+general\s+public\s+licen[cs]e|AGPL)[\s-]?v?(3)(?:\.0)?", "agpl"),
         (r"\b(?:GNU\s+)?(?:lesser\s+general\s+public\s+licen[cs]e|LGPL)[\s-]?v?(2\.1|3)(?:\.0)?", "lgpl"),
         (r"\b(?:GNU\s+)?(?:general\s+public\s+licen[cs]e|GPL)[\s-]?v?(2|3)(?:\.0)?", "gpl"),
         (r"\bBSD[\s-]([23])[\s-]clause\b", "bsd-n"),
         (r"\bmozilla\s+public\s+licen[cs]e\s*(?:v|version\s*)?2\.0|\bMPL[\s-]2\.0", "mpl-2.0"),
+        (r"\bopen\s+software\s+licen[cs]e\s*(?:v|version\s*)?3\.0|\bOSL[\s-]3\.0", "osl-3.0"),
+        (r"\bacademic\s+free\s+licen[cs]e\s*(?:v|version\s*)?3\.0|\bAFL[\s-]3\.0", "afl-3.0"),
+        (r"\beclipse\s+public\s+licen[cs]e\s*(?:v|version\s*)?([12])\.0|\bEPL[\s-]([12])\.0", "epl"),
+        (r"\bboost\s+software\s+licen[cs]e", "bsl-1.0"),
+        (r"\bISC\s+licen[cs]e", "isc"),
+        (r"\b(?:the\s+)?unlicense\b", "unlicense"),
+        (r"\bartistic\s+licen[cs]e\s*(?:v|version\s*)?2\.0", "artistic-2.0"),
+        (r"\beuropean\s+union\s+public\s+licen[cs]e\s*(?:v|version\s*)?1\.([12])|\bEUPL[\s-]1\.([12])", "eupl"),
         (r"\bnon[\s-]?commercial\s+(?:research\s+)?(?:use\s+)?(?:only\s+)?licen[cs]e|\bfor\s+non[\s-]?commercial\s+(?:research\s+)?(?:use|purposes)\s+only", "generic-nc"),
         (r"\bresearch[\s-]only\b|\bfor\s+research\s+purposes\s+only\b", "generic-research-only"),
         (r"\bresearch\s+licen[cs]e\b", "generic-research"),
@@ -766,6 +775,7 @@ _TEXT_KEYWORDS: dict[str, tuple[str, ...]] = {
     "creativeml-openrail-m": ("rail",),
     "bigscience-openrail-m": ("rail",),
     "bigcode-openrail-m": ("rail",),
+    "bigscience-bloom-rail-1.0": ("rail",),
     "openrail++": ("rail",),
     "openrail": ("rail",),
     "apache-2.0": ("apache",),
@@ -778,6 +788,14 @@ _TEXT_KEYWORDS: dict[str, tuple[str, ...]] = {
     "gpl": ("gpl", "general public"),
     "bsd-n": ("bsd",),
     "mpl-2.0": ("mozilla", "mpl"),
+    "osl-3.0": ("open software", "osl"),
+    "afl-3.0": ("academic free", "afl"),
+    "epl": ("eclipse", "epl"),
+    "bsl-1.0": ("boost",),
+    "isc": ("isc",),
+    "unlicense": ("unlicen",),
+    "artistic-2.0": ("artistic",),
+    "eupl": ("european union", "eupl"),
     "generic-nc": ("commercial",),
     "generic-research-only": ("research",),
     "generic-research": ("research",),
@@ -790,6 +808,7 @@ _TEXT_KEYWORDS: dict[str, tuple[str, ...]] = {
 _WITHOUT_LICENSE_WORD = frozenset(
     {"apache-2.0", "mit", "cc0-1.0", "cc", "cc-long", "agpl", "lgpl", "gpl", "bsd-n"}
     | {"mpl-2.0", "openrail", "openrail++", "creativeml-openrail-m", "bigscience-openrail-m"}
+    | {"osl-3.0", "afl-3.0", "epl", "eupl"}
     | {"bigcode-openrail-m", "mnpl", "generic-nc", "generic-research-only"}
     | {"generic-proprietary"}
 )
@@ -825,6 +844,8 @@ _KEY_WORD_OFFSET = {
     "creativeml-openrail-m": 24,  # 'CreativeML Open RAIL-M'
     "bigscience-openrail-m": 34,  # 'BigScience BLOOM Open RAIL-M'
     "bigcode-openrail-m": 20,
+    "bigscience-bloom-rail-1.0": 20,  # 'BigScience BLOOM RAIL License v1.0'
+    "unlicense": 4,  # 'The Unlicense'
     "openrail++": 10,  # 'Open RAIL++-M'
     "openrail": 10,
 }
@@ -891,6 +912,9 @@ def _text_known(key: str, match: re.Match) -> _Known | tuple | None:
         return _HUB.get(f"{key}-{version}.0") or _HUB.get(f"{key}-{version}")
     if key == "bsd-n":
         return _HUB[f"bsd-{match[1]}-clause"]
+    if key in ("epl", "eupl"):
+        version = match[1] or match[2]
+        return _known(f"epl-{version}.0" if key == "epl" else f"eupl-1.{version}")
     if key == "cc":
         return _known(_key(re.sub(r"[\s-]+", "-", match[0])))
     if key == "cc-long":

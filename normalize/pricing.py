@@ -232,10 +232,25 @@ def _from_subscription(record: dict, source: str) -> Pricing | None:
 # Text ----------------------------------------------------------------------------------------
 
 _AMOUNT = r"(?:US)?\$\s?(?P<amount>\d{1,7}(?:,\d{3})*(?:\.\d{1,8})?)"
+# A price per million characters, images or seconds is not a token price (PaLM's per-character
+# prices, image and audio models): such a unit after the scale rules the match out.
+_NOT_TOKENS = (
+    r"(?!\s+(?:input\s+|output\s+)?(?:characters?|chars?|images?|pixels?|seconds?|minutes?|"
+    r"hours?|requests?|queries|searches|pages?|words?|calls?|steps?)\b)"
+)
+# A price per another unit: the model is paid for, with no per-token price to report.
+_UNIT_PRICE = re.compile(
+    _AMOUNT + r"(?:\s?USD)?\s*(?:/|per|for|an?|each)\s*(?:(?:1|one)\s*)?"
+    r"(?:(?:m(?:illion)?|k|thousand|1,000,000|1,000|1000000|1000)\s+)?(?:input\s+|output\s+)?"
+    r"(?:characters?|chars?|images?|seconds?|minutes?|hours?|requests?|queries|searches|"
+    r"pages?|calls?|steps?)\b",
+    re.IGNORECASE,
+)
 _TOKEN_PRICE = re.compile(
     _AMOUNT + r"(?:\s?USD)?\s*(?:/|per|for)\s*(?:(?:1|one)\s*)?"
     r"(?P<scale>m(?:illion)?|mtoks?|mtok|k|thousand|1,000,000|1,000|1000000|1000)\b"
-    r"(?:\s+(?P<label>input|output|prompt|completion|cached\s+input|cache\w*)\s+"
+    + _NOT_TOKENS
+    + r"(?:\s+(?P<label>input|output|prompt|completion|cached\s+input|cache\w*)\s+"
     r"(?:tokens?|toks?)\b|\s*(?:tokens?|toks?)\b)?",
     re.IGNORECASE,
 )
@@ -243,7 +258,8 @@ _PAIR_PRICE = re.compile(
     _AMOUNT.replace("amount", "first")
     + r"\s*/\s*"
     + _AMOUNT.replace("amount", "second")
-    + r"\s*(?:USD\s*)?(?:per|/)\s*(?:(?:1|one)\s*)?(?P<scale>m(?:illion)?|mtok|k|thousand)\b",
+    + r"\s*(?:USD\s*)?(?:per|/)\s*(?:(?:1|one)\s*)?(?P<scale>m(?:illion)?|mtok|k|thousand)\b"
+    + _NOT_TOKENS,
     re.IGNORECASE,
 )
 # '$0.4 input / $2 output per M token', '$0.40 input and $1.60 output per 1M tokens': each price
@@ -257,7 +273,8 @@ _LABELLED_PAIR = re.compile(
     + _AMOUNT.replace("amount", "second")
     + rf"(?:\s?USD)?\s*\(?(?P<second_label>{_DIRECTION})\)?(?:\s+(?:tokens?|toks?))?"
     + r"\s*(?:/|per|for)\s*(?:(?:1|one)\s*)?"
-    + _SCALE,
+    + _SCALE
+    + _NOT_TOKENS,
     re.IGNORECASE,
 )
 _SUBSCRIPTION = re.compile(
@@ -420,6 +437,17 @@ def _price_label(text: str, match: re.Match) -> str | None:
     if label.startswith("cache"):
         return "cached"
     return "input" if label in ("input", "prompt") else "output"
+
+
+def _unit_price_tier(text: str, found: _Found, dollars: list[int]) -> str | None:
+    """PAID for a price per character, image, second or request ('$0.006 per minute'):
+    stated, but not per token."""
+    for match in _at_dollars(_UNIT_PRICE, text, dollars):
+        amount = _amount(match["amount"])
+        if amount:
+            found.spans.append((match.start(), match.end()))
+            return PAID
+    return None
 
 
 def _subscription(text: str, found: _Found, dollars: list[int]) -> None:
@@ -586,6 +614,8 @@ def pricing_from_text(text: str, source: str = "") -> Pricing | None:
             _token_prices(text, found, dollars)
         _subscription(text, found, dollars)
     tier = _tier_from_words(text, lowered, found)
+    if tier is None and dollars and found.input is None and found.output is None:
+        tier = _unit_price_tier(text, found, dollars)
     prices = [found.input, found.output, found.subscription]
     if tier is None:
         if all(price is None for price in prices):

@@ -389,7 +389,24 @@ TEXTS = [
         "non-commercial",
         False,
     ),
-]
+    # A model's name between 'Falcon' and 'TII License'.
+    ("Falcon2-11B is released under the Falcon 2 11B TII License", "other:falcon", "community", True),
+    ("Falcon Mamba 7B TII License", "other:falcon", "community", True),
+    ("BLOOM is released under the BigScience RAIL License v1.0", "bigscience-bloom-rail-1.0",
+     "open-rail", True),
+    # CC named without its version: the current one, as the Hub's ids assume.
+    ("Aya is licensed under the Cohere For AI CC-BY-NC License", "CC-BY-NC-4.0",
+     "non-commercial", False),
+    # OSI licenses by their full SPDX names.
+    ("The code is released under the Open Software License 3.0", "OSL-3.0", "copyleft", True),
+    ("licensed under the Eclipse Public License 2.0", "EPL-2.0", "copyleft", True),
+    ("Distributed under the Boost Software License", "BSL-1.0", "permissive", True),
+    ("Released under the ISC License.", "ISC", "permissive", True),
+    ("This is free and unencumbered software released into the public domain: The Unlicense",
+     "Unlicense", "permissive", True),
+    ("Licensed under the EUPL-1.2", "EUPL-1.2", "copyleft", True),
+    ("Academic Free License v3.0", "AFL-3.0", "permissive", True),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("text", "lid", "family", "commercial"), TEXTS)
@@ -408,6 +425,8 @@ def test_license_from_text(text, lid, family, commercial):
         "We fine-tuned with MRL (Matryoshka Representation Learning).",
         "A 27B model with a 128K context window.",
         "Apache Spark integration is available.",
+        "Unlicensed copies of the weights are prohibited.",
+        "The falcon is the fastest bird; licensing is pending.",
     ],
 )
 def test_license_from_text_none(text):

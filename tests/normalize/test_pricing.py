@@ -11,6 +11,10 @@ def approx(value):
 
 # (text, tier, input, output, subscription)
 TEXTS = [
+    # Priced per another unit than tokens: paid, with no per-token price.
+    ("PaLM 2 for Text: $0.0005 / 1K characters", "paid", None, None, None),
+    ("Imagen 3: $0.04 per image", "paid", None, None, None),
+    ("Whisper: $0.006 per minute", "paid", None, None, None),
     ("Free", "free", None, None, None),
     ("Paid", "paid", None, None, None),
     ("Freemium", "freemium", None, None, None),
