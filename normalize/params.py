@@ -484,11 +484,11 @@ _MENTION = re.compile(
     re.IGNORECASE,
 )
 # Read on the lower-case ASCII copy of the text, so no IGNORECASE (which slows every class).
-_WORD = re.compile(r"[a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?]")
+_WORD = re.compile(r"[a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?,]")
 # The first two `_WORD`s after a size, skipping what `_WORD.findall` skips.
 _TWO_WORDS = re.compile(
-    r"[^a-z\d|\n:;.!?]*([a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?])"
-    r"(?:[^a-z\d|\n:;.!?]*([a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?]))?"
+    r"[^a-z\d|\n:;.!?,]*([a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?,])"
+    r"(?:[^a-z\d|\n:;.!?,]*([a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?,]))?"
 )
 _PARAM_WORDS = frozenset({"parameter", "parameters", "params", "param", "parameter-count"})
 _SIZE_WORDS = frozenset(
@@ -616,17 +616,38 @@ def _read_after(lowered: str, end: int, limit: int) -> tuple[bool, str | None]:
     decided = _read_words(first.groups())
     if decided is not None:
         return decided
-    return _read_words([m.group() for m in _WORD.finditer(lowered, end, limit)][:7], True)
+    return _read_words(
+        _clause_words([m.group() for m in _WORD.finditer(lowered, end, limit)]), True
+    )
+
+
+def _clause_words(words: list[str]) -> list[str]:
+    """The first seven words, commas left out but for one that starts a qualified clause
+    ('235B, activated parameters: 22B'): that comma ends the reading."""
+    kept = []
+    for index, word in enumerate(words):
+        if word == ",":
+            following = words[index + 1] if index + 1 < len(words) else None
+            if following not in _TOTAL_WORDS and following not in _ACTIVE_WORDS:
+                continue
+        kept.append(word)
+        if len(kept) == 7:
+            break
+    return kept
 
 
 def _read_words(words, complete: bool = False) -> tuple[bool, str | None] | None:
     """`_read_after`'s rule over `words`; None when they run out before a decision and more
-    words may follow (`complete` false)."""
+    words may follow (`complete` false). A comma is read by `_clause_words` first."""
     qualifier: str | None = None
     for index, word in enumerate(words):
         if word is None:
             complete = True
             break
+        if word == ",":
+            if not complete:
+                return None  # whether it ends the reading depends on the word after it
+            break  # a comma `_clause_words` kept starts another clause
         if word in _PARAM_WORDS or word in _SIZE_WORDS:
             if word in _SIZE_WORDS and qualifier is None and index > 3:
                 return False, None
@@ -723,7 +744,10 @@ def _before_label(before: str) -> str | None:
     if end is None:
         return None
     label = before[: len(before) - len(end.group(0))]
-    label = label[max(label.rfind("|"), label.rfind(":"), label.rfind("-  "), -1) + 1 :]
+    # The label starts after the cell, the previous label or the previous clause ('Total
+    # parameters: 235B, activated parameters: 22B').
+    cut = max(label.rfind("|"), label.rfind(":"), label.rfind(","), label.rfind(";"))
+    label = label[max(cut, label.rfind("-  "), -1) + 1 :]
     label = label.strip().strip("*").strip()[-70:]
     if not label or not _LABEL_TEXT.fullmatch(label):
         return None

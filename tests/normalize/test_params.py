@@ -416,6 +416,9 @@ DECLARED = [
     ),
     ("gpt-oss-120b: 117B parameters with 5.1B active parameters per token", 117 * B, 5.1 * B, None),
     ("Hunyuan-A13B: 80B total parameters, 13B active parameters", 80 * B, 13 * B, None),
+    # Labelled clauses on one line: a comma or semicolon ends one label's reach.
+    ("Total parameters: 235B, activated parameters: 22B", 235 * B, 22 * B, None),
+    ("Total Parameters: 1T; Activated Parameters: 32B", 1000 * B, 32 * B, None),
     (
         "With only 13 billion active parameters (out of a total of 80 billion), the model "
         "delivers competitive performance on a wide range of benchmark tasks",

@@ -255,8 +255,9 @@ def test_words_after_a_size_read_as_the_seven_word_rule(after, limit):
 
     from normalize import params
 
-    words = re.findall(r"[a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?]", after[: min(80, limit)])[:7]
-    assert params._read_after(after, 0, limit) == params._read_words(words, True)
+    words = re.findall(r"[a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?,]", after[: min(80, limit)])
+    expected = params._read_words(params._clause_words(words), True)
+    assert params._read_after(after, 0, limit) == expected
 
 
 front_pieces = st.sampled_from(
