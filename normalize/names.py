@@ -38,6 +38,21 @@ _FLAVOURS = {
 }
 _DIGIT_UNDERSCORE = re.compile(r"(?<=\d)_(?=\d)")
 _LOWER_WORDS = {"mini", "small", "medium", "large", "nano", "micro", "tiny", "flash"}
+# Repo names are often lower case; these words are written so by their makers. Display only:
+# the family key stays lower case.
+_CASED = {
+    word.lower(): word
+    for word in (
+        "GPT", "GLM", "OPT", "MPT", "RWKV", "MoE", "LLM", "VL", "OCR", "TTS", "ASR", "BERT",
+        "CLIP", "ViT", "SAM", "DiT", "OSS", "UL2", "R1", "LM", "RM", "SFT", "DPO", "ORPO",
+        "PaliGemma", "PaliGemma2", "CodeGemma", "RecurrentGemma", "ShieldGemma", "DataGemma", "EmbeddingGemma",
+        "StableLM", "SigLIP", "DeepSeek", "StarCoder", "StarCoder2", "CodeLlama", "TinyLlama",
+        "SmolLM", "SmolLM2", "SmolLM3", "SmolVLM", "MiniCPM", "InternLM", "InternVL", "OLMo",
+        "OLMoE", "FLAN", "QwQ", "LLaVA", "BLOOM", "BLOOMZ", "CodeT5", "CodeT5p", "WizardLM",
+        "WizardCoder", "OpenChat", "MobileLLM", "NeMo", "Nemotron", "ModernBERT", "XLM", "XL",
+        "T5Gemma",
+    )
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +72,11 @@ def split_repo_id(repo_id: str) -> tuple[str, str]:
 
 
 def _display_token(token: str) -> str:
-    if token.lower() in _LOWER_WORDS:
+    low = token.lower()
+    if low in _LOWER_WORDS:
         return token.capitalize()
+    if low in _CASED and (token.islower() or token.isupper() or token.istitle()):
+        return _CASED[low]  # 'gpt' -> 'GPT', 'paligemma' -> 'PaliGemma'; 'GPTQ' is not one
     if token.islower() and token.isalpha():
         return token.capitalize()
     if token[:1].islower() and token.isalnum():

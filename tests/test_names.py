@@ -42,10 +42,10 @@ REPOS = [
     ("tencent/Hunyuan-A13B-Instruct", "Hunyuan", "hunyuan", "A13B", "instruct", False),
     ("Qwen/Qwen1.5-MoE-A2.7B", "Qwen1.5 MoE", "qwen1.5-moe", "A2.7B", None, False),
     # Two sizes side by side: encoder and decoder, or active and total.
-    ("google/t5gemma-2b-2b-ul2", "T5gemma Ul2", "t5gemma-ul2", "2B-2B", None, False),
+    ("google/t5gemma-2b-2b-ul2", "T5Gemma UL2", "t5gemma-ul2", "2B-2B", None, False),
     (
         "google/t5gemma-9b-2b-prefixlm-it",
-        "T5gemma Prefixlm",
+        "T5Gemma Prefixlm",
         "t5gemma-prefixlm",
         "9B-2B",
         "instruct",
@@ -106,8 +106,13 @@ REPOS = [
     ),
     # An underscore between digits is a decimal point in older repo names.
     ("Qwen/Qwen-1_8B-Chat", "Qwen", "qwen", "1.8B", "instruct", False),
-    ("stabilityai/stablelm-2-1_6b-chat", "Stablelm 2", "stablelm-2", "1.6B", "instruct", False),
+    ("stabilityai/stablelm-2-1_6b-chat", "StableLM 2", "stablelm-2", "1.6B", "instruct", False),
     ("internlm/internlm2_5-7b-chat", "internlm2.5", "internlm2.5", "7B", "instruct", False),
+    # Lower-case repo names, shown as their makers write the words.
+    ("openai/gpt-oss-120b", "GPT OSS", "gpt-oss", "120B", None, False),
+    ("bigscience/bloom-560m", "BLOOM", "bloom", "560M", None, False),
+    ("google/paligemma2-3b-pt-224", "PaliGemma2 224", "paligemma2-224", "3B", "base", False),
+    ("mosaicml/mpt-7b-instruct", "MPT", "mpt", "7B", "instruct", False),
     # ... but an underscore elsewhere separates words.
     ("someone/my_model_7b", "My Model", "my-model", "7B", None, False),
 ]
