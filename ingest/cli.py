@@ -283,8 +283,7 @@ def normalize() -> None:
 
 @app.command()
 def renormalize() -> None:
-    """Rebuild variants, observations and candidates from stored documents, without crawling:
-    Hub listings and READMEs, feed and news-page entries, provider price lists."""
+    """Rebuild candidates from stored documents, without crawling (Hub, feeds, prices)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from ingest.renormalize import renormalize_all
