@@ -23,11 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import orjson
 from rich.markup import escape
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from ingest.sources import SourcesError, load_sources
@@ -115,50 +116,36 @@ def renormalize_all(
     config = _config()
     counts = {"models": 0, "entries": 0, "price_lists": 0, "errors": 0, "candidates": 0}
 
-    def failed(where: str, exc: BaseException) -> None:
-        counts["errors"] += 1
-        if progress:
-            progress.print(f"[red]{escape(where)}[/]: {escape(f'{type(exc).__name__}: {exc}')}")
-
     with Session(engine) as session:
-        documents = list(_documents(session, config.roles))
-        entries = _feed_entries(session)
-        price_lists = _price_lists(session)
-    total, done = len(documents) + len(entries) + len(price_lists), 0
-    for doc_id, source, url in documents:
+        # (where, counter, work) for each document or entry, in the order a crawl meets them.
+        steps = [
+            (url, None, partial(_renormalize_listing, doc_id=doc_id, source=source, url=url,
+                                config=config, counts=counts, progress=progress))
+            for doc_id, source, url in _documents(session, config.roles)
+        ] + [
+            (where, "entries", partial(_renormalize_entry, entry_id=entry_id, config=config))
+            for entry_id, where in _feed_entries(session)
+        ] + [
+            (url, "price_lists", partial(_renormalize_prices, doc_id=doc_id, source=source,
+                                         url=url))
+            for doc_id, source, url in _price_lists(session)
+        ]  # fmt: skip
+    for done, (where, counter, work) in enumerate(steps, 1):
         with Session(engine) as session:
             try:
-                _renormalize_listing(session, doc_id, source, url, config, counts, progress)
+                work(session)
                 session.commit()
-            except Exception as exc:  # one bad document fails alone
-                failed(url, exc)
-        done += 1
+                if counter:
+                    counts[counter] += 1
+            except Exception as exc:  # one bad document or entry fails alone
+                counts["errors"] += 1
+                if progress:
+                    why = f"{type(exc).__name__}: {exc}"
+                    progress.print(f"[red]{escape(where)}[/]: {escape(why)}")
         if advance:
-            advance(done, total)
-    for entry_id, where in entries:
-        with Session(engine) as session:
-            try:
-                _renormalize_entry(session, entry_id, config)
-                session.commit()
-                counts["entries"] += 1
-            except Exception as exc:
-                failed(where, exc)
-        done += 1
-        if advance:
-            advance(done, total)
-    for doc_id, source, url in price_lists:
-        with Session(engine) as session:
-            try:
-                _renormalize_prices(session, doc_id, source, url)
-                session.commit()
-                counts["price_lists"] += 1
-            except Exception as exc:
-                failed(url, exc)
-        done += 1
-        if advance:
-            advance(done, total)
+            advance(done, len(steps))
     with Session(engine) as session:
-        counts["candidates"] = len(list(session.exec(select(Candidate.id))))
+        counts["candidates"] = session.exec(select(func.count(Candidate.id))).one()
     return counts
 
 
