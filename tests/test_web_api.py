@@ -116,15 +116,20 @@ FILTERS = [
     ({"min_params": 3e10, "max_params": 4e10}, ["qwen3"]),  # 30.5B
     ({"min_params": 1e10, "max_params": 2e10}, ["gemma-3"]),  # 4B..27B overlaps the range
     ({"vendor": "Meta", "license": "gemma"}, []),
-    # combined filters may scan: they run in a worker thread, with the same answers
+    # combined filters may scan: past a budget they run in a worker thread, same answers
     ({"commercial": "true", "min_params": 5e10}, ["llama-4-scout"]),
     ({"vendor": "google deepmind", "max_params": 5e9}, ["gemma-3"]),
     ({"license": "apache-2.0", "min_params": 1e11}, []),
 ]
 
 
+@pytest.mark.parametrize("path", ["loop", "thread"])
 @pytest.mark.parametrize(("params", "expected"), FILTERS)
-def test_filters(client, store, params, expected):
+def test_filters(client, store, monkeypatch, params, expected, path):
+    if path == "thread":
+        # Every scanning query is over its event-loop budget at once: answered from a thread.
+        monkeypatch.setattr("web.readsql.STEPS_PER_CALL", 1)
+        monkeypatch.setattr("web.api.LOOP_SCAN_BUDGET", 0)
     for slug in ("gemma-3", "qwen3", "llama-4-scout"):
         decide(store, slug, "accepted")
     assert sorted(t["slug"] for t in all_tools(client, **params)) == expected
@@ -406,3 +411,25 @@ def test_export_jsonl_and_csv(client, store, monkeypatch):
     assert rows["gemma-3"]["license_id"] == "gemma"
     bad = runner.invoke(app, ["export", "--format", "xml"])
     assert bad.exit_code == 2
+
+
+def test_a_statement_over_its_budget_stops_and_leaves_the_connection_clean(tmp_path):
+    """The event loop's budget for a scanning query: a range nothing matches reads the whole
+    table and is stopped; the same statement without a budget, on the same pooled
+    connection, reads it all."""
+    from sqlalchemy import bindparam, column, create_engine, table, text
+
+    from web.readsql import OverBudget, prepare
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'scan.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, size REAL)"))
+        conn.execute(text("INSERT INTO t (size) VALUES (:s)"), [{"s": i} for i in range(20_000)])
+    t = table("t", column("id"), column("size"))
+    scan = prepare(select(t.c.id).where(t.c.size > bindparam("lo")), engine.dialect)
+    with engine.connect() as conn:
+        assert len(scan.rows(conn, {"lo": 19_990}, budget=1000)) == 9  # within the budget
+        with pytest.raises(OverBudget):
+            scan.rows(conn, {"lo": 1e9}, budget=5)
+        assert scan.rows(conn, {"lo": 1e9}) == []  # no budget left behind
+        assert len(conn.execute(text("SELECT id FROM t")).all()) == 20_000

@@ -13,6 +13,7 @@ text (`CAST(… AS TEXT)`) and splice it, and convert the few other values they 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,20 +33,53 @@ class Prepared:
     positional: tuple[str, ...] | None  # parameter names in order, for qmark/format styles
     processors: dict[str, Callable[[Any], Any]]
 
-    def rows(self, conn: Connection, values: dict[str, Any] | None = None) -> list[tuple]:
-        """Every row, as the driver returns them, on the connection's own DBAPI cursor."""
+    def rows(
+        self, conn: Connection, values: dict[str, Any] | None = None, budget: int | None = None
+    ) -> list[tuple]:
+        """Every row, as the driver returns them, on the connection's own DBAPI cursor.
+
+        `budget` (SQLite only): at most that many thousand steps of SQLite's virtual machine,
+        else `OverBudget` is raised and the statement abandoned."""
         params = self.compiled.construct_params(values or {})
         for name, process in self.processors.items():
             if params.get(name) is not None:
                 params[name] = process(params[name])
         if self.positional is not None:
             params = tuple(params[n] for n in self.positional)
-        cursor = conn.connection.dbapi_connection.cursor()
+        dbapi = conn.connection.dbapi_connection
+        if budget is not None:
+            dbapi.set_progress_handler(_countdown(budget), STEPS_PER_CALL)
+        cursor = dbapi.cursor()
         try:
             cursor.execute(self.sql, params)
             return cursor.fetchall()
+        except sqlite3.OperationalError as exc:
+            if budget is not None and "interrupted" in str(exc):
+                raise OverBudget(self.sql) from exc
+            raise
         finally:
             cursor.close()
+            if budget is not None:
+                dbapi.set_progress_handler(None, 0)  # the pooled connection goes back clean
+
+
+# SQLite calls the progress handler every this many virtual machine steps.
+STEPS_PER_CALL = 1000
+
+
+class OverBudget(Exception):
+    """A statement stopped after the steps it was allowed (see `Prepared.rows`)."""
+
+
+def _countdown(calls: int) -> Callable[[], int]:
+    """A progress handler that lets a statement run `calls` times STEPS_PER_CALL steps."""
+    left = [calls]
+
+    def handler() -> int:
+        left[0] -= 1
+        return left[0] < 0  # non-zero interrupts the statement
+
+    return handler
 
 
 def prepare(statement: Executable, dialect: Dialect) -> Prepared:
