@@ -484,11 +484,13 @@ _MENTION = re.compile(
     re.IGNORECASE,
 )
 # Read on the lower-case ASCII copy of the text, so no IGNORECASE (which slows every class).
+# Commas are words too: one before a qualifier ends the reading (`_clause_words`).
 _WORD = re.compile(r"[a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?,]")
-# The first two `_WORD`s after a size, skipping what `_WORD.findall` skips.
+# The first two words after a size, commas skipped: they matter only before a qualifier,
+# which `_read_after` checks for.
 _TWO_WORDS = re.compile(
-    r"[^a-z\d|\n:;.!?,]*([a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?,])"
-    r"(?:[^a-z\d|\n:;.!?,]*([a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?,]))?"
+    r"[^a-z\d|\n:;.!?]*([a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?])"
+    r"(?:[^a-z\d|\n:;.!?]*([a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?]))?"
 )
 _PARAM_WORDS = frozenset({"parameter", "parameters", "params", "param", "parameter-count"})
 _SIZE_WORDS = frozenset(
@@ -497,6 +499,7 @@ _SIZE_WORDS = frozenset(
 )
 _TOTAL_WORDS = frozenset({"total", "(total)", "overall"})
 _ACTIVE_WORDS = frozenset({"active", "activated", "(activated)", "(active)"})
+_QUALIFIER_WORDS = _TOTAL_WORDS | _ACTIVE_WORDS
 _FILLER_WORDS = frozenset(
     {"in", "and", "the", "of", "a", "an", "dense", "sparse", "moe", "language", "base"}
     | {"instruct", "instruction-tuned", "pretrained", "pre-trained", "multimodal", "text"}
@@ -613,9 +616,16 @@ def _read_after(lowered: str, end: int, limit: int) -> tuple[bool, str | None]:
     first = _TWO_WORDS.match(lowered, end, limit)
     if first is None:
         return False, None
-    decided = _read_words(first.groups())
-    if decided is not None:
-        return decided
+    words = first.groups()
+    # A qualifier after a comma belongs to the next clause ('235B, activated parameters:
+    # 22B'): then the comma counts, and the full reading decides.
+    commas = (words[0] in _QUALIFIER_WORDS or words[1] in _QUALIFIER_WORDS) and "," in (
+        lowered[end : first.end()]
+    )
+    if not commas:
+        decided = _read_words(words)
+        if decided is not None:
+            return decided
     return _read_words(
         _clause_words([m.group() for m in _WORD.finditer(lowered, end, limit)]), True
     )
@@ -645,8 +655,6 @@ def _read_words(words, complete: bool = False) -> tuple[bool, str | None] | None
             complete = True
             break
         if word == ",":
-            if not complete:
-                return None  # whether it ends the reading depends on the word after it
             break  # a comma `_clause_words` kept starts another clause
         if word in _PARAM_WORDS or word in _SIZE_WORDS:
             if word in _SIZE_WORDS and qualifier is None and index > 3:
