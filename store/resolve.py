@@ -19,7 +19,7 @@ The rule (README, "Grouping"):
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -500,7 +500,10 @@ def candidate_fields(
 ) -> dict:
     """The candidate's fields from its repos and observations. `derivatives` is the count of
     derivative repos when `variants` holds the originals only (a base can have thousands)."""
-    originals = [v for v in variants if not v.is_derivative]
+    # In a fixed order, not the database's: which writer stored a row first decides that
+    # order, and the fields must not depend on it (tests/test_two_writers.py).
+    originals = sorted((v for v in variants if not v.is_derivative), key=lambda v: v.repo_id)
+    obs = sorted(obs, key=lambda o: (o.field, o.subject, o.extractor))
     if derivatives is None:
         derivatives = sum(1 for v in variants if v.is_derivative)
     sizes = _sizes(originals) or _announced_sizes(obs)
@@ -517,7 +520,7 @@ def candidate_fields(
         "quantizations": sum(1 for v in originals if v.is_quantized),
         "derivatives": derivatives,
         "gated": any(v.gated not in (None, "false") for v in originals),
-        "pipeline_tag": next((v.pipeline_tag for v in originals if v.pipeline_tag), None),
+        "pipeline_tag": _pipeline_tag(originals),
         "pricing": _pricing(obs),
         "sources": _sources(variants, obs),
         "_conflicts": conflicts,
@@ -527,6 +530,14 @@ def candidate_fields(
 def refresh_candidate(session: Session, candidate_id: int, actor: str) -> bool:
     """Recompute a candidate's fields from its variants and observations; log what changed."""
     return candidate_id in refresh_candidates(session, [candidate_id], actor)
+
+
+def _pipeline_tag(originals: list[Variant]) -> str | None:
+    """The task most of the release's repos name (Gemma 3: image-text-to-text for 4B-27B,
+    text-generation for 1B), ties by name: never the first row the database returns, whose
+    order depends on which writer stored which repo first."""
+    tags = Counter(v.pipeline_tag for v in originals if v.pipeline_tag)
+    return min(tags, key=lambda tag: (-tags[tag], tag)) if tags else None
 
 
 def release_variants(session: Session, ids: Iterable[int]) -> dict[int, list[Variant]]:

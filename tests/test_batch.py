@@ -195,3 +195,40 @@ def test_derivative_rows_tell_quantized_builds_from_their_names_tags_and_library
 ):
     row = derivative_row(entry(repo, tags=tags, library_name=library), "hf:x")
     assert row["is_quantized"] is quantized and row["is_derivative"]
+
+
+def test_a_release_s_fields_do_not_depend_on_the_order_its_repos_were_stored():
+    """Two writers store a release's repos in different orders, so the database returns
+    them in different orders: the fields must come out the same (Gemma 3: the 1B is
+    text-generation, the others image-text-to-text; -it and -pt counts differ slightly)."""
+    import itertools
+
+    from store.models import Observation
+    from store.resolve import candidate_fields
+
+    def variant(repo, label, total, tag):
+        return Variant(
+            repo_id=repo, org="google", source="hf:google", size_label=label,
+            total_params=total, params_method="weights", pipeline_tag=tag,
+        )  # fmt: skip
+
+    repos = [
+        variant("google/gemma-3-1b-it", "1B", 999_885_952, "text-generation"),
+        variant("google/gemma-3-4b-it", "4B", 4_300_079_472, "image-text-to-text"),
+        variant("google/gemma-3-4b-pt", "4B", 4_300_079_400, "image-text-to-text"),
+        variant("google/gemma-3-27b-it", "27B", 27_432_406_640, "image-text-to-text"),
+    ]
+    said = [
+        Observation(candidate_id=1, field="params", subject=url, extractor="params.declared",
+                    value={"variants": [{"label": "27B", "total": total}]}, source_url=url)
+        for url, total in (("https://a.example/post", 27e9), ("https://b.example/post", 2.7e10))
+    ]  # fmt: skip
+    cand = Candidate(slug="gemma-3", name="Gemma 3", org="google", family="Gemma 3",
+                     family_key="gemma-3", vendor="Google DeepMind")  # fmt: skip
+    results = [
+        candidate_fields(cand, list(order), list(obs))
+        for order in itertools.permutations(repos)
+        for obs in (said, said[::-1])
+    ]
+    assert all(result == results[0] for result in results)
+    assert results[0]["pipeline_tag"] == "image-text-to-text"
