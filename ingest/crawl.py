@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 DEFAULT_TIME_LIMIT_S = 3600.0
 SCHEMA_FD_FLAG = "--schema-fd"
+RUN_STARTED_ENV = "TOOLSCOUT_RUN_STARTED"
 
 
 @dataclass(slots=True)
@@ -48,7 +49,11 @@ def crawl(source_names: list[str], time_limit: float | None = None) -> CrawlOutc
     t0 = time.monotonic()
     schema_r, schema_w = os.pipe()
     cmd = [sys.executable, "-m", "ingest.crawl", SCHEMA_FD_FLAG, str(schema_r), *source_names]
-    proc = subprocess.Popen(cmd, pass_fds=(schema_r,), start_new_session=True)
+    # The runs start when the crawl was started, not when the child got round to opening
+    # them: a scheduler's cadence is kept from the start (store.health.next_run_at), and a
+    # child's start-up varies by seconds on a busy host.
+    env = {**os.environ, RUN_STARTED_ENV: started.isoformat()}
+    proc = subprocess.Popen(cmd, pass_fds=(schema_r,), start_new_session=True, env=env)
     os.close(schema_r)
     try:
         _send_schema_token(schema_w)
