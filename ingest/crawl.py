@@ -105,6 +105,16 @@ def crawl_alive(pid: int | None) -> bool:
     return b"ingest.crawl" in argv
 
 
+def crawl_started() -> datetime | None:
+    """In a crawl child, when `crawl()` started it (RUN_STARTED_ENV); None otherwise."""
+    value = os.environ.get(RUN_STARTED_ENV)
+    try:
+        started = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return started if started is not None and started.tzinfo is not None else None
+
+
 def _send_schema_token(fd: int) -> None:
     """Bring the schema to head and tell the child so (closing the pipe without a token
     tells it to check for itself)."""

@@ -16,6 +16,7 @@ from scrapy import signals
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from ingest.crawl import crawl_started
 from ingest.sources import Notability, SourcesError, load_sources
 from spiders.feeds import FeedState
 from spiders.hf_models import HubState
@@ -85,9 +86,10 @@ class StorePipeline:
         feeds = list(getattr(spider, "feed_sources", {}).values())
         pricing = list(getattr(spider, "pricing_sources", {}).values())
         self.rules, self.derivative_orgs = self._config()
+        started = crawl_started()  # the runs start when crawl() started this process
         with Session(self.engine) as session:
             for source in hub + feeds + pricing:
-                self.run_ids[source.name] = runs.start_run(session, source.name)
+                self.run_ids[source.name] = runs.start_run(session, source.name, started)
             if feeds:
                 names = [s.name for s in feeds]
                 spider.feed_state = FeedState(

@@ -638,7 +638,7 @@ def _clause_words(words: list[str]) -> list[str]:
     for index, word in enumerate(words):
         if word == ",":
             following = words[index + 1] if index + 1 < len(words) else None
-            if following not in _TOTAL_WORDS and following not in _ACTIVE_WORDS:
+            if following not in _QUALIFIER_WORDS:
                 continue
         kept.append(word)
         if len(kept) == 7:

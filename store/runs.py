@@ -14,21 +14,11 @@ from sqlmodel import Session, select
 from store.models import CrawlError, CrawlRun, Document, SourceState, utcnow
 
 
-def start_run(session: Session, source: str) -> int:
-    run = CrawlRun(source=source, pid=os.getpid(), started_at=_crawl_started() or utcnow())
+def start_run(session: Session, source: str, started_at: datetime | None = None) -> int:
+    run = CrawlRun(source=source, pid=os.getpid(), started_at=started_at or utcnow())
     session.add(run)
     session.commit()
     return run.id
-
-
-def _crawl_started() -> datetime | None:
-    """When `ingest.crawl.crawl()` started this process (TOOLSCOUT_RUN_STARTED), if it did."""
-    value = os.environ.get("TOOLSCOUT_RUN_STARTED")
-    try:
-        started = datetime.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-    return started if started is not None and started.tzinfo is not None else None
 
 
 def record_error(session: Session, run_id: int | None, source: str, url: str, reason: str) -> None:
