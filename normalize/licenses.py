@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from normalize.evidence import Evidence, make_evidence, snippet_around
-from normalize.text import ascii_lower, find_all
+from normalize.text import ascii_lower, contains_any, find_all
 
 VERSION = "1"
 MAX_TEXT_CHARS = 400_000
@@ -500,7 +500,42 @@ def _known(key: str) -> _Known | None:
     llama = _LLAMA_KEY.fullmatch(key)
     if llama:
         return _HUB.get(f"llama{llama[1]}")
-    return _spdx_known(key)
+    return _spdx_known(key) or _full_names().get(_loose_key(key))
+
+
+_LOOSE_DROP = re.compile(r"[^a-z0-9.+]+|(?<![a-z])(?:the|version|v(?=\d))(?![a-z])")
+
+
+def _loose_key(key: str) -> str:
+    """A license name with case, punctuation, 'the', 'version' and 'v' before a number left
+    out: 'Community Data License Agreement – Permissive, Version 2.0' and
+    'community-data-license-agreement-permissive-2.0' give the same key."""
+    return _LOOSE_DROP.sub("", key.lower())
+
+
+@functools.cache
+def _full_names() -> dict[str, _Known]:
+    """Loose keys of the full names of the Hub's licenses and of the custom licenses known
+    here ('Creative Commons Zero v1.0 Universal', 'Tencent Hunyuan Community License
+    Agreement'), so a `license_name` or a short text that spells a license out is read."""
+    index: dict[str, _Known] = {}
+    for table in (_HUB, _OTHER):
+        for known in table.values():
+            if not known.name.endswith(" family"):
+                index.setdefault(_loose_key(known.name), known)
+    for name, key in _HUB_FULL_NAMES.items():
+        index.setdefault(_loose_key(name), _HUB[key])
+    return index
+
+
+# The Hub's own spellings (hub-docs "Licenses") where they differ from the names above.
+_HUB_FULL_NAMES = {
+    "Community Data License Agreement – Sharing, Version 1.0": "cdla-sharing-1.0",
+    "Community Data License Agreement – Permissive, Version 1.0": "cdla-permissive-1.0",
+    "Community Data License Agreement – Permissive, Version 2.0": "cdla-permissive-2.0",
+    "Open Data Commons License Attribution family": "odc-by",
+    "Open Database License family": "odbl",
+}
 
 
 @functools.cache
@@ -539,7 +574,7 @@ def _spdx_known(key: str) -> _Known | None:
 
 def _spdx_family(spdx_id: str) -> tuple[str | None, bool | None]:
     upper = spdx_id.upper()
-    if "-NC" in upper:
+    if "-NC" in upper or "NONCOMMERCIAL" in upper:
         return NON_COMMERCIAL, False
     if upper.startswith(("GPL", "AGPL", "LGPL", "MPL", "EPL", "EUPL", "CDDL", "CC-BY-SA", "OSL")):
         return COPYLEFT, True
@@ -547,7 +582,39 @@ def _spdx_family(spdx_id: str) -> tuple[str | None, bool | None]:
         return COPYLEFT, True
     if spdx_id in _OSI_APPROVED or upper.startswith(("BSD", "MIT", "APACHE", "CC0", "CC-BY")):
         return PERMISSIVE, True
-    return None, None
+    return _SCANCODE_FAMILIES.get(_scancode_categories().get(spdx_id, ""), (None, None))
+
+
+# ScanCode's license categories (shipped with license_expression's SPDX index), for the SPDX
+# ids the rules above do not place. 'Source-available' and 'Free Restricted' licenses allow
+# commercial use on terms that differ from one license to the next: unknowable here.
+_SCANCODE_FAMILIES = {
+    "Permissive": (PERMISSIVE, True),
+    "Public Domain": (PERMISSIVE, True),
+    "Copyleft": (COPYLEFT, True),
+    "Copyleft Limited": (COPYLEFT, True),
+    "Proprietary Free": (PROPRIETARY, None),
+    "Commercial": (PROPRIETARY, None),
+}
+
+
+@functools.cache
+def _scancode_categories() -> dict[str, str]:
+    """SPDX id -> ScanCode category, read once from license_expression's data (empty when
+    the file is missing: the families then stay unknown)."""
+    try:
+        import json
+        from importlib.resources import files
+
+        data = files("license_expression").joinpath("data/scancode-licensedb-index.json")
+        entries = json.loads(data.read_text(encoding="utf-8"))
+    except Exception:  # noqa: BLE001 - an optional refinement, never a reason to fail
+        return {}
+    return {
+        entry["spdx_license_key"]: entry.get("category") or ""
+        for entry in entries
+        if isinstance(entry, dict) and isinstance(entry.get("spdx_license_key"), str)
+    }
 
 
 def _osi(known: _Known) -> bool | None:
@@ -720,7 +787,7 @@ _TEXT_PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
         (r"\bjamba\s+open\s+model\s+licen[cs]e", "jamba-open-model"),
         (r"\bflux(?:\.1)?\s*\[?dev\]?\s+non[\s-]?commercial\s+licen[cs]e", "flux-1-dev-non-commercial"),
         (r"\bgrok\s*2\s+community\s+licen[cs]e", "grok2-community"),
-        (r"\bopen\s+model,\s+data\s+(?:&|and)\s+weights\s+licen[cs]e", "openmdw-1.0"),
+        (r"\b(?:open\s+model,\s+data\s+(?:&|and)\s+weights|openmdw)\s+licen[cs]e(?:\s+agreement)?(?:,?\s+(?:version\s*|v)?(1\.[01]))?", "openmdw"),
         (r"\bmodified\s+MIT\s+licen[cs]e", "modified-mit"),
         (r"\bcreativeml\s+open\s?rail-?m", "creativeml-openrail-m"),
         (r"\bbigscience\s+(?:bloom\s+)?open\s?rail-?m", "bigscience-openrail-m"),
@@ -770,7 +837,7 @@ _TEXT_KEYWORDS: dict[str, tuple[str, ...]] = {
     "jamba-open-model": ("jamba",),
     "flux-1-dev-non-commercial": ("flux",),
     "grok2-community": ("grok",),
-    "openmdw-1.0": ("weights",),
+    "openmdw": ("weights", "openmdw"),
     "modified-mit": ("modified",),
     "creativeml-openrail-m": ("rail",),
     "bigscience-openrail-m": ("rail",),
@@ -837,7 +904,7 @@ _KEY_WORD_OFFSET = {
     "qwen": 16,
     "falcon": 10,  # 'TII Falcon License'
     "hunyuan-community": 14,  # 'Tencent Hunyuan Community License'
-    "openmdw-1.0": 44,  # 'Open Model, Data & Weights License'
+    "openmdw": 44,  # 'Open Model, Data & Weights License'
     "agpl": 10,  # 'GNU Affero General Public License'
     "lgpl": 10,
     "gpl": 10,
@@ -917,6 +984,8 @@ def _text_known(key: str, match: re.Match) -> _Known | tuple | None:
     if key in ("epl", "eupl"):
         version = match[1] or match[2]
         return _known(f"epl-{version}.0" if key == "epl" else f"eupl-1.{version}")
+    if key == "openmdw":
+        return _HUB[f"openmdw-{match[1] or '1.0'}"]
     if key == "cc":
         return _known(_key(re.sub(r"[\s-]+", "-", match[0])))
     if key == "cc-long":
@@ -939,6 +1008,68 @@ def _cc_long_key(text: str) -> str:
     return "-".join(parts) + (f"-{version[-1]}" if version else "")
 
 
+# Around a 'License' that no pattern named, the words before it (and a few after it:
+# 'Agreement', a version, 'for Research') are looked up as a license's full name: 'under the
+# PostgreSQL License', 'the SIL Open Font License 1.1', 'Apple Model License for Research'.
+MAX_NAME_WORDS = 9
+MAX_TAIL_WORDS = 5
+_PHRASE_WORD = re.compile(r"[^\s()\[\]\"'`]+")
+
+
+def _spelled_out(text: str, lowered: str) -> list[tuple[int, int, _Known]]:
+    """The longest known license name spelled out around an occurrence of 'license'."""
+    names = _full_names()
+    for pos in find_all(lowered, "licen", 20):
+        words = list(_PHRASE_WORD.finditer(text, max(0, pos - 100), min(len(text), pos + 60)))
+        at = next((i for i, word in enumerate(words) if word.start() <= pos < word.end()), None)
+        if at is None:
+            continue
+        first = max(0, at - MAX_NAME_WORDS)
+        last = min(len(words), at + MAX_TAIL_WORDS + 1)
+        # The loose key of a phrase is its words' loose keys joined, so each word is keyed once.
+        keys = [_loose_key(word.group().rstrip(".,;:")) for word in words[first:last]]
+        for begin in range(at - first + 1):
+            for end in range(last - first, at - first, -1):
+                known = names.get("".join(keys[begin:end]))
+                if known is not None:
+                    stop = words[first + end - 1]
+                    return [
+                        (
+                            words[first + begin].start(),
+                            stop.start() + len(stop.group().rstrip(".,;:")),
+                            known,
+                        )
+                    ]
+    return []
+
+
+# A text that is nothing but a license's id or name ('MIT', 'cc-by-nc-4.0', 'PostgreSQL
+# License'): a license field copied as it is. Model names hold the words of their makers'
+# licenses ('Llama 3.1', 'gemma'), so a text with one of these words must say 'license'.
+MAX_ID_TEXT_CHARS = 80
+_MODEL_NAME_WORDS = (
+    "llama", "gemma", "qwen", "qianwen", "deepseek", "falcon", "hunyuan", "jamba", "flux",
+    "grok", "mistral", "nvidia", "stability", "glm", "yi", "exaone", "bloom", "openrail",
+)  # fmt: skip
+
+
+def _whole_text_license(text: str, source: str) -> License | None:
+    value = text.strip()
+    if not value or len(value) > MAX_ID_TEXT_CHARS or "\n" in value:
+        return None
+    if "/" in value and " " not in value:
+        return None  # a repo id ('google/gemma-3-27b-it'), not a license
+    key = _key(value)
+    known = _known(key)
+    if known is None:
+        return None
+    if key.isalpha() and key not in _HUB and key not in _ALIASES and "licen" not in key:
+        return None  # SPDX also names licenses 'Intel', 'Nokia', 'Fair': words, not ids, here
+    if contains_any(key, _MODEL_NAME_WORDS) and not ("licen" in key or "terms" in key):
+        return None
+    return _license(known, [make_evidence(source or "text", value, "license.text", VERSION)])
+
+
 def license_from_text(text: str, source: str = "") -> License | None:
     """A license named in prose: 'released under Apache 2.0', 'Gemma Terms of Use', …"""
     if not isinstance(text, str) or not text:
@@ -950,10 +1081,10 @@ def license_from_text(text: str, source: str = "") -> License | None:
     else:
         words, allowed = _ID_WORDS, _WITHOUT_LICENSE_WORD
     present = {word for word in words if word in lowered}
-    if not present:
-        return None
     # Only the patterns with a key word in the text are tried, in their table order.
-    indices = sorted({index for word in present for index in _PATTERNS_BY_WORD[word]})
+    indices = (
+        sorted({index for word in present for index in _PATTERNS_BY_WORD[word]}) if present else ()
+    )
     hits: dict[str, list[int]] = {}
     found: list[tuple[int, int, _Known | tuple]] = []
     for index in indices:
@@ -967,8 +1098,12 @@ def license_from_text(text: str, source: str = "") -> License | None:
         known = _text_known(key, match)
         if known is not None:
             found.append((match.start(), match.end(), known))
+    if "licen" in lowered and all(isinstance(item[2], tuple) for item in found):
+        # No named license read: a name spelled out in full ('DeepFloyd IF Research License
+        # Agreement') says more than the generic phrase inside it ('research license').
+        found += _spelled_out(text, lowered)
     if not found:
-        return None
+        return _whole_text_license(text, source)
     # Named licenses beat generic phrases; among named ones the first mention wins.
     found.sort(key=lambda item: (isinstance(item[2], tuple), item[0]))
     # A match inside another ('General Public License' in 'Lesser General Public License v3')

@@ -248,7 +248,7 @@ _UNIT_PRICE = re.compile(
 )
 _TOKEN_PRICE = re.compile(
     _AMOUNT + r"(?:\s?USD)?\s*(?:/|per|for)\s*(?:(?:1|one)\s*)?"
-    r"(?P<scale>m(?:illion)?|mtoks?|mtok|k|thousand|1,000,000|1,000|1000000|1000)\b"
+    r"(?P<scale>m(?:illion)?|mtoks?|mtok|k|thousand|1,000,000|1,000|1000000|1000|tokens?)\b"
     + _NOT_TOKENS
     + r"(?:\s+(?P<label>input|output|prompt|completion|cached\s+input|cache\w*)\s+"
     r"(?:tokens?|toks?)\b|\s*(?:tokens?|toks?)\b)?",
@@ -290,13 +290,22 @@ _LABEL_BEFORE = re.compile(
 # both directions ('$0.20 per 1M tokens input and output').
 _LABEL_AFTER = re.compile(
     r"[ \t]*(?:\(|for[ \t]+|of[ \t]+|on[ \t]+)?(?P<label>input|output|prompt|completion)\b"
-    r"(?![ \t]*(?:and|&|/|,|\+|or)[ \t]*(?:input|output|prompt|completion))",
+    r"(?![ \t]*(?:and|&|/|,|\+|or)[ \t]*(?:input|output|prompt|completion))"
+    # 'Output:' heads the next price ('Input: $3 / MTok Output: $15 / MTok').
+    r"(?![ \t]*(?:tokens?[ \t]*)?[:=])",
+    re.IGNORECASE,
+)
+_LABEL_STEMS = ("put", "prompt", "complet", "cache")
+# A label that heads the price itself ('Input: $3', 'output tokens = $15').
+_LABEL_HEAD = re.compile(
+    r"(?P<label>input|output|prompt|completion|cached\s+input|cache\s+\w+)(?:\s+tokens?)?"
+    r"\s*(?:price)?\s*[:=]?\s*\**\s*$",
     re.IGNORECASE,
 )
 # Words without which a text says nothing about price (substring tests are cheap).
 _PRECHECK_WORDS = (
     "free", "paid", "pric", "pay", "subscri", "open weight", "open-weight", "self-host",
-    "self host", "cost", "contact sales", "download",
+    "self host", "cost", "contact sales", "download", "open source", "open-source", "usd", "cent",
 )  # fmt: skip
 _FREEMIUM = re.compile(
     r"\bfreemium\b|\bfree\s+(?:tier|plan|version|trial\s+credits?)\b[^.\n]{0,80}?"
@@ -304,7 +313,8 @@ _FREEMIUM = re.compile(
     re.IGNORECASE,
 )
 _OPEN_WEIGHTS = re.compile(
-    r"\bopen[\s-]weights?\b|\bself[\s-]hosted\b|\bdownload(?:able)?\s+(?:the\s+)?weights\b",
+    r"\bopen[\s-]weights?\b|\bself[\s-]hosted\b|\bdownload(?:able)?\s+(?:the\s+)?weights\b"
+    r"|\bopen[\s-]source(?:d)?\b",
     re.IGNORECASE,
 )
 _FREE = re.compile(
@@ -313,9 +323,17 @@ _FREE = re.compile(
     re.IGNORECASE,
 )
 _FEEL_FREE = re.compile(r"\bfeel\s+free\b|\bfree\s+(?:and\s+)?open[\s-]source\b", re.IGNORECASE)
+# 'Free' denied: 'no free tier', 'not free', 'without a free plan'.
+_NOT_FREE = re.compile(
+    r"\b(?:no|not\s+a|without\s+(?:a\s+|any\s+)?)\s*free\s+(?:tier|plan|version|trial|usage)\b"
+    r"|\bnot\s+free\b",
+    re.IGNORECASE,
+)
+_NOT_FREE_WORDS = ("no free", "not free", "not a free", "without")
 _PAID = re.compile(
     r"\bpaid\b|\bpay[\s-]as[\s-]you[\s-]go\b|\busage[\s-]based\b|\bcontact\s+sales\b|"
-    r"\benterprise\s+pricing\b|\bsubscription\b|\bfree\s+trial\b",
+    r"\benterprise\s+pricing\b|\bsubscription\b|\bfree\s+trial\b"
+    r"|\bpay[\s-]per[\s-](?:use|token|request|call|query)\b|\bcustom\s+pricing\b",
     re.IGNORECASE,
 )
 _PRICING_CONTEXT = re.compile(
@@ -333,6 +351,8 @@ def _scale_to_million(scale: str) -> float:
     scale = scale.lower().replace(",", "")
     if scale.startswith(("k", "thousand")) or scale == "1000":
         return 1000.0
+    if scale.startswith("token"):
+        return 1e6  # '$0.000003 per token'
     return 1.0
 
 
@@ -398,6 +418,38 @@ def _token_prices(text: str, found: _Found, dollars: list[int]) -> None:
         if label in (None, "output") and found.output is None:
             found.output = value
         found.spans.append((match.start(), match.end()))
+    if found.input is None and found.output is None:
+        _header_prices(text, found, dollars)
+
+
+# A unit stated once before the prices it covers: 'Price per 1M tokens: Input $0.27 | Output
+# $1.10', '1M tokens: $0.50 input / $1.50 output'.
+_SCALE_HEADER = re.compile(
+    r"(?:per|/)\s*(?:(?:1|one)\s*)?(?P<scale>m(?:illion)?|mtoks?|k|thousand|1,000,000|1,000)"
+    r"\s+(?:tokens?|toks?)\b|\b(?:1|one)\s*(?P<scale2>m|million|k|thousand)\s+tokens?\s*[:=]",
+    re.IGNORECASE,
+)
+_BARE_AMOUNT = re.compile(_AMOUNT + r"(?!\s*(?:/|per\b|for\b))", re.IGNORECASE)
+
+
+def _header_prices(text: str, found: _Found, dollars: list[int]) -> None:
+    """Labelled prices without a unit of their own, under a unit stated before them."""
+    header = _SCALE_HEADER.search(text, max(0, dollars[0] - 200), dollars[0])
+    if header is None:
+        return
+    scale = _scale_to_million(header["scale"] or header["scale2"])
+    for match in _at_dollars(_BARE_AMOUNT, text, dollars):
+        amount = _amount(match["amount"])
+        label = _price_label(text, match)
+        if amount is None or label in (None, "cached"):
+            continue
+        if label == "input" and found.input is None:
+            found.input = _per_million(amount, scale)
+        elif label == "output" and found.output is None:
+            found.output = _per_million(amount, scale)
+        found.spans.append((match.start(), match.end()))
+        if found.input is not None and found.output is not None:
+            return
 
 
 def _labelled_pairs(text: str, found: _Found, dollars: list[int]) -> None:
@@ -423,7 +475,11 @@ def _labelled_pairs(text: str, found: _Found, dollars: list[int]) -> None:
 
 def _price_label(text: str, match: re.Match) -> str | None:
     """'input', 'output', 'cached' or None (the price covers both directions)."""
-    label = match["label"]
+    label = match.groupdict().get("label")
+    before = text[max(0, match.start() - 24) : match.start()]
+    if not label and contains_any(before.lower(), _LABEL_STEMS):
+        head = _LABEL_HEAD.search(before)
+        label = head["label"] if head else None
     if not label:
         after = _LABEL_AFTER.match(text, match.end(), min(len(text), match.end() + 24))
         label = after["label"] if after else None
@@ -534,14 +590,17 @@ def _tier_from_words(text: str, lowered: str, found: _Found) -> str | None:
         return None
     has_price = found.input or found.output or found.subscription
     # Each pattern runs only when its key word is there at all (a fast substring test).
-    free = "free" in scope_lower and bool(_FREE.search(_FEEL_FREE.sub(" ", scope)))
+    freed = _FEEL_FREE.sub(" ", scope) if "free" in scope_lower else ""
+    if freed and contains_any(scope_lower, _NOT_FREE_WORDS):
+        freed = _NOT_FREE.sub(" ", freed)
+    free = bool(freed) and bool(_FREE.search(freed))
     if (
         not has_price
         and contains_any(scope_lower, ("open", "self", "download"))
         and _OPEN_WEIGHTS.search(scope)
     ):
         return OPEN_WEIGHTS
-    if (free and has_price) or ("free" in scope_lower and _FREEMIUM.search(scope)):
+    if (free and has_price) or (freed and _FREEMIUM.search(freed)):
         return FREEMIUM
     if has_price or (contains_any(scope_lower, _PAID_WORDS) and _PAID.search(scope)):
         return PAID
@@ -552,7 +611,7 @@ def _tier_from_words(text: str, lowered: str, found: _Found) -> str | None:
     return None
 
 
-_PAID_WORDS = ("paid", "pay", "usage", "contact", "enterprise", "subscription", "free")
+_PAID_WORDS = ("paid", "pay", "usage", "contact", "enterprise", "subscription", "free", "custom")
 # Words that put a sentence of a long text in scope (the `_PRICING_CONTEXT` alternatives); the
 # ones the pattern wants as whole words are checked at a word boundary.
 _CONTEXT_WORDS = (
@@ -596,14 +655,60 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
+# 'USD 0.50' and '0.50 USD' are read as '$0.50': rewritten in place, at the same length, so
+# every offset (the evidence's) still points into the original text.
+_USD_BEFORE = re.compile(r"(?<![\w$])USD\s?(?=\d)", re.IGNORECASE)
+_USD_AFTER = re.compile(r"(?<![\w.,$])(\d{1,7}(?:,\d{3})*(?:\.\d{1,8})?)(\s?)USD\b", re.IGNORECASE)
+# A price in another currency: paid for, at a price this module does not convert.
+_OTHER_CURRENCY = re.compile(
+    r"[€£¥₹]\s?\d|\d\s?(?:[€£¥₹]|(?:EUR|GBP|CNY|RMB|JPY|INR)\b)", re.IGNORECASE
+)
+
+
+# '15 cents per million input tokens' is '$0.15 per million …'.
+_CENTS = re.compile(r"(?<![\w.,$])(\d{1,3}(?:\.\d{1,6})?)\s?(?:cents?\b|¢)", re.IGNORECASE)
+
+
+_CURRENCY_CODES = ("eur", "gbp", "cny", "rmb", "jpy", "inr")
+
+
+def _other_currency(text: str, lowered: str) -> bool:
+    """Whether `text` states an amount in a currency other than the dollar (the regex runs
+    only when a sign or a code is there at all)."""
+    if text.isascii() and not contains_any(lowered, _CURRENCY_CODES):
+        return False
+    return _OTHER_CURRENCY.search(text) is not None
+
+
+def _dollarized(text: str) -> str:
+    if "usd" in ascii_lower(text):
+        text = _USD_BEFORE.sub(lambda m: " " * (len(m.group()) - 1) + "$", text)
+        text = _USD_AFTER.sub(lambda m: f"${m[1]}{m[2]}  ", text)
+    return _CENTS.sub(_cents_as_dollars, text)
+
+
+def _cents_as_dollars(match: re.Match) -> str:
+    dollars = _round(float(match[1]) / 100)
+    written = f"${dollars:.8f}".rstrip("0").rstrip(".")
+    if len(written) > len(match.group()):
+        return match.group()  # '0.001¢' has no same-length dollar spelling; left as it is
+    return written.ljust(len(match.group()))
+
+
 def pricing_from_text(text: str, source: str = "") -> Pricing | None:
     """Prices and tier from a pricing line, a pricing table or an announcement."""
     if not isinstance(text, str) or not text:
         return None
-    text = text[:MAX_TEXT_CHARS]
+    original = text = text[:MAX_TEXT_CHARS]
     lowered = ascii_lower(text)
+    if "usd" in lowered or " cent" in lowered or "¢" in text:
+        text = _dollarized(text)
     dollars = find_all(text, "$", MAX_DOLLARS)
-    if not dollars and not contains_any(lowered, _PRECHECK_WORDS):
+    if (
+        not dollars
+        and not contains_any(lowered, _PRECHECK_WORDS)
+        and not _other_currency(text, lowered)
+    ):
         return None
     found = _Found()
     if dollars:
@@ -617,9 +722,11 @@ def pricing_from_text(text: str, source: str = "") -> Pricing | None:
     if tier is None and dollars and found.input is None and found.output is None:
         tier = _unit_price_tier(text, found, dollars)
     prices = [found.input, found.output, found.subscription]
-    if tier is None:
-        if all(price is None for price in prices):
+    if tier is None and all(price is None for price in prices):
+        if not _other_currency(text, lowered):
             return None
+        tier = PAID
+    if tier is None:
         tier = _tier_for(prices)
     if (
         tier == PAID
@@ -632,7 +739,7 @@ def pricing_from_text(text: str, source: str = "") -> Pricing | None:
         found.input,
         found.output,
         found.subscription,
-        [make_evidence(source or "text", _text_snippet(text, found), "pricing.text", VERSION)],
+        [make_evidence(source or "text", _text_snippet(original, found), "pricing.text", VERSION)],
     )
 
 

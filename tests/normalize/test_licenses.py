@@ -103,7 +103,20 @@ IDS = [
     ("mrl", "other:mrl", "research", False, False),
     ("deepseek", "other:deepseek", "open-rail", True, False),
     ("llama-3.1", "llama3.1", "community", True, False),
-]
+    # SPDX ids outside the tables: their family from ScanCode's license categories.
+    ("BlueOak-1.0.0", "BlueOak-1.0.0", "permissive", True, False),
+    ("X11", "X11", "permissive", True, False),
+    ("Sleepycat", "Sleepycat", "copyleft", True, False),
+    ("PolyForm-Noncommercial-1.0.0", "PolyForm-Noncommercial-1.0.0", "non-commercial", False,
+     False),
+    ("Elastic-2.0", "Elastic-2.0", None, None, False),
+    # Full names, as `license_name` gives them.
+    ("Creative Commons Zero v1.0 Universal", "CC0-1.0", "permissive", True, False),
+    ("Community Data License Agreement – Sharing, Version 1.0", "CDLA-Sharing-1.0",
+     "copyleft", True, False),
+    ("Tencent Hunyuan Community License Agreement", "other:hunyuan-community", "community",
+     True, False),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("value", "lid", "family", "commercial", "osi"), IDS)
@@ -406,6 +419,27 @@ TEXTS = [
      "Unlicense", "permissive", True),
     ("Licensed under the EUPL-1.2", "EUPL-1.2", "copyleft", True),
     ("Academic Free License v3.0", "AFL-3.0", "permissive", True),
+    # Full names of the Hub's licenses, spelled out around 'License' in prose.
+    ("The weights are released under the PostgreSQL License.", "PostgreSQL", "permissive", True),
+    ("Fonts ship under the SIL Open Font License 1.1.", "OFL-1.1", "copyleft", True),
+    ("FastVLM is released under the Apple Model License for Research.", "apple-amlr",
+     "research", False),
+    ("Use of the model is subject to the DeepFloyd IF Research License Agreement",
+     "deepfloyd-if-license", "research", False),
+    ("Data: Community Data License Agreement – Permissive, Version 2.0",
+     "CDLA-Permissive-2.0", "permissive", True),
+    ("This model is released under the Intel Research Use License Agreement.",
+     "intel-research", "research", False),
+    ("The model is licensed under the OpenMDW License Agreement, version 1.1",
+     "openmdw-1.1", "permissive", True),
+    ("OpenMDW License", "openmdw-1.0", "permissive", True),
+    # A text that is only a license field, copied as it is.
+    ("MIT", "MIT", "permissive", True),
+    ("cc-by-nc-4.0", "CC-BY-NC-4.0", "non-commercial", False),
+    ("llama3.1 license", "llama3.1", "community", True),
+    ("Zlib", "Zlib", "permissive", True),
+    ("PolyForm-Noncommercial-1.0.0", "PolyForm-Noncommercial-1.0.0", "non-commercial", False),
+    ("University of Illinois/NCSA Open Source License", "NCSA", "permissive", True),
 ]  # fmt: skip
 
 
@@ -427,6 +461,13 @@ def test_license_from_text(text, lid, family, commercial):
         "Apache Spark integration is available.",
         "Unlicensed copies of the weights are prohibited.",
         "The falcon is the fastest bird; licensing is pending.",
+        # Model names and vendors that share a word with a license id are not licenses.
+        "Llama 3.1",
+        "gemma",
+        "google/gemma-3-27b-it",
+        "Intel",
+        "Free",
+        "A license is required for commercial use.",
     ],
 )
 def test_license_from_text_none(text):

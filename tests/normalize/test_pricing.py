@@ -22,6 +22,36 @@ TEXTS = [
     ("$0.20 per million tokens", "paid", 0.2, 0.2, None),
     ("$0.0008 per 1K tokens", "paid", 0.8, 0.8, None),
     ("$20/month", "paid", None, None, 20.0),
+    # Amounts in USD without '$', in cents, per token; a unit stated once before the prices.
+    ("0.5 USD / 1M input tokens, 1.5 USD / 1M output tokens", "paid", 0.5, 1.5, None),
+    (
+        "USD 0.14 per million input tokens, USD 0.28 per million output tokens",
+        "paid",
+        0.14,
+        0.28,
+        None,
+    ),
+    (
+        "15 cents per million input tokens and 60 cents per million output tokens",
+        "paid",
+        0.15,
+        0.6,
+        None,
+    ),
+    ("Prompt: $0.000003 per token; Completion: $0.000015 per token", "paid", 3.0, 15.0, None),
+    ("Price per 1M tokens: Input $0.27 | Output $1.10", "paid", 0.27, 1.1, None),
+    ("1M tokens: $0.50 input / $1.50 output", "paid", 0.5, 1.5, None),
+    # A label followed by ':' heads the next price, not the one before it.
+    ("Input: $3.00 / MTok Output: $15.00 / MTok", "paid", 3.0, 15.0, None),
+    ("$0.60 / million output tokens; $0.15 / million input tokens", "paid", 0.15, 0.6, None),
+    # Another currency: paid, at a price not converted.
+    ("¥2 per million input tokens, ¥8 per million output tokens", "paid", None, None, None),
+    ("€0.10 per million tokens", "paid", None, None, None),
+    # Tier words.
+    ("No free tier. $5 per 1M tokens.", "paid", 5.0, 5.0, None),
+    ("Pay per use", "paid", None, None, None),
+    ("Custom pricing for enterprise", "paid", None, None, None),
+    ("Open source", "open-weights", None, None, None),
     ("free tier then pay-as-you-go", "freemium", None, None, None),
     (
         "Free (open weights, self-hosted) / Inference costs vary by provider",
