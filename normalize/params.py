@@ -538,7 +538,7 @@ _SENTENCE_END = re.compile(r"[.!?;]\s|\n")
 _THOUSANDS_SIZE = re.compile(r"\d{1,3},\d{1,2}")
 # A qualifier right after the size or its 'parameters' (read on the lower-cased text).
 _QUALIFIER_AFTER = re.compile(
-    r"[ \t]*(?:param(?:eter)?s?[ \t]+(?:in[ \t]+)?)?\(?(total|overall|activated|active|"
+    r"[ \t]*(?:param(?:eter)?s?[ \t]+(?:(?:in|are|is|being)[ \t]+)?)?\(?(total|overall|activated|active|"
     r"non[ -]?embedding)\b"
 )
 _AFTER_QUALIFIERS = {"total": "total", "overa": "total", "activ": "active", "non-e": "nonembedding"}

@@ -313,6 +313,20 @@ DECLARED = [
         None,
     ),
     (
+        "DBRX uses a fine-grained MoE architecture with 132B total parameters of which 36B "
+        "parameters are active on any input.",
+        132 * B,
+        36 * B,
+        None,
+    ),
+    (
+        "MiniMax-M1 has 456 billion parameters in total, with 45.9 billion parameters activated "
+        "per token.",
+        456 * B,
+        45.9 * B,
+        None,
+    ),
+    (
         "The Mistral-7B-v0.1 Large Language Model (LLM) is a pretrained generative text model "
         "with 7 billion parameters.",
         7 * B,
