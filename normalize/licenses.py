@@ -1025,20 +1025,17 @@ def _spelled_out(text: str, lowered: str) -> list[tuple[int, int, _Known]]:
         if at is None:
             continue
         first = max(0, at - MAX_NAME_WORDS)
-        last = min(len(words), at + MAX_TAIL_WORDS + 1)
+        words, at = words[first : at + MAX_TAIL_WORDS + 1], at - first
+        stripped = [word.group().rstrip(".,;:") for word in words]
         # The loose key of a phrase is its words' loose keys joined, so each word is keyed once.
-        keys = [_loose_key(word.group().rstrip(".,;:")) for word in words[first:last]]
-        for begin in range(at - first + 1):
-            for end in range(last - first, at - first, -1):
+        keys = [_loose_key(word) for word in stripped]
+        for begin in range(at + 1):
+            for end in range(len(words), at, -1):
                 known = names.get("".join(keys[begin:end]))
                 if known is not None:
-                    stop = words[first + end - 1]
+                    stop = end - 1
                     return [
-                        (
-                            words[first + begin].start(),
-                            stop.start() + len(stop.group().rstrip(".,;:")),
-                            known,
-                        )
+                        (words[begin].start(), words[stop].start() + len(stripped[stop]), known)
                     ]
     return []
 
@@ -1060,14 +1057,13 @@ def _whole_text_license(text: str, source: str) -> License | None:
     if "/" in value and " " not in value:
         return None  # a repo id ('google/gemma-3-27b-it'), not a license
     key = _key(value)
-    known = _known(key)
-    if known is None:
-        return None
+    if _known(key) is None:
+        return None  # most short texts: a name or a title (the answer is cached for the call below)
     if key.isalpha() and key not in _HUB and key not in _ALIASES and "licen" not in key:
         return None  # SPDX also names licenses 'Intel', 'Nokia', 'Fair': words, not ids, here
     if contains_any(key, _MODEL_NAME_WORDS) and not ("licen" in key or "terms" in key):
         return None
-    return _license(known, [make_evidence(source or "text", value, "license.text", VERSION)])
+    return license_from_id(value, source or "text", "license.text")
 
 
 def license_from_text(text: str, source: str = "") -> License | None:

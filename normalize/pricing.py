@@ -476,10 +476,11 @@ def _labelled_pairs(text: str, found: _Found, dollars: list[int]) -> None:
 def _price_label(text: str, match: re.Match) -> str | None:
     """'input', 'output', 'cached' or None (the price covers both directions)."""
     label = match.groupdict().get("label")
-    before = text[max(0, match.start() - 24) : match.start()]
-    if not label and contains_any(before.lower(), _LABEL_STEMS):
-        head = _LABEL_HEAD.search(before)
-        label = head["label"] if head else None
+    if not label:
+        before = text[max(0, match.start() - 24) : match.start()]
+        if contains_any(before.lower(), _LABEL_STEMS):
+            head = _LABEL_HEAD.search(before)
+            label = head["label"] if head else None
     if not label:
         after = _LABEL_AFTER.match(text, match.end(), min(len(text), match.end() + 24))
         label = after["label"] if after else None
@@ -680,8 +681,8 @@ def _other_currency(text: str, lowered: str) -> bool:
     return _OTHER_CURRENCY.search(text) is not None
 
 
-def _dollarized(text: str) -> str:
-    if "usd" in ascii_lower(text):
+def _dollarized(text: str, lowered: str) -> str:
+    if "usd" in lowered:
         text = _USD_BEFORE.sub(lambda m: " " * (len(m.group()) - 1) + "$", text)
         text = _USD_AFTER.sub(lambda m: f"${m[1]}{m[2]}  ", text)
     return _CENTS.sub(_cents_as_dollars, text)
@@ -702,7 +703,7 @@ def pricing_from_text(text: str, source: str = "") -> Pricing | None:
     original = text = text[:MAX_TEXT_CHARS]
     lowered = ascii_lower(text)
     if "usd" in lowered or " cent" in lowered or "¢" in text:
-        text = _dollarized(text)
+        text = _dollarized(text, lowered)
     dollars = find_all(text, "$", MAX_DOLLARS)
     if (
         not dollars
