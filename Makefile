@@ -3,8 +3,13 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+# The normalizers compiled with mypyc (setup.py, normalize/native.py), rebuilt when a source
+# changes. A failed compile falls back to the Python sources; `make test` and `make bench`
+# require the compiled build (TOOLSCOUT_NATIVE=require), so CI measures and tests what runs.
+NATIVE := normalize/native.json
+NATIVE_SOURCES := $(filter-out normalize/__init__.py normalize/native.py,$(wildcard normalize/*.py))
 
-.PHONY: setup demo test run bench lint postgres chromium clean
+.PHONY: setup native demo test run bench lint postgres chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,16 +19,25 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+$(NATIVE): $(STAMP) $(NATIVE_SOURCES) setup.py
+	$(PY) setup.py --quiet build_ext --inplace
+
+## native: compile the normalizers again after an edit (the sources run until then).
+native: $(NATIVE)
+
 ## demo: the replay server on the bundled fixtures, a crawl into ./toolscout.db, the queue.
-demo: setup
+demo: setup native
 	$(VENV)/bin/toolscout demo --once
 
-## test: the whole suite, with a real PostgreSQL server started by the tests themselves.
-test: setup postgres chromium
-	$(PY) -m pytest
+## test: the whole suite, with a real PostgreSQL server started by the tests themselves, on
+## the compiled normalizers; then the normalizer tests again on their Python sources.
+test: export TOOLSCOUT_NATIVE = require
+test: setup native postgres chromium
+	TOOLSCOUT_EXPECT_NATIVE=1 $(PY) -m pytest
+	TOOLSCOUT_PURE_PYTHON=1 $(PY) -m pytest -q tests/normalize tests/test_names.py
 
 ## run: the real thing, against the live sources in sources.toml.
-run: setup
+run: setup native
 	$(VENV)/bin/toolscout crawl --all
 
 $(VENV)/.bench-stamp: $(STAMP)
@@ -32,7 +46,8 @@ $(VENV)/.bench-stamp: $(STAMP)
 
 ## bench: every script in bench/ (make_catalog.py and _*.py are their helpers). Sizes of the
 ## backfill: BENCH_SIZES=10000,100000,1000000; seconds per toolscout run: BENCH_BUDGET=3600.
-bench: $(VENV)/.bench-stamp postgres
+bench: export TOOLSCOUT_NATIVE = require
+bench: $(VENV)/.bench-stamp native postgres
 	@set -e; for script in bench/*.py; do \
 	  case "$$script" in bench/_*|bench/make_catalog.py) continue;; esac; \
 	  echo "== $$script"; $(PY) "$$script"; \
@@ -50,4 +65,5 @@ chromium:
 	@sh scripts/ensure-chromium.sh
 
 clean:
-	rm -rf $(VENV) toolscout.db toolscout.db-* .pytest_cache
+	rm -rf $(VENV) toolscout.db toolscout.db-* .pytest_cache build $(NATIVE)
+	rm -f normalize/*.so normalize__mypyc.*.so

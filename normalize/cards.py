@@ -30,7 +30,7 @@ _FLOW_OPEN = re.compile(r"[\[{]")
 _BLOCK_CHAIN = re.compile(rf"^(?:[ \t]*[-?][ \t]+){{{MAX_NESTING},}}", re.MULTILINE)
 
 
-def card_text(text: str | bytes | None) -> str:
+def card_text(text: object) -> str:
     """The card as `str`: bytes are decoded as UTF-8 (bad bytes replaced), a BOM is dropped."""
     if isinstance(text, bytes | bytearray):
         text = bytes(text[: MAX_CARD_CHARS * 4]).decode("utf-8", errors="replace")
@@ -40,7 +40,7 @@ def card_text(text: str | bytes | None) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def split_card(text: str | bytes | None, keys: Collection[str] | None = None) -> tuple[dict, str]:
+def split_card(text: object, keys: Collection[str] | None = None) -> tuple[dict, str]:
     """(front matter as a dict, Markdown body). A card without valid YAML mapping gives `{}`.
 
     With `keys`, only those top-level keys are read: the caller names what it uses, and the

@@ -46,7 +46,7 @@ class ModelFacts:
     tags: list[str] = field(default_factory=list)
 
     def is_derivative_of_other_org(self) -> bool:
-        return bool(self.base_model) and self.base_model.split("/", 1)[0] != self.org
+        return bool(self.base_model) and str(self.base_model).split("/", 1)[0] != self.org
 
 
 def parse_hub_time(value: object) -> datetime | None:
@@ -105,7 +105,7 @@ def model_facts(info: dict, card_text: str | bytes | None = None, source: str = 
     repo_id = str(info.get("id") or info.get("modelId") or "")
     name = parse_repo_name(repo_id)
     front, body = split_card(card_text, CARD_KEYS) if card_text else ({}, "")
-    card_data = front or (info.get("cardData") if isinstance(info.get("cardData"), dict) else {})
+    card_data: dict = front or (info["cardData"] if isinstance(info.get("cardData"), dict) else {})
     tags = _tags(info)
     base, relation = base_model_of(card_data, tags)
     license_ = license_from_card(card_data, source=f"{source}#cardData") if card_data else None

@@ -661,7 +661,9 @@ def _family_from_words(name: str) -> tuple[str | None, bool | None]:
     return None, None
 
 
-def license_from_id(value: str, source: str = "", extractor: str = "license.id") -> License | None:
+def license_from_id(
+    value: object, source: str = "", extractor: str = "license.id"
+) -> License | None:
     """A license id (Hub, SPDX or a known custom name) -> License; None for other/unknown."""
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_ID_CHARS:
         return None
@@ -719,7 +721,7 @@ def _as_strings(value: object) -> list[str]:
     return []
 
 
-def license_from_card(card_data: dict, source: str = "") -> License | None:
+def license_from_card(card_data: object, source: str = "") -> License | None:
     """License from card front matter / cardData: license, license_name, license_link."""
     try:
         return _license_from_card(card_data, source)
@@ -727,7 +729,7 @@ def license_from_card(card_data: dict, source: str = "") -> License | None:
         return None
 
 
-def _license_from_card(card_data: dict, source: str) -> License | None:
+def _license_from_card(card_data: object, source: str) -> License | None:
     if not isinstance(card_data, dict):
         return None
     values = _as_strings(card_data.get("license"))
@@ -755,7 +757,7 @@ def _license_from_card(card_data: dict, source: str) -> License | None:
     return None
 
 
-def license_from_tags(tags: list[str], source: str = "") -> License | None:
+def license_from_tags(tags: object, source: str = "") -> License | None:
     """License from Hub tags such as 'license:apache-2.0'."""
     if not isinstance(tags, list | tuple):
         return None
@@ -1066,7 +1068,7 @@ def _whole_text_license(text: str, source: str) -> License | None:
     return license_from_id(value, source or "text", "license.text")
 
 
-def license_from_text(text: str, source: str = "") -> License | None:
+def license_from_text(text: object, source: str = "") -> License | None:
     """A license named in prose: 'released under Apache 2.0', 'Gemma Terms of Use', …"""
     if not isinstance(text, str) or not text:
         return None

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from normalize.evidence import Evidence, compact, make_evidence, snippet_around
-from normalize.text import ascii_lower, contains_any, find_all, lower_ascii
+from normalize.text import ascii_lower, contains_any, find_all, find_all_bytes, lower_ascii
 
 VERSION = "1"
 MAX_TEXT_CHARS = 400_000
@@ -276,7 +276,7 @@ def _repo_part(name: str) -> str:
     return name
 
 
-def params_from_name(name: str, source: str = "") -> Params | None:
+def params_from_name(name: object, source: str = "") -> Params | None:
     """Sizes stated in a repo id or title; `None` when the name states none."""
     if not isinstance(name, str) or not name:
         return None
@@ -442,7 +442,7 @@ def _is_quantized(model_info: dict) -> bool:
     return isinstance(config, dict) and bool(config.get("quantization_config"))
 
 
-def params_from_weights(model_info: dict, source: str = "") -> Params | None:
+def params_from_weights(model_info: object, source: str = "") -> Params | None:
     """The exact count the Hub computed from the weight files, when it is a real count."""
     if not isinstance(model_info, dict):
         return None
@@ -626,9 +626,10 @@ def _read_after(lowered: str, end: int, limit: int) -> tuple[bool, str | None]:
         decided = _read_words(words)
         if decided is not None:
             return decided
-    return _read_words(
+    read = _read_words(
         _clause_words([m.group() for m in _WORD.finditer(lowered, end, limit)]), True
     )
+    return read if read is not None else (False, None)  # a complete reading always decides
 
 
 def _clause_words(words: list[str]) -> list[str]:
@@ -1131,7 +1132,7 @@ def _pair_for(variants: list[ParamVariant], single: ParamVariant, field_name: st
             return
 
 
-def params_from_text(text: str, source: str = "") -> Params | None:
+def params_from_text(text: object, source: str = "") -> Params | None:
     """Sizes a card or announcement declares; token counts, contexts and ranges are ignored."""
     declared = _declared_from_text(text, source)
     if declared is None:
@@ -1154,7 +1155,7 @@ class _Declared:
         return _mention_evidence(self.text, self.accepted, self.source)
 
 
-def _declared_from_text(text: str, source: str = "") -> _Declared | None:
+def _declared_from_text(text: object, source: str = "") -> _Declared | None:
     """`params_from_text` without its evidence: each variant keeps the statements it was read
     from (`ParamVariant.origins`), and the caller builds evidence for the variants it keeps."""
     if not isinstance(text, str) or not text:
@@ -1253,7 +1254,7 @@ MAX_UNIT_HITS = 20_000
 def _unit_hits(lowered: str) -> list[int]:
     """Offsets of digits followed by a unit ('27B', '7b', '1.5 billion', '2-trillion')."""
     marks = lowered.encode("ascii").translate(_UNIT_MARKS)
-    hits = find_all(marks, b"0u", MAX_UNIT_HITS)
+    hits = find_all_bytes(marks, b"0u", MAX_UNIT_HITS)
     if "illion" in lowered:
         words = []
         for pos in find_all(lowered, "illion", MAX_UNIT_HITS):
@@ -1511,7 +1512,12 @@ def _with_weights(weights: Params, declared: Params | None, named: Params | None
         if other is None:
             continue
         single = len(other.variants) <= 1
-        if active is None and other.active is not None and single and other.active < weights.total:
+        if (
+            active is None
+            and other.active is not None
+            and single
+            and other.active < (weights.total or 0.0)
+        ):
             active = other.active
             extra.extend(other.evidence[:1])
         experts = experts or other.experts

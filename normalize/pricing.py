@@ -104,7 +104,7 @@ _SELF_HOSTED_PROVIDERS = frozenset(
 )
 
 
-def pricing_from_record(record: dict, source: str = "") -> Pricing | None:
+def pricing_from_record(record: object, source: str = "") -> Pricing | None:
     """Prices from a provider record: OpenRouter, LiteLLM, models.dev or the HF router."""
     try:
         return _pricing_from_record(record, source)
@@ -112,7 +112,7 @@ def pricing_from_record(record: dict, source: str = "") -> Pricing | None:
         return None
 
 
-def _pricing_from_record(record: dict, source: str) -> Pricing | None:
+def _pricing_from_record(record: object, source: str) -> Pricing | None:
     if not isinstance(record, dict):
         return None
     record = _unwrap(record)
@@ -201,7 +201,7 @@ def _from_hf_router(record: dict, source: str) -> Pricing | None:
         if input_m is None and output_m is None:
             continue
         cost = (input_m or 0.0) + (output_m or 0.0)
-        name = provider.get("provider") if isinstance(provider.get("provider"), str) else "?"
+        name = provider["provider"] if isinstance(provider.get("provider"), str) else "?"
         if best is None or cost < best[0]:
             best = (cost, name[:60], input_m, output_m)
     if best is None:
@@ -486,8 +486,8 @@ def _price_label(text: str, match: re.Match) -> str | None:
         label = after["label"] if after else None
     if not label:
         line_start = max(text.rfind("\n", 0, match.start()) + 1, match.start() - 40)
-        before = _LABEL_BEFORE.search(text[line_start : match.start()])
-        label = before["label"] if before else None
+        found = _LABEL_BEFORE.search(text[line_start : match.start()])
+        label = found["label"] if found else None
     if not label:
         return None
     label = label.lower()
@@ -696,7 +696,7 @@ def _cents_as_dollars(match: re.Match) -> str:
     return written.ljust(len(match.group()))
 
 
-def pricing_from_text(text: str, source: str = "") -> Pricing | None:
+def pricing_from_text(text: object, source: str = "") -> Pricing | None:
     """Prices and tier from a pricing line, a pricing table or an announcement."""
     if not isinstance(text, str) or not text:
         return None

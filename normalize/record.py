@@ -16,6 +16,8 @@ import re
 import select
 from typing import BinaryIO
 
+import orjson
+
 from normalize.cards import split_card
 from normalize.licenses import (
     License,
@@ -45,25 +47,18 @@ CARD_KEYS = frozenset({"license", "license_name", "license_link", "model_name", 
 _HEADING = re.compile(r"^#\s+(.{1,160})$", re.MULTILINE)
 HEADING_CHARS = 20_000
 
-try:  # orjson parses and writes JSON lines several times faster; the stdlib is the fallback.
-    import orjson
+# orjson parses and writes JSON lines several times faster than the stdlib (a declared dependency).
 
-    def _loads(line: str | bytes) -> object:
-        return orjson.loads(line)
 
-    def _dumps(obj: dict) -> bytes:
-        try:
-            return orjson.dumps(obj)
-        except TypeError:  # a huge integer or a lone surrogate: the stdlib escapes anything
-            return json.dumps(obj, separators=(",", ":")).encode()
+def _loads(line: str | bytes) -> object:
+    return orjson.loads(line)
 
-except ImportError:  # pragma: no cover - orjson is a declared dependency
 
-    def _loads(line: str | bytes) -> object:
-        return json.loads(line)
-
-    def _dumps(obj: dict) -> bytes:
-        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+def _dumps(obj: dict) -> bytes:
+    try:
+        return orjson.dumps(obj)
+    except TypeError:  # a huge integer or a lone surrogate: the stdlib escapes anything
+        return json.dumps(obj, separators=(",", ":")).encode()
 
 
 def _str(value: object) -> str | None:
@@ -167,7 +162,7 @@ def _pricing(pricing: object, text: str | None, sources: dict[str, str]):
     return result
 
 
-def normalize_record(obj: dict) -> dict:
+def normalize_record(obj: object) -> dict:
     """The normalized `{"params", "license", "pricing"}` for one input object."""
     if not isinstance(obj, dict):
         return {"params": None, "license": None, "pricing": None, "error": "not a JSON object"}

@@ -67,7 +67,7 @@ def _repo_named(repo: str, title: str) -> bool:
     """Whether the title names the linked repo: its first word ("gemma", "smollm3")."""
     name = repo.rsplit("/", 1)[-1]
     first = _REPO_WORD.search(name)
-    return bool(first) and first.group(0).lower() in title.lower()
+    return first is not None and first.group(0).lower() in title.lower()
 
 
 @dataclass(slots=True)

@@ -32,18 +32,27 @@ def ascii_lower(text: str) -> str:
     return lower_ascii(text)
 
 
-def find_all(
-    text: str | bytes, needle: str | bytes, limit: int = 1000, start: int = 0
-) -> list[int]:
+def find_all(text: str, needle: str, limit: int = 1000, start: int = 0) -> list[int]:
     """Offsets of `needle` in `text` from `start`, at most `limit` of them (bounded work)."""
     found: list[int] = []
-    find = text.find
-    pos = find(needle, start)
+    pos = text.find(needle, start)
     for _ in range(limit):
         if pos < 0:
             break
         found.append(pos)
-        pos = find(needle, pos + 1)
+        pos = text.find(needle, pos + 1)
+    return found
+
+
+def find_all_bytes(data: bytes, needle: bytes, limit: int = 1000) -> list[int]:
+    """`find_all` over bytes (a second function, so that each one is typed exactly)."""
+    found: list[int] = []
+    pos = data.find(needle)
+    for _ in range(limit):
+        if pos < 0:
+            break
+        found.append(pos)
+        pos = data.find(needle, pos + 1)
     return found
 
 

@@ -10,6 +10,7 @@ is readable by huggingface_hub's own client, and is crawlable by toolscout end t
 from __future__ import annotations
 
 import http.client
+import time
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -170,14 +171,28 @@ def test_what_is_not_served_is_404(server, path):
     assert status == 404
 
 
+def _settled_stats(url: str) -> dict:
+    """The server's counts once every request answered so far is counted: it counts a request
+    after sending the answer, so a client can read the counts before its last request is in.
+    Settled when two reads 20 ms apart agree (reading the counts is not counted)."""
+    previous = orjson.loads(get(url, "/_replay/stats")[2])
+    for _ in range(100):
+        time.sleep(0.02)
+        current = orjson.loads(get(url, "/_replay/stats")[2])
+        if current.get("requests", 0) == previous.get("requests", 0):
+            return current
+        previous = current
+    raise AssertionError("the replay server's counts never settled")
+
+
 def test_info_and_card_by_id_and_counted(server, catalog):
-    before = orjson.loads(get(server.url, "/_replay/stats")[2])
+    before = _settled_stats(server.url)
     repo = catalog.model_id(10)
     status, _, body = get(server.url, f"/api/models/{repo}")
     assert status == 200 and orjson.loads(body) == catalog.model(10)
     status, _, body = get(server.url, f"/{repo}/raw/main/README.md")
     assert status == 200 and body.decode() == catalog.card_text(10)
-    after = orjson.loads(get(server.url, "/_replay/stats")[2])
+    after = _settled_stats(server.url)
     assert after["info"] - before.get("info", 0) == 1
     assert after["card"] - before.get("card", 0) == 1
 
