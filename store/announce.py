@@ -36,7 +36,7 @@ from normalize.relevance import relevance
 from normalize.vendors import vendor_for_org
 from store import notability, prices
 from store.models import Candidate, Event, FeedEntry, Observation, Variant, utcnow
-from store.races import retrying
+from store.races import lock_announced, retrying
 from store.resolve import adopt_announced, refresh_candidate, squash
 from store.upsert import upsert
 
@@ -319,6 +319,14 @@ def _new_candidate(
         adopted = adopt_announced(session, owner, key, family)
         if adopted is not None:
             return adopted
+    else:
+        # A release announced with no vendor is adopted by the first Hub page of its family.
+        # A Hub page on another host may be storing that family now, having found nothing to
+        # adopt: wait for it to commit, then look again (store.races.lock_announced).
+        lock_announced(session, exclusive=True)
+        found = again()
+        if found is not None:
+            return found
     reason = f"{ctx.actor}; announced before any Hub repo: {(item.title or '')[:200]}"
     cand = Candidate(
         slug=key,

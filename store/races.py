@@ -43,6 +43,27 @@ def retrying(session: Session, work: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
+# The advisory lock between feeds announcing releases that no Hub repo has joined yet and the
+# Hub crawls that adopt them (any int8 will do; this one spells "annc").
+ANNOUNCED_LOCK = 0x616E6E63
+
+
+def lock_announced(session: Session, exclusive: bool) -> None:
+    """The lock that keeps a feed's new announced release and a Hub page's new release of the
+    same family from missing each other on two hosts.
+
+    Without it the two read at the same moment, each before the other commits: the feed finds
+    no release by that name, the Hub page finds no announced release to adopt, and the release
+    is stored twice. A Hub page holds it shared from reading the announced releases to its
+    commit (Hub pages never wait for each other); a feed takes it exclusively before storing
+    one, then looks again. Whichever comes second sees what the first committed. SQLite has
+    one writer at a time and needs nothing."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    session.connection().execute(text(f"SELECT {function}(:key)"), {"key": ANNOUNCED_LOCK})
+
+
 def lock_candidates(session: Session, ids: set[int] | list[int]) -> None:
     """Row locks on these candidates, taken in id order before they are recomputed.
 

@@ -33,6 +33,7 @@ from normalize.names import display_name, slugify
 from normalize.vendors import vendor_for_org
 from store import notability, prices
 from store.models import Candidate, Event, Observation, Variant, utcnow
+from store.races import lock_announced
 from store.upsert import upsert
 
 if TYPE_CHECKING:
@@ -142,6 +143,9 @@ def announced_without_repo(session: Session) -> list[Candidate]:
     """Candidates a feed created that no Hub repo has joined yet. There are a few of
     these at any time, so they are read first and checked for repos by id: a
     `NOT IN (every variant)` would read the whole variant table for each new release."""
+    # Held until commit: a feed on another host storing one now waits, then finds this
+    # transaction's releases (store.races.lock_announced).
+    lock_announced(session, exclusive=False)
     # Ranges rather than LIKE, so the (org, family_key) index answers without a scan of
     # every candidate (`;` follows `:` in ASCII).
     org = Candidate.org

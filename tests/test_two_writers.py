@@ -454,6 +454,47 @@ def test_a_feed_and_the_hub_storing_one_release_at_once_make_one_candidate(pg_en
     assert announced.candidate_id == cands["deepseek-r1-0528"].id
 
 
+SMALL_3_1 = FIXTURES / "hub/models/mistralai/Mistral-Small-3.1-24B-Instruct-2503.json"
+SMALL_3_1_NEWS = {
+    "key": "https://newsletter.example.org/2025/03/mistral-small-3-1",
+    "title": "Mistral Small 3.1: a 24B model with a 128K context",
+    "link": "https://newsletter.example.org/2025/03/mistral-small-3-1",
+    "published": "2025-03-17T18:00:00Z",
+    "text": "Mistral Small 3.1 is a 24B-parameter model with image understanding and a 128K "
+    "context window, released under the Apache 2.0 license.",
+    "content_hash": "1",
+}
+
+
+def _hub_stores_small_3_1(s: Session):
+    listing = "https://huggingface.co/api/models?author=mistralai"
+    return apply_page(s, [json.loads(SMALL_3_1.read_bytes())], "hf:mistralai", "original", listing)
+
+
+def _newsletter_announces_small_3_1(s: Session):
+    entry = announce.entry(s, "feed:ai-weekly", SMALL_3_1_NEWS["key"])
+    return announce.judge_and_resolve(s, entry, None, "crawler:feed:ai-weekly")
+
+
+@pytest.mark.parametrize("first", ["hub", "newsletter"])
+def test_a_release_announced_without_its_date_code_while_the_hub_stores_it(pg_engine, first):
+    """The same race when the two spell the release differently, so no slug collides to make
+    one writer wait: the newsletter says "Mistral Small 3.1", the repo's family is "Mistral
+    Small 3.1 2503". Both used to read before the other committed and store it twice (a
+    rare failure of the crawl race above); store.races.lock_announced orders them."""
+    with Session(pg_engine) as s:
+        announce.save_entries(s, "feed:ai-weekly", [SMALL_3_1_NEWS])
+        s.commit()
+    writers = [_hub_stores_small_3_1, _newsletter_announces_small_3_1]
+    second_waits_for_first(pg_engine, *(writers if first == "hub" else writers[::-1]))
+    with Session(pg_engine) as s:
+        cands = {c.slug: c for c in s.exec(select(Candidate))}
+        announced = s.exec(select(Observation).where(Observation.field == "announcement")).one()
+    assert list(cands) == ["mistral-small-3.1-2503"]
+    assert cands["mistral-small-3.1-2503"].org == "mistralai"
+    assert announced.candidate_id == cands["mistral-small-3.1-2503"].id
+
+
 def test_an_announcement_picked_to_break_a_deadlock_is_resolved_again(pg_engine):
     """A post about two releases updates one, then waits for the other, which a second
     writer (the Hub crawl of another host) holds while it waits for the first: PostgreSQL
