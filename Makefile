@@ -19,8 +19,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-$(NATIVE): $(STAMP) $(NATIVE_SOURCES) setup.py
-	$(PY) setup.py --quiet build_ext --inplace
+# A fresh install has compiled them already (pip runs setup.py): then nothing is redone.
+$(NATIVE): $(NATIVE_SOURCES) setup.py | $(STAMP)
+	$(PY) -c 'from normalize import native; exit(not native.build_current())' 2>/dev/null \
+	  || $(PY) setup.py --quiet build_ext --inplace
 
 ## native: compile the normalizers again after an edit (the sources run until then).
 native: $(NATIVE)

@@ -65,6 +65,11 @@ def _stamp_digest() -> str | None:
         return None
 
 
+def build_current() -> bool:
+    """Whether compiled modules exist and were built from the sources on disk."""
+    return bool(_built_modules(PACKAGE_DIR)) and _stamp_digest() == sources_digest()
+
+
 class _SourceFinder:
     """Loads `normalize.<module>` from its `.py` file, ahead of a compiled extension."""
 
@@ -86,7 +91,7 @@ def activate() -> str:
         return status
     if os.environ.get(PURE_ENV) == "1":
         status = f"python (asked by {PURE_ENV})"
-    elif _stamp_digest() != sources_digest():
+    elif not build_current():
         status = "python (sources changed since the build; `make native` rebuilds it)"
         log.warning("compiled normalizers are older than their sources: running the sources")
     else:

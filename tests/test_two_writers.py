@@ -409,7 +409,6 @@ def test_two_feeds_announcing_one_new_release_at_once_make_one_candidate(pg_engi
     assert sorted(o.value["source"] for o in announced) == sorted(feeds)
 
 
-R1_0528 = FIXTURES / "hub/models/deepseek-ai/DeepSeek-R1-0528.json"
 R1_0528_NEWS = {
     "key": "https://newsletter.example.org/2025/05/r1-0528",
     "title": "DeepSeek-R1-0528: a sharper reasoner, still MIT",
@@ -419,42 +418,8 @@ R1_0528_NEWS = {
     "model, with open weights under the MIT license on Hugging Face.",
     "content_hash": "1",
 }
-
-
-def _hub_stores_r1_0528(s: Session):
-    listing = "https://huggingface.co/api/models?author=deepseek-ai"
-    return apply_page(s, [json.loads(R1_0528.read_bytes())], "hf:deepseek-ai", "original", listing)
-
-
-def _newsletter_announces_r1_0528(s: Session):
-    entry = announce.entry(s, "feed:ai-weekly", R1_0528_NEWS["key"])
-    return announce.judge_and_resolve(s, entry, None, "crawler:feed:ai-weekly")
-
-
-def _save_newsletter_entry(engine) -> None:
-    with Session(engine) as s:
-        announce.save_entries(s, "feed:ai-weekly", [R1_0528_NEWS])
-        s.commit()
-
-
-@pytest.mark.parametrize("first", ["hub", "newsletter"])
-def test_a_feed_and_the_hub_storing_one_release_at_once_make_one_candidate(pg_engine, first):
-    """A newsletter that names no vendor judges its announcement of DeepSeek-R1-0528 while
-    the Hub crawl of another host stores the repo: whichever writer is first, the result is
-    what it is when either comes first alone, one release of deepseek-ai with the
-    announcement, not a second, feed-only candidate and not a failed page."""
-    _save_newsletter_entry(pg_engine)
-    writers = [_hub_stores_r1_0528, _newsletter_announces_r1_0528]
-    second_waits_for_first(pg_engine, *(writers if first == "hub" else writers[::-1]))
-    with Session(pg_engine) as s:
-        cands = {c.slug: c for c in s.exec(select(Candidate))}
-        announced = s.exec(select(Observation).where(Observation.field == "announcement")).one()
-    assert list(cands) == ["deepseek-r1-0528"]
-    assert cands["deepseek-r1-0528"].org == "deepseek-ai"
-    assert announced.candidate_id == cands["deepseek-r1-0528"].id
-
-
-SMALL_3_1 = FIXTURES / "hub/models/mistralai/Mistral-Small-3.1-24B-Instruct-2503.json"
+# Spelled without the repo's date code ("Mistral Small 3.1 2503"), so no slug collides to
+# make one writer wait for the other: store.races.lock_announced orders them.
 SMALL_3_1_NEWS = {
     "key": "https://newsletter.example.org/2025/03/mistral-small-3-1",
     "title": "Mistral Small 3.1: a 24B model with a 128K context",
@@ -464,35 +429,47 @@ SMALL_3_1_NEWS = {
     "context window, released under the Apache 2.0 license.",
     "content_hash": "1",
 }
-
-
-def _hub_stores_small_3_1(s: Session):
-    listing = "https://huggingface.co/api/models?author=mistralai"
-    return apply_page(s, [json.loads(SMALL_3_1.read_bytes())], "hf:mistralai", "original", listing)
-
-
-def _newsletter_announces_small_3_1(s: Session):
-    entry = announce.entry(s, "feed:ai-weekly", SMALL_3_1_NEWS["key"])
-    return announce.judge_and_resolve(s, entry, None, "crawler:feed:ai-weekly")
+# (Hub repo, the newsletter's entry, the one release both must end in)
+ANNOUNCED_WHILE_STORED = {
+    "same name": ("deepseek-ai/DeepSeek-R1-0528", R1_0528_NEWS, "deepseek-r1-0528"),
+    "no date code": (
+        "mistralai/Mistral-Small-3.1-24B-Instruct-2503",
+        SMALL_3_1_NEWS,
+        "mistral-small-3.1-2503",
+    ),
+}
 
 
 @pytest.mark.parametrize("first", ["hub", "newsletter"])
-def test_a_release_announced_without_its_date_code_while_the_hub_stores_it(pg_engine, first):
-    """The same race when the two spell the release differently, so no slug collides to make
-    one writer wait: the newsletter says "Mistral Small 3.1", the repo's family is "Mistral
-    Small 3.1 2503". Both used to read before the other committed and store it twice (a
-    rare failure of the crawl race above); store.races.lock_announced orders them."""
+@pytest.mark.parametrize("case", list(ANNOUNCED_WHILE_STORED))
+def test_a_feed_and_the_hub_storing_one_release_at_once_make_one_candidate(pg_engine, case, first):
+    """A newsletter that names no vendor judges its announcement of a release while the Hub
+    crawl of another host stores the repo: whichever writer is first, the result is what it
+    is when either comes first alone, one release of the repo's org with the announcement,
+    not a second, feed-only candidate and not a failed page."""
+    repo, news, slug = ANNOUNCED_WHILE_STORED[case]
+    org = repo.split("/")[0]
     with Session(pg_engine) as s:
-        announce.save_entries(s, "feed:ai-weekly", [SMALL_3_1_NEWS])
+        announce.save_entries(s, "feed:ai-weekly", [news])
         s.commit()
-    writers = [_hub_stores_small_3_1, _newsletter_announces_small_3_1]
+
+    def hub_stores(s: Session):
+        info = json.loads((FIXTURES / f"hub/models/{repo}.json").read_bytes())
+        listing = f"https://huggingface.co/api/models?author={org}"
+        return apply_page(s, [info], f"hf:{org}", "original", listing)
+
+    def newsletter_announces(s: Session):
+        entry = announce.entry(s, "feed:ai-weekly", news["key"])
+        return announce.judge_and_resolve(s, entry, None, "crawler:feed:ai-weekly")
+
+    writers = [hub_stores, newsletter_announces]
     second_waits_for_first(pg_engine, *(writers if first == "hub" else writers[::-1]))
     with Session(pg_engine) as s:
         cands = {c.slug: c for c in s.exec(select(Candidate))}
         announced = s.exec(select(Observation).where(Observation.field == "announcement")).one()
-    assert list(cands) == ["mistral-small-3.1-2503"]
-    assert cands["mistral-small-3.1-2503"].org == "mistralai"
-    assert announced.candidate_id == cands["mistral-small-3.1-2503"].id
+    assert list(cands) == [slug]
+    assert cands[slug].org == org
+    assert announced.candidate_id == cands[slug].id
 
 
 def test_an_announcement_picked_to_break_a_deadlock_is_resolved_again(pg_engine):

@@ -31,33 +31,30 @@ def _bench_corpus(size: int, seed: int) -> list[str]:
     return module.build_corpus(size, seed)
 
 
-def _normalize_cli(corpus: bytes, env: dict[str, str]) -> bytes:
-    code = "import sys; from normalize.record import normalize_stream; "
-    code += "normalize_stream(sys.stdin.buffer, sys.stdout.buffer)"
+def _python(code: str, env: dict[str, str], stdin: bytes = b"", cwd: Path | None = None) -> bytes:
+    """What `code` prints in a new interpreter with `env` added to this one's."""
     done = subprocess.run(
         [sys.executable, "-c", code],
-        input=corpus,
+        input=stdin,
         capture_output=True,
         env={**os.environ, **env},
+        cwd=cwd,
         timeout=300,
         check=True,
     )
     return done.stdout
 
 
+def _normalize_cli(corpus: bytes, env: dict[str, str]) -> bytes:
+    code = "import sys; from normalize.record import normalize_stream; "
+    code += "normalize_stream(sys.stdin.buffer, sys.stdout.buffer)"
+    return _python(code, env, stdin=corpus)
+
+
 def _status(env: dict[str, str], cwd: Path | None = None) -> list[str]:
     code = "import normalize.params as p; from normalize import native; "
     code += "print(native.status); print(p.__file__)"
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        cwd=cwd,
-        timeout=60,
-        check=True,
-    )
-    return done.stdout.splitlines()
+    return _python(code, env, cwd=cwd).decode().splitlines()
 
 
 @pytest.mark.skipif(os.environ.get("TOOLSCOUT_EXPECT_NATIVE") != "1", reason="not under make test")
