@@ -57,6 +57,9 @@ _TITLE_NOISE = re.compile(
     r"available|open[- ]sourced?|released)|now available|released)\b.*$",
     re.I,
 )
+# A word of running text: lower-case letters only ("arrives", "with"); name parts are
+# capitalised or carry a digit ("Small", "3n", "gpt-oss" opens a title and is kept).
+_PLAIN_WORD = re.compile(r"[a-z]+")
 _SIZES_IN_PARENS = re.compile(r"\s*\([^)]*\d[^)]*\)")
 # A release tag ("v0.2.0", "b5478", "1.2") names a version, not a model.
 _TAG_ONLY = re.compile(r"^(?:(?:release|version)\s+)?[vb]?\d+(?:[.\-_]\w+)*$", re.I)
@@ -134,10 +137,22 @@ def family_from_title(title: str) -> str | None:
     """ "Welcome Gemma 3: Google's new…" → "Gemma 3"; "Code Llama 4 (70B & 400B)" → "Code Llama 4"."""
     head = re.split(r"\s*[:|–—]\s+|\s+-\s+", title or "", maxsplit=1)[0]
     head = _SIZES_IN_PARENS.sub("", _TITLE_NOISE.sub("", head)).strip(" .!")
-    head = re.split(r"\s*[,&]\s*|\s+and\s+", head)[0].strip()
+    head = _name_before_predicate(re.split(r"\s*[,&]\s*|\s+and\s+", head)[0].strip())
     if _TAG_ONLY.match(head) or not re.search(r"[a-z]{2}", head, re.I):
         return None
     return head if 2 <= len(head) <= 80 else None
+
+
+def _name_before_predicate(head: str) -> str:
+    """ "Mistral Small 3.1 arrives with a 128K context" → "Mistral Small 3.1": a versioned
+    name ends where the title's sentence goes on, at its first plain lower-case word. A name
+    without a version is left whole ("Magistral arrives" cannot be told from a name)."""
+    words = head.split(" ")
+    for index, word in enumerate(words[1:], 1):
+        if _PLAIN_WORD.fullmatch(word):
+            name = " ".join(words[:index])
+            return name if re.search(r"\d", name) else head
+    return head
 
 
 def looks_like_a_name(family: str) -> bool:

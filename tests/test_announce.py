@@ -219,6 +219,16 @@ def test_seed_duplicate_is_suggested_with_its_score_not_merged(engine):
         ("Gemini 2.5 Flash-Lite is now stable and generally available", "Gemini 2.5 Flash-Lite"),
         ("Mistral Small 3.2 is out: fewer repetitions", "Mistral Small 3.2"),
         ("DeepSeek-R1-0528: what's new in the minor update", "DeepSeek-R1-0528"),
+        # A versioned name ends at the first plain word of the sentence around it.
+        ("Mistral Small 3.1 arrives with a 128K context", "Mistral Small 3.1"),
+        ("Llama 3.2 goes small and multimodal", "Llama 3.2"),
+        ("Falcon 3 family of open models from TII", "Falcon 3"),
+        ("Gemma 3n preview brings audio to phones", "Gemma 3n"),
+        ("gpt-oss 120b runs on a single GPU", "gpt-oss 120b"),
+        ("Qwen2.5-VL-72B tops the vision leaderboards", "Qwen2.5-VL-72B"),
+        # Without a version the sentence cannot be told from the name: left whole.
+        ("Magistral arrives", "Magistral arrives"),
+        ("Mistral Medium 3", "Mistral Medium 3"),
     ],
 )
 def test_family_from_title_more(title, family):
