@@ -47,15 +47,14 @@ def sources_digest(package_dir: Path = PACKAGE_DIR) -> str:
     return digest.hexdigest()
 
 
-def _built_modules(package_dir: Path) -> list[str]:
-    """Names of modules that have a compiled extension next to their source."""
-    names = []
-    for path in compiled_sources(package_dir):
-        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-            if (package_dir / (path.stem + suffix)).exists():
-                names.append(path.stem)
-                break
-    return names
+def _has_build(package_dir: Path = PACKAGE_DIR) -> bool:
+    """Whether a compiled extension lies next to any of the compiled modules' sources."""
+    suffixes = importlib.machinery.EXTENSION_SUFFIXES
+    return any(
+        (package_dir / (path.stem + suffix)).exists()
+        for path in compiled_sources(package_dir)
+        for suffix in suffixes
+    )
 
 
 def _stamp_digest() -> str | None:
@@ -65,9 +64,13 @@ def _stamp_digest() -> str | None:
         return None
 
 
+def _built_from_these_sources() -> bool:
+    return _stamp_digest() == sources_digest()
+
+
 def build_current() -> bool:
     """Whether compiled modules exist and were built from the sources on disk."""
-    return bool(_built_modules(PACKAGE_DIR)) and _stamp_digest() == sources_digest()
+    return _has_build() and _built_from_these_sources()
 
 
 class _SourceFinder:
@@ -86,12 +89,12 @@ class _SourceFinder:
 def activate() -> str:
     """Choose the build for this process (called once, by the package's `__init__`)."""
     global status
-    if not _built_modules(PACKAGE_DIR):
+    if not _has_build():
         status = "python"
         return status
     if os.environ.get(PURE_ENV) == "1":
         status = f"python (asked by {PURE_ENV})"
-    elif not build_current():
+    elif not _built_from_these_sources():
         status = "python (sources changed since the build; `make native` rebuilds it)"
         log.warning("compiled normalizers are older than their sources: running the sources")
     else:

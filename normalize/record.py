@@ -47,9 +47,8 @@ CARD_KEYS = frozenset({"license", "license_name", "license_link", "model_name", 
 _HEADING = re.compile(r"^#\s+(.{1,160})$", re.MULTILINE)
 HEADING_CHARS = 20_000
 
-# orjson parses and writes JSON lines several times faster than the stdlib (a declared dependency).
 
-
+# orjson parses and writes JSON lines several times faster than the stdlib.
 def _loads(line: str | bytes) -> object:
     return orjson.loads(line)
 
