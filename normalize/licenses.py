@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from normalize.evidence import Evidence, make_evidence, snippet_around
 from normalize.text import ascii_lower, contains_any, find_all
@@ -40,7 +40,8 @@ NC_TERMS = "non-commercial use only"
 RESEARCH_TERMS = "research use only"
 
 
-@dataclass(slots=True)
+# init=False: the written __init__ is compiled (see `normalize.evidence.Evidence`).
+@dataclass(init=False, slots=True)
 class License:
     id: str | None
     name: str | None
@@ -48,7 +49,25 @@ class License:
     commercial_use: bool | None
     conditions: str | None
     osi_approved: bool | None
-    evidence: list[Evidence] = field(default_factory=list)
+    evidence: list[Evidence]
+
+    def __init__(
+        self,
+        id: str | None,
+        name: str | None,
+        family: str | None,
+        commercial_use: bool | None,
+        conditions: str | None,
+        osi_approved: bool | None,
+        evidence: list[Evidence] | None = None,
+    ) -> None:
+        self.id = id
+        self.name = name
+        self.family = family
+        self.commercial_use = commercial_use
+        self.conditions = conditions
+        self.osi_approved = osi_approved
+        self.evidence = [] if evidence is None else evidence
 
     def to_json(self) -> dict:
         return {
@@ -62,13 +81,27 @@ class License:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(init=False, frozen=True, slots=True)
 class _Known:
     id: str  # output id: SPDX id, Hub id or "other:<key>"
     name: str
     family: str | None
     commercial_use: bool | None
-    conditions: str | None = None
+    conditions: str | None
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        family: str | None,
+        commercial_use: bool | None,
+        conditions: str | None = None,
+    ) -> None:
+        object.__setattr__(self, "id", id)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "family", family)
+        object.__setattr__(self, "commercial_use", commercial_use)
+        object.__setattr__(self, "conditions", conditions)
 
 
 # The Hub's identifier table (hub-docs "Licenses"), with the SPDX id where SPDX has the

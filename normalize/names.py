@@ -55,7 +55,8 @@ _CASED = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+# init=False: the written __init__ is compiled (see `normalize.evidence.Evidence`).
+@dataclass(init=False, frozen=True, slots=True)
 class RepoName:
     org: str
     name: str
@@ -64,6 +65,24 @@ class RepoName:
     size_label: str | None  # "27B", "30B-A3B", "17B-16E", "8x7B", "E2B"
     flavour: str | None  # instruct | base | None
     quantized: bool
+
+    def __init__(
+        self,
+        org: str,
+        name: str,
+        family: str,
+        family_key: str,
+        size_label: str | None,
+        flavour: str | None,
+        quantized: bool,
+    ) -> None:
+        object.__setattr__(self, "org", org)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "family", family)
+        object.__setattr__(self, "family_key", family_key)
+        object.__setattr__(self, "size_label", size_label)
+        object.__setattr__(self, "flavour", flavour)
+        object.__setattr__(self, "quantized", quantized)
 
 
 def split_repo_id(repo_id: str) -> tuple[str, str]:
@@ -192,7 +211,7 @@ def _word_parts(token: str) -> tuple[str, ...]:
     return tuple(part for part in _DIGIT_UNDERSCORE.sub(".", token).split("_") if part)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(init=False, frozen=True, slots=True)
 class _TokenKind:
     """What one word of a repo name can be; which it is depends on the words before it."""
 
@@ -205,6 +224,28 @@ class _TokenKind:
     quant: bool
     context: bool  # '128k'
     key: bool  # a version or date code
+
+    def __init__(
+        self,
+        size: bool,
+        experts_size: bool,
+        effective: bool,
+        active: bool,
+        experts: bool,
+        flavour: str | None,
+        quant: bool,
+        context: bool,
+        key: bool,
+    ) -> None:
+        object.__setattr__(self, "size", size)
+        object.__setattr__(self, "experts_size", experts_size)
+        object.__setattr__(self, "effective", effective)
+        object.__setattr__(self, "active", active)
+        object.__setattr__(self, "experts", experts)
+        object.__setattr__(self, "flavour", flavour)
+        object.__setattr__(self, "quant", quant)
+        object.__setattr__(self, "context", context)
+        object.__setattr__(self, "key", key)
 
 
 # Repo names reuse a few thousand words ('Instruct', 'GGUF', '8B'), so each is read once.

@@ -55,31 +55,64 @@ _UNIT_LETTER = {"thousand": "K", "million": "M", "mn": "M", "billion": "B", "bn"
 _UNIT_LETTER |= {"trillion": "T", "tn": "T"}
 
 
-@dataclass(slots=True)
+# init=False: the written __init__ is compiled (see `normalize.evidence.Evidence`).
+@dataclass(init=False, slots=True)
 class ParamVariant:
     label: str
     total: float | None
     active: float | None
     # Where the variant was declared (a table row's first cell, say); used only to match a
     # family card's variants against a repo name. Not part of the JSON.
-    hint: str = ""
-    precision: int = 0
+    hint: str
+    precision: int
     # The statements this variant was read from, as (text, source, mention): its evidence is
     # built from them only when the variant is part of the answer. Not part of the JSON.
-    origins: list = field(default_factory=list, compare=False, repr=False)
+    origins: list = field(compare=False, repr=False)
+
+    def __init__(
+        self,
+        label: str,
+        total: float | None,
+        active: float | None,
+        hint: str = "",
+        precision: int = 0,
+        origins: list | None = None,
+    ) -> None:
+        self.label = label
+        self.total = total
+        self.active = active
+        self.hint = hint
+        self.precision = precision
+        self.origins = [] if origins is None else origins
 
     def to_json(self) -> dict:
         return {"label": self.label, "total": self.total, "active": self.active}
 
 
-@dataclass(slots=True)
+@dataclass(init=False, slots=True)
 class Params:
     total: float | None
     active: float | None
-    variants: list[ParamVariant] = field(default_factory=list)
-    method: str | None = None
-    experts: int | None = None
-    evidence: list[Evidence] = field(default_factory=list)
+    variants: list[ParamVariant]
+    method: str | None
+    experts: int | None
+    evidence: list[Evidence]
+
+    def __init__(
+        self,
+        total: float | None,
+        active: float | None,
+        variants: list[ParamVariant] | None = None,
+        method: str | None = None,
+        experts: int | None = None,
+        evidence: list[Evidence] | None = None,
+    ) -> None:
+        self.total = total
+        self.active = active
+        self.variants = [] if variants is None else variants
+        self.method = method
+        self.experts = experts
+        self.evidence = [] if evidence is None else evidence
 
     def to_json(self) -> dict:
         return {
@@ -175,14 +208,30 @@ _TOK_UNDERSCORE = re.compile(r"(?P<int>\d{1,3})_(?P<frac>\d{1,2})(?P<unit>[mb])"
 _HAS_SIZE_HINT = re.compile(r"\d[\d._]*[mbtMBT]|\d[eE]\b|\d[xX×]\d")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(init=False, frozen=True, slots=True)
 class _NameSize:
     kind: str  # plain | active | effective | moe | active_experts | experts
     value: float | None
     label: str
     unit: str
-    experts: int | None = None
-    precision: int = 0
+    experts: int | None
+    precision: int
+
+    def __init__(
+        self,
+        kind: str,
+        value: float | None,
+        label: str,
+        unit: str,
+        experts: int | None = None,
+        precision: int = 0,
+    ) -> None:
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "unit", unit)
+        object.__setattr__(self, "experts", experts)
+        object.__setattr__(self, "precision", precision)
 
 
 def _name_tokens(name: str) -> list[str]:
@@ -550,22 +599,49 @@ _PER_TOKEN = re.compile(r"\s*(?:per|for\s+each|each)\s+(?:token|forward)", re.IG
 _MENTION_SEQ = itertools.count()
 
 
-@dataclass(slots=True)
+@dataclass(init=False, slots=True)
 class _Mention:
     start: int
     end: int
     value: float | None
     label: str
     precision: int
-    experts: int | None = None
-    moe: bool = False
-    kind: str = "plain"  # plain | total | active | nonembedding
-    accepted: bool = False
-    hint: str = ""
-    snippet: str = ""
+    experts: int | None
+    moe: bool
+    kind: str  # plain | total | active | nonembedding
+    accepted: bool
+    hint: str
+    snippet: str
     # Creation order: prose before tables within a text, a card before a text (see
     # `_variants_evidence`).
-    seq: int = field(default_factory=_MENTION_SEQ.__next__)
+    seq: int
+
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        value: float | None,
+        label: str,
+        precision: int,
+        experts: int | None = None,
+        moe: bool = False,
+        kind: str = "plain",
+        accepted: bool = False,
+        hint: str = "",
+        snippet: str = "",
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.value = value
+        self.label = label
+        self.precision = precision
+        self.experts = experts
+        self.moe = moe
+        self.kind = kind
+        self.accepted = accepted
+        self.hint = hint
+        self.snippet = snippet
+        self.seq = next(_MENTION_SEQ)
 
 
 def _mention_from_match(match: re.Match) -> _Mention | None:
@@ -1141,7 +1217,7 @@ def params_from_text(text: object, source: str = "") -> Params | None:
     return declared.params
 
 
-@dataclass(slots=True)
+@dataclass(init=False, slots=True)
 class _Declared:
     """What one text declares, before its evidence is built: `params`, and the statements it
     was read from, so that evidence is built only for what the caller keeps."""
@@ -1150,6 +1226,12 @@ class _Declared:
     text: str
     source: str
     accepted: list[_Mention]
+
+    def __init__(self, params: Params, text: str, source: str, accepted: list[_Mention]) -> None:
+        self.params = params
+        self.text = text
+        self.source = source
+        self.accepted = accepted
 
     def evidence(self) -> list[Evidence]:
         return _mention_evidence(self.text, self.accepted, self.source)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from normalize.evidence import Evidence, compact, make_evidence, snippet_around
 from normalize.text import ascii_lower, contains_any, find_all
@@ -35,13 +35,28 @@ OPEN_WEIGHTS = "open-weights"
 UNKNOWN = "unknown"
 
 
-@dataclass(slots=True)
+# init=False: the written __init__ is compiled (see `normalize.evidence.Evidence`).
+@dataclass(init=False, slots=True)
 class Pricing:
     tier: str
     input_usd_per_mtok: float | None
     output_usd_per_mtok: float | None
     subscription_usd_per_month: float | None
-    evidence: list[Evidence] = field(default_factory=list)
+    evidence: list[Evidence]
+
+    def __init__(
+        self,
+        tier: str,
+        input_usd_per_mtok: float | None,
+        output_usd_per_mtok: float | None,
+        subscription_usd_per_month: float | None,
+        evidence: list[Evidence] | None = None,
+    ) -> None:
+        self.tier = tier
+        self.input_usd_per_mtok = input_usd_per_mtok
+        self.output_usd_per_mtok = output_usd_per_mtok
+        self.subscription_usd_per_month = subscription_usd_per_month
+        self.evidence = [] if evidence is None else evidence
 
     def to_json(self) -> dict:
         return {
@@ -364,12 +379,24 @@ def _amount(text: str) -> float | None:
     return value if math.isfinite(value) and value <= MAX_PRICE * 1000 else None
 
 
-@dataclass(slots=True)
+@dataclass(init=False, slots=True)
 class _Found:
-    input: float | None = None
-    output: float | None = None
-    subscription: float | None = None
-    spans: list[tuple[int, int]] = field(default_factory=list)
+    input: float | None
+    output: float | None
+    subscription: float | None
+    spans: list[tuple[int, int]]
+
+    def __init__(
+        self,
+        input: float | None = None,
+        output: float | None = None,
+        subscription: float | None = None,
+        spans: list[tuple[int, int]] | None = None,
+    ) -> None:
+        self.input = input
+        self.output = output
+        self.subscription = subscription
+        self.spans = [] if spans is None else spans
 
 
 def _at_dollars(pattern: re.Pattern, text: str, dollars: list[int]):

@@ -12,7 +12,7 @@ with the entry, so an editor can see why something was or was not queued.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 THRESHOLD = 3
 _LAUNCH = re.compile(
@@ -70,11 +70,17 @@ def _repo_named(repo: str, title: str) -> bool:
     return first is not None and first.group(0).lower() in title.lower()
 
 
-@dataclass(slots=True)
+# init=False: the written __init__ is compiled (see `normalize.evidence.Evidence`).
+@dataclass(init=False, slots=True)
 class Relevance:
     relevant: bool
     score: int
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[str]
+
+    def __init__(self, relevant: bool, score: int, reasons: list[str] | None = None) -> None:
+        self.relevant = relevant
+        self.score = score
+        self.reasons = [] if reasons is None else reasons
 
     def reason(self) -> str:
         verdict = "announces a model" if self.relevant else "not an announcement"
