@@ -2,11 +2,17 @@
 
 import io
 import json
+import os
+import select
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from normalize.record import normalize_json_line, normalize_line, normalize_record, normalize_stream
 
+ROOT = Path(__file__).resolve().parents[2]
 GEMMA_INFO = {
     "id": "google/gemma-3-27b-it",
     "tags": ["transformers", "license:gemma"],
@@ -369,3 +375,34 @@ def test_a_family_card_gives_evidence_for_the_chosen_size_only():
     assert out["params"]["total"] == pytest.approx(7.61e9)
     snippets = [item["snippet"] for item in out["params"]["evidence"]]
     assert snippets and all("7.61B" in snippet for snippet in snippets)
+
+
+def test_stream_answers_each_line_on_a_pipe_before_the_next_is_written(tmp_path):
+    """A caller that writes one line and waits for its answer gets it (the output is flushed
+    when the pipe has nothing more), and a file on disk gives the same lines."""
+    code = "import sys; from normalize.record import normalize_stream; "
+    code += "normalize_stream(sys.stdin.buffer, sys.stdout.buffer)"
+    inputs = [{"text": "Gemma 3 27B"}, {"pricing": "$3 / 1M input tokens"}, {"text": "Phi-3-mini"}]
+    lines = [json.dumps(item).encode() + b"\n" for item in inputs]
+    # Buffered output, as a shell gives it (this sandbox may set PYTHONUNBUFFERED).
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    command = [sys.executable, "-c", code]
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE}
+    with subprocess.Popen(command, **pipes, cwd=ROOT, env=env) as child:
+        answers = []
+        for line in lines:
+            child.stdin.write(line)
+            child.stdin.flush()
+            ready = select.select([child.stdout], [], [], 30)[0]
+            assert ready, f"no answer to {line!r} while the pipe stayed open"
+            answers.append(child.stdout.readline())
+        child.stdin.close()
+        assert child.stdout.read() == b""
+    assert answers == [normalize_json_line(line) for line in lines]
+
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"".join(lines))
+    sink = io.BytesIO()
+    with path.open("rb") as source:
+        assert normalize_stream(source, sink) == 3
+    assert sink.getvalue().splitlines(keepends=True) == answers
