@@ -8,8 +8,9 @@ value is; the extractors in the sibling modules do.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
-SNIPPET_MAX = 200
+SNIPPET_MAX: Final = 200
 
 
 # init=False and a written __init__: mypyc compiles that one, while the __init__ that

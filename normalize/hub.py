@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Final
 
 from normalize.cards import split_card
 from normalize.licenses import License, license_from_card, license_from_tags
@@ -16,12 +17,12 @@ from normalize.names import RepoName, parse_repo_name
 from normalize.params import Params, best_params
 
 # The Hub stamps every repo created before it stored dates with this instant.
-LEGACY_CREATED_AT = "2022-03-02T23:29:04.000Z"
+LEGACY_CREATED_AT: Final = "2022-03-02T23:29:04.000Z"
 # The front matter keys read here (license and base model); nothing else is parsed.
-CARD_KEYS = frozenset(
+CARD_KEYS: Final = frozenset(
     {"license", "license_name", "license_link", "base_model", "base_model_relation"}
 )
-DERIVED_RELATIONS = ("quantized", "finetune", "adapter", "merge")
+DERIVED_RELATIONS: Final = ("quantized", "finetune", "adapter", "merge")
 
 
 # init=False: the written __init__ is compiled (see `normalize.evidence.Evidence`).

@@ -12,23 +12,24 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Final
 
 from normalize.vendors import VENDORS
 
-_SIZE = re.compile(r"^(?:\d+x)?\d+(?:\.\d+)?[mbt]$", re.I)  # 27b, 1.5B, 135M, 1T, 8x7B
-_ACTIVE = re.compile(r"^a\d+(?:\.\d+)?[mb]$", re.I)  # A3B (MoE active), only after a size
-_EXPERTS = re.compile(r"^\d+e$", re.I)  # 16E, only after a size
-_EFFECTIVE = re.compile(r"^e\d+(?:\.\d+)?[mb]$", re.I)  # Gemma 3n E2B: effective size
-_CONTEXT = re.compile(r"^\d+k$", re.I)  # 4k, 128k
-_DATE = re.compile(r"^(?:2[3-9](?:0[1-9]|1[0-2])|(?:0[1-9]|1[0-2])[0-3]\d)$")  # 2501 / 0528
-_VERSION = re.compile(r"^v\d+(?:\.\d+)*$", re.I)
-_QUANT = re.compile(
+_SIZE: Final = re.compile(r"^(?:\d+x)?\d+(?:\.\d+)?[mbt]$", re.I)  # 27b, 1.5B, 135M, 1T, 8x7B
+_ACTIVE: Final = re.compile(r"^a\d+(?:\.\d+)?[mb]$", re.I)  # A3B (MoE active), only after a size
+_EXPERTS: Final = re.compile(r"^\d+e$", re.I)  # 16E, only after a size
+_EFFECTIVE: Final = re.compile(r"^e\d+(?:\.\d+)?[mb]$", re.I)  # Gemma 3n E2B: effective size
+_CONTEXT: Final = re.compile(r"^\d+k$", re.I)  # 4k, 128k
+_DATE: Final = re.compile(r"^(?:2[3-9](?:0[1-9]|1[0-2])|(?:0[1-9]|1[0-2])[0-3]\d)$")  # 2501 / 0528
+_VERSION: Final = re.compile(r"^v\d+(?:\.\d+)*$", re.I)
+_QUANT: Final = re.compile(
     r"^(?:gguf|ggml|awq|gptq|exl2|exl3|mlx|onnx|bnb|qat|hqq|eetq|"
     r"\d+bits?|int[248]|fp[48]|bf16|fp16|f16|f32|nf4|mxfp4|nvfp4|w\d+a\d+|"
     r"q\d(?:_[a-z0-9]+)*|iq\d(?:_[a-z0-9]+)*|dynamic|unsloth|quantized|dwq)$",
     re.I,
 )
-_FLAVOURS = {
+_FLAVOURS: Final = {
     "it": "instruct",
     "instruct": "instruct",
     "chat": "instruct",
@@ -36,11 +37,11 @@ _FLAVOURS = {
     "pt": "base",
     "base": "base",
 }
-_DIGIT_UNDERSCORE = re.compile(r"(?<=\d)_(?=\d)")
-_LOWER_WORDS = {"mini", "small", "medium", "large", "nano", "micro", "tiny", "flash"}
+_DIGIT_UNDERSCORE: Final = re.compile(r"(?<=\d)_(?=\d)")
+_LOWER_WORDS: Final = {"mini", "small", "medium", "large", "nano", "micro", "tiny", "flash"}
 # Repo names are often lower case; these words are written so by their makers. Display only:
 # the family key stays lower case.
-_CASED = {
+_CASED: Final = {
     word.lower(): word
     for word in (
         "GPT", "GLM", "OPT", "MPT", "RWKV", "MoE", "LLM", "VL", "OCR", "TTS", "ASR", "BERT",
@@ -197,8 +198,8 @@ def parse_repo_name(repo_id: str) -> RepoName:
     )
 
 
-_TOKEN_SPLIT = re.compile(r"[-\s]+")
-_NOT_KEY = re.compile(r"[^a-z0-9.]+")
+_TOKEN_SPLIT: Final = re.compile(r"[-\s]+")
+_NOT_KEY: Final = re.compile(r"[^a-z0-9.]+")
 
 
 @functools.lru_cache(maxsize=16384)

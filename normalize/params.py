@@ -20,25 +20,26 @@ import itertools
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Final
 
 from normalize.evidence import Evidence, compact, make_evidence, snippet_around
 from normalize.text import ascii_lower, contains_any, find_all, find_all_bytes, lower_ascii
 
-VERSION = "1"
-MAX_TEXT_CHARS = 400_000
-MAX_NAME_CHARS = 300
-MAX_EVIDENCE = 4
+VERSION: Final = "1"
+MAX_TEXT_CHARS: Final = 400_000
+MAX_NAME_CHARS: Final = 300
+MAX_EVIDENCE: Final = 4
 # Real cards state a size a few dozen times at most; the caps keep hostile text linear.
-MAX_MENTIONS = 400
-MAX_TABLE_ROWS = 200
-MAX_TABLE_LINES = 10_000
-MAX_TABLE_CELLS = 64
-MAX_VARIANTS = 64
+MAX_MENTIONS: Final = 400
+MAX_TABLE_ROWS: Final = 200
+MAX_TABLE_LINES: Final = 10_000
+MAX_TABLE_CELLS: Final = 64
+MAX_VARIANTS: Final = 64
 # Below this a "count" is a typo or a unit-less label ("27"), above it no model exists.
-MIN_COUNT = 1e4
-MAX_COUNT = 1e15
+MIN_COUNT: Final = 1e4
+MAX_COUNT: Final = 1e15
 
-_UNIT_SCALE = {
+_UNIT_SCALE: Final = {
     "k": 1e3,
     "thousand": 1e3,
     "m": 1e6,
@@ -129,7 +130,7 @@ class Params:
 # Numbers
 
 
-_COUNT = re.compile(
+_COUNT: Final = re.compile(
     r"\s*(?:~|≈|about\s+|approx(?:imately|\.)?\s+|over\s+)?"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:_\d{3})+|\d{1,16}(?:[.,]\d{1,6})?)"
     r"\s*-?\s*(?P<unit>thousand|million|billion|trillion|mn|bn|tn|[kmbt])?"
@@ -138,7 +139,7 @@ _COUNT = re.compile(
 )
 
 
-_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_THOUSANDS: Final = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 
 def _number(text: str) -> float | None:
@@ -203,9 +204,9 @@ def format_count(value: float) -> str:
 # Names
 
 
-_NAME_SPLIT = re.compile(r"[\s\-/()\[\]{}<>&,+|:;'\"`!?*=#@~]+")
-_TOK_UNDERSCORE = re.compile(r"(?P<int>\d{1,3})_(?P<frac>\d{1,2})(?P<unit>[mb])", re.I)
-_HAS_SIZE_HINT = re.compile(r"\d[\d._]*[mbtMBT]|\d[eE]\b|\d[xX×]\d")
+_NAME_SPLIT: Final = re.compile(r"[\s\-/()\[\]{}<>&,+|:;'\"`!?*=#@~]+")
+_TOK_UNDERSCORE: Final = re.compile(r"(?P<int>\d{1,3})_(?P<frac>\d{1,2})(?P<unit>[mb])", re.I)
+_HAS_SIZE_HINT: Final = re.compile(r"\d[\d._]*[mbtMBT]|\d[eE]\b|\d[xX×]\d")
 
 
 @dataclass(init=False, frozen=True, slots=True)
@@ -247,7 +248,7 @@ def _name_tokens(name: str) -> list[str]:
     return tokens
 
 
-_NAME_TOKEN = re.compile(
+_NAME_TOKEN: Final = re.compile(
     r"(?P<experts>\d{1,3})[x×](?P<mnum>\d{1,4}(?:\.\d{1,3})?)(?P<munit>[mb])"
     r"|(?P<aenum>\d{1,4}(?:\.\d{1,3})?)b[x×](?P<aexp>\d{1,4})e"
     r"|(?P<pre>[a-z])?(?P<num>\d{1,4}(?:\.\d{1,3})?)(?P<unit>[mbt])"
@@ -255,7 +256,7 @@ _NAME_TOKEN = re.compile(
     r"|(?P<nexp>\d{1,4})e",
     re.IGNORECASE,
 )
-_SIZE_TOKEN_END = frozenset("bmtBMTeE0123456789")
+_SIZE_TOKEN_END: Final = frozenset("bmtBMTeE0123456789")
 
 
 # Names are made of a few thousand distinct words ('8B', 'Instruct', 'GGUF', 'Q4_K_M'), so a
@@ -370,7 +371,7 @@ def _name_shape(name: str) -> _NameShape | None:
 
 
 # Names of encoder-decoder models (T5 and its descendants, their pretraining objectives).
-_ENCODER_DECODER = re.compile(
+_ENCODER_DECODER: Final = re.compile(
     r"(?<![a-z])(?:flan-?|m|by|long)?t5|ul2|prefixlm|seq2seq|enc-?dec|encoder-decoder"
     r"|(?<![a-z])bart(?![a-z])",
     re.IGNORECASE,
@@ -456,8 +457,8 @@ def _assemble_name_params(
 
 # Integer tensors hold packed quantized weights (4-bit in U32/I32, bitsandbytes in U8, …). Their
 # element count is not a parameter count; a small share is normal (position ids, masks).
-_INTEGER_DTYPES = frozenset({"U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64", "BOOL"})
-_PACKED_SHARE = 0.01
+_INTEGER_DTYPES: Final = frozenset({"U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64", "BOOL"})
+_PACKED_SHARE: Final = 0.01
 
 
 def _count_value(value: object) -> int | None:
@@ -523,7 +524,7 @@ def _weights_params(total: int, source: str, snippet: str) -> Params:
 # The leading look-ahead lets the regex engine skip to digits quickly; the left boundary (not
 # inside a word, a number, a price or a path) is checked in Python, which is cheaper than a
 # look-behind tried at every character.
-_MENTION = re.compile(
+_MENTION: Final = re.compile(
     r"(?=\d)"
     r"(?:(?P<experts>\d{1,3})\s?[x×]\s?)?"
     r"(?P<num>\d{1,4}(?:[.,]\d{1,3})?)"
@@ -534,69 +535,71 @@ _MENTION = re.compile(
 )
 # Read on the lower-case ASCII copy of the text, so no IGNORECASE (which slows every class).
 # Commas are words too: one before a qualifier ends the reading (`_clause_words`).
-_WORD = re.compile(r"[a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?,]")
+_WORD: Final = re.compile(r"[a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?,]")
 # The first two words after a size, commas skipped: they matter only before a qualifier,
 # which `_read_after` checks for.
-_TWO_WORDS = re.compile(
+_TWO_WORDS: Final = re.compile(
     r"[^a-z\d|\n:;.!?]*([a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?])"
     r"(?:[^a-z\d|\n:;.!?]*([a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?]))?"
 )
-_PARAM_WORDS = frozenset({"parameter", "parameters", "params", "param", "parameter-count"})
-_SIZE_WORDS = frozenset(
+_PARAM_WORDS: Final = frozenset({"parameter", "parameters", "params", "param", "parameter-count"})
+_SIZE_WORDS: Final = frozenset(
     {"model", "models", "variant", "variants", "size", "sizes", "checkpoint", "checkpoints"}
     | {"llm", "llms", "version", "versions", "slm", "slms", "network"}
 )
-_TOTAL_WORDS = frozenset({"total", "(total)", "overall"})
-_ACTIVE_WORDS = frozenset({"active", "activated", "(activated)", "(active)"})
-_QUALIFIER_WORDS = _TOTAL_WORDS | _ACTIVE_WORDS
-_FILLER_WORDS = frozenset(
+_TOTAL_WORDS: Final = frozenset({"total", "(total)", "overall"})
+_ACTIVE_WORDS: Final = frozenset({"active", "activated", "(activated)", "(active)"})
+_QUALIFIER_WORDS: Final = _TOTAL_WORDS | _ACTIVE_WORDS
+_FILLER_WORDS: Final = frozenset(
     {"in", "and", "the", "of", "a", "an", "dense", "sparse", "moe", "language", "base"}
     | {"instruct", "instruction-tuned", "pretrained", "pre-trained", "multimodal", "text"}
     | {"vision", "open", "open-weight", "open-source", "chat", "reasoning", "mixture-of-experts"}
     | {"decoder-only", "transformer", "foundation", "large", "small", "parameter", "-"}
 )
-_EXCLUDE_WORDS = frozenset(
+_EXCLUDE_WORDS: Final = frozenset(
     {"token", "tokens", "word", "words", "context", "images", "image", "hours", "hour", "gpu"}
     | {"flops", "flop", "bytes", "gb", "tb", "users", "downloads", "dollars", "usd", "samples"}
     | {"examples", "sentences", "documents", "pages", "steps", "rows", "pairs", "characters"}
     | {"chars", "frames", "videos", "people", "customers", "scale", "range", "tokens/s"}
     | {"-token", "seconds", "times", "requests", "queries", "lines", "files", "repositories"}
 )
-_LABEL_END = re.compile(r"\s*\**\s*[:=|]\s*\**\s*\Z")
-_LABEL_WORDS = re.compile(r"param[a-z]*|\bsize\b", re.IGNORECASE)
-_LABEL_TEXT = re.compile(r"[\w#()\- ]{1,70}")
-_BEFORE_SIZES = re.compile(r"\b(?:sizes?|param[a-z]*)\s*(?:of|:|\()?\s*$", re.IGNORECASE)
-_BEFORE_QUALIFIER = re.compile(
+_LABEL_END: Final = re.compile(r"\s*\**\s*[:=|]\s*\**\s*\Z")
+_LABEL_WORDS: Final = re.compile(r"param[a-z]*|\bsize\b", re.IGNORECASE)
+_LABEL_TEXT: Final = re.compile(r"[\w#()\- ]{1,70}")
+_BEFORE_SIZES: Final = re.compile(r"\b(?:sizes?|param[a-z]*)\s*(?:of|:|\()?\s*$", re.IGNORECASE)
+_BEFORE_QUALIFIER: Final = re.compile(
     r"\b(?P<q>total|activated|active)\s+(?:of\s+)?(?:about\s+|~)?$", re.IGNORECASE
 )
-_RANGE_BEFORE = re.compile(
+_RANGE_BEFORE: Final = re.compile(
     r"\d\s*(?:[bmt]|billion|million|trillion)?\s*(?:to|–|—|-|~)\s*$", re.IGNORECASE
 )
-_RANGE_AFTER = re.compile(r"\s*(?:to|–|—|~|-)\s*\d", re.IGNORECASE)
-_LIST_SEPARATOR = re.compile(r"\s*(?:,\s*(?:and|or|&)?|and|or|&|/)\s*\Z", re.IGNORECASE)
-_PAREN_REFINE = re.compile(r"\s*\(\s*\Z")
-_EXPERTS_AFTER = re.compile(r"\bwith\s+(?P<n>\d{1,4})\s+(?:routed\s+)?experts\b", re.IGNORECASE)
-_EXPERTS_NUMBER_OF = re.compile(
+_RANGE_AFTER: Final = re.compile(r"\s*(?:to|–|—|~|-)\s*\d", re.IGNORECASE)
+_LIST_SEPARATOR: Final = re.compile(r"\s*(?:,\s*(?:and|or|&)?|and|or|&|/)\s*\Z", re.IGNORECASE)
+_PAREN_REFINE: Final = re.compile(r"\s*\(\s*\Z")
+_EXPERTS_AFTER: Final = re.compile(
+    r"\bwith\s+(?P<n>\d{1,4})\s+(?:routed\s+)?experts\b", re.IGNORECASE
+)
+_EXPERTS_NUMBER_OF: Final = re.compile(
     r"number\s+of\s+(?:routed\s+)?experts\s*\**\s*[:|]\s*\**\s*(?P<n>\d{1,4})"
 )
 # Led by a literal (the regex engine skips ahead to it); the word boundary before 'with' is
 # checked in Python.
-_EXPERTS_WITH = re.compile(r"with\s+(?P<n>\d{1,4})\s+(?:routed\s+)?experts\b")
-_PARAMS_AFTER = re.compile(r"\s*(?:active\s+|activated\s+)?param[a-z]*", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"[.!?;]\s|\n")
-_THOUSANDS_SIZE = re.compile(r"\d{1,3},\d{1,2}")
+_EXPERTS_WITH: Final = re.compile(r"with\s+(?P<n>\d{1,4})\s+(?:routed\s+)?experts\b")
+_PARAMS_AFTER: Final = re.compile(r"\s*(?:active\s+|activated\s+)?param[a-z]*", re.IGNORECASE)
+_SENTENCE_END: Final = re.compile(r"[.!?;]\s|\n")
+_THOUSANDS_SIZE: Final = re.compile(r"\d{1,3},\d{1,2}")
 # A qualifier right after the size or its 'parameters' (read on the lower-cased text).
-_QUALIFIER_AFTER = re.compile(
+_QUALIFIER_AFTER: Final = re.compile(
     r"[ \t]*(?:param(?:eter)?s?[ \t]+(?:(?:in|are|is|being)[ \t]+)?)?\(?(total|overall|activated|active|"
     r"non[ -]?embedding)\b"
 )
 _AFTER_QUALIFIERS = {"total": "total", "overa": "total", "activ": "active", "non-e": "nonembedding"}
 _AFTER_QUALIFIERS |= {"non e": "nonembedding", "nonem": "nonembedding"}
-_NON_EMBEDDING = re.compile(r"non[\s-]?embedding", re.IGNORECASE)
-_PER_TOKEN = re.compile(r"\s*(?:per|for\s+each|each)\s+(?:token|forward)", re.IGNORECASE)
+_NON_EMBEDDING: Final = re.compile(r"non[\s-]?embedding", re.IGNORECASE)
+_PER_TOKEN: Final = re.compile(r"\s*(?:per|for\s+each|each)\s+(?:token|forward)", re.IGNORECASE)
 
 
-_MENTION_SEQ = itertools.count()
+_MENTION_SEQ: Final = itertools.count()
 
 
 @dataclass(init=False, slots=True)
@@ -753,14 +756,14 @@ def _read_words(words, complete: bool = False) -> tuple[bool, str | None] | None
 
 
 # Substrings of every word that can make a size a declaration; a cheap test before the full read.
-_TRIGGER_SUBSTRINGS = (
+_TRIGGER_SUBSTRINGS: Final = (
     "param", "model", "variant", "size", "checkpoint", "llm", "version", "slm", "network",
     "total", "activ", "overall",
 )  # fmt: skip
-_BEFORE_TRIGGERS = ("param", "size", "total", "activ")
+_BEFORE_TRIGGERS: Final = ("param", "size", "total", "activ")
 # On lower-cased text one alternation is cheaper than a Python loop of substring tests.
-_TRIGGER_RE = re.compile("|".join(_TRIGGER_SUBSTRINGS))
-_BEFORE_TRIGGER_RE = re.compile("|".join(_BEFORE_TRIGGERS))
+_TRIGGER_RE: Final = re.compile("|".join(_TRIGGER_SUBSTRINGS))
+_BEFORE_TRIGGER_RE: Final = re.compile("|".join(_BEFORE_TRIGGERS))
 
 
 def _classify(text: str, lowered: str, mention: _Mention, before_words: bool) -> None:
@@ -909,11 +912,11 @@ def _close(a: float | None, b: float | None, ratio: float) -> bool:
 
 # Tables --------------------------------------------------------------------------------------
 
-_TABLE_CELL_TAG = re.compile(r"<t[hd]\b([^>]{0,300})>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]{0,500}>")
-_ROWSPAN = re.compile(r"rowspan\s*=\s*[\"']?(\d{1,2})", re.IGNORECASE)
-_MD_SEPARATOR = re.compile(r"\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*")
-_PARAM_HEADER = re.compile(r"param|^\s*#?\s*size\s*$|model\s+size", re.IGNORECASE)
+_TABLE_CELL_TAG: Final = re.compile(r"<t[hd]\b([^>]{0,300})>", re.IGNORECASE)
+_TAG: Final = re.compile(r"<[^>]{0,500}>")
+_ROWSPAN: Final = re.compile(r"rowspan\s*=\s*[\"']?(\d{1,2})", re.IGNORECASE)
+_MD_SEPARATOR: Final = re.compile(r"\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*")
+_PARAM_HEADER: Final = re.compile(r"param|^\s*#?\s*size\s*$|model\s+size", re.IGNORECASE)
 
 
 def _table_line(text: str, start: int) -> tuple[str | None, int]:
@@ -1310,7 +1313,7 @@ def _mention_evidence(text: str, mentions: list[_Mention], source: str) -> list[
     return evidence
 
 
-_LEFT_BLOCKERS = frozenset("_.$€£¥/")
+_LEFT_BLOCKERS: Final = frozenset("_.$€£¥/")
 
 
 def _inside_word(text: str, start: int) -> bool:
@@ -1326,11 +1329,11 @@ def _inside_word(text: str, start: int) -> bool:
 # backwards is many times cheaper than running the full pattern at every character. They are
 # found with `bytes.find` in a copy where every digit is '0' and every unit letter 'u'.
 # A real 'u' becomes 'x', so '0u' (a digit before the letter u) is not taken for a unit.
-_UNIT_MARKS = bytes.maketrans(b"0123456789bmtu", b"0000000000uuux")
-_NUMBER_CHARS = frozenset("0123456789.,")
+_UNIT_MARKS: Final = bytes.maketrans(b"0123456789bmtu", b"0000000000uuux")
+_NUMBER_CHARS: Final = frozenset("0123456789.,")
 # Characters before a number that may lead to an '8x' / '8 × ' expert prefix.
-_EXPERT_SIGNS = frozenset("xX×")
-MAX_UNIT_HITS = 20_000
+_EXPERT_SIGNS: Final = frozenset("xX×")
+MAX_UNIT_HITS: Final = 20_000
 
 
 def _unit_hits(lowered: str) -> list[int]:
@@ -1475,8 +1478,8 @@ def _params_from_variants(variants: list[ParamVariant], experts: int | None) -> 
 
 # A declared count belongs to the repo named X when it is X or a more precise figure near it
 # (7B -> 7.61B; 2B -> 2.61B); sizes further apart describe other members of the family.
-_MATCH_LOW = 1 / 1.15
-_MATCH_HIGH = 1.35
+_MATCH_LOW: Final = 1 / 1.15
+_MATCH_HIGH: Final = 1.35
 
 
 def _name_words(name: str) -> set[str]:

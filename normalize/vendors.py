@@ -7,7 +7,9 @@ what an editor would type anyway.
 
 from __future__ import annotations
 
-VENDORS: dict[str, str] = {
+from typing import Final
+
+VENDORS: Final[dict[str, str]] = {
     "google": "Google DeepMind",
     "google-bert": "Google",
     "google-t5": "Google",
