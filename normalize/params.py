@@ -521,18 +521,6 @@ def _weights_params(total: int, source: str, snippet: str) -> Params:
 # ---------------------------------------------------------------------------------------------
 # Declared statements (cards, announcements)
 
-# The leading look-ahead lets the regex engine skip to digits quickly; the left boundary (not
-# inside a word, a number, a price or a path) is checked in Python, which is cheaper than a
-# look-behind tried at every character.
-_MENTION: Final = re.compile(
-    r"(?=\d)"
-    r"(?:(?P<experts>\d{1,3})\s?[x×]\s?)?"
-    r"(?P<num>\d{1,4}(?:[.,]\d{1,3})?)"
-    r"(?:(?P<letter>[BMT](?:n)?)|[\s-]?(?P<word>billion|million|trillion)s?)"
-    r"(?:\s?[x×]\s?(?P<aexperts>\d{1,4})\s?E)?"
-    r"(?![\w$])",
-    re.IGNORECASE,
-)
 # Read on the lower-case ASCII copy of the text, so no IGNORECASE (which slows every class).
 # Commas are words too: one before a qualifier ends the reading (`_clause_words`).
 _WORD: Final = re.compile(r"[a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?,]")
@@ -647,9 +635,168 @@ class _Mention:
         self.seq = next(_MENTION_SEQ)
 
 
-def _mention_from_match(match: re.Match) -> _Mention | None:
-    experts, num, letter, word, aexperts = match.group(1, 2, 3, 4, 5)
-    unit = (letter or word).lower()
+# A size as written, read by hand rather than by a regex: on a card the regex, its match
+# objects and their group lookups were a third of the reading. What it reads (the regex it
+# replaced is kept in tests/normalize/test_size_span.py, which checks both agree):
+#
+#   [experts 'x'] num unit ['x' experts 'E'], then no word character and no '$'
+#   - experts: 1-3 digits, an optional space, 'x' or '×', an optional space ('8x7B', '8 x 22B')
+#   - num: 1-4 digits, optionally '.' or ',' and 1-3 digits ('27', '1.5', '0,6')
+#   - unit: 'b', 'm' or 't' with an optional 'n' ('B', 'bn'), or, after an optional space or
+#     hyphen, 'billion', 'million' or 'trillion', plural too; any case (ASCII letters)
+#   - the 'x16E' suffix ('17Bx16E'): kept only when what follows it ends the size
+_X_SIGNS: Final = "xX×"
+_UNIT_WORDS: Final = ("billion", "million", "trillion")
+_NO_SUFFIX: Final = (-1, -1, -1)
+
+
+@dataclass(init=False, slots=True)
+class _SizeSpan:
+    """One size as written: where it starts and ends, and its parts ('' when absent)."""
+
+    start: int
+    end: int
+    experts: str
+    num: str
+    unit: str  # lower case: 'b', 'bn', 'billion' …
+    active_experts: str
+
+    def __init__(
+        self, start: int, end: int, experts: str, num: str, unit: str, active_experts: str
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.experts = experts
+        self.num = num
+        self.unit = unit
+        self.active_experts = active_experts
+
+
+def _is_digit(text: str, index: int) -> bool:
+    """A decimal digit at `index`, in any script (as a regex's `\\d` reads it)."""
+    if index >= len(text):
+        return False
+    code = ord(text[index])
+    if code < 128:
+        return 48 <= code <= 57
+    return text[index].isdecimal()
+
+
+def _digits_end(text: str, index: int) -> int:
+    while _is_digit(text, index):
+        index += 1
+    return index
+
+
+def _is_space(text: str, index: int) -> bool:
+    return index < len(text) and text[index].isspace()
+
+
+def _is_one_of(text: str, index: int, chars: str) -> bool:
+    return index < len(text) and text[index] in chars
+
+
+def _ends_size(text: str, index: int) -> bool:
+    """Nothing at `index` continues the size: the end of the text, or neither a word
+    character nor '$'."""
+    if index >= len(text):
+        return True
+    char = text[index]
+    return not (char.isalnum() or char == "_" or char == "$")
+
+
+def _times_end(text: str, index: int) -> int:
+    """Where the digits after an 'x' sign start ('8x7B', '8 x 7B'), or -1 without a sign."""
+    if _is_space(text, index) and _is_one_of(text, index + 1, _X_SIGNS):
+        index += 2
+    elif _is_one_of(text, index, _X_SIGNS):
+        index += 1
+    else:
+        return -1
+    # A space after the sign belongs to it only when digits follow.
+    return index + 1 if _is_space(text, index) and _is_digit(text, index + 1) else index
+
+
+def _experts_suffix(text: str, index: int) -> tuple[int, int, int]:
+    """(digits start, digits end, end) of an 'x16E' suffix at `index`, or (-1, -1, -1)."""
+    first = _times_end(text, index)
+    if first < 0:
+        return _NO_SUFFIX
+    last = _digits_end(text, first)
+    if not 1 <= last - first <= 4:
+        return _NO_SUFFIX
+    if _is_space(text, last) and _is_one_of(text, last + 1, "eE"):
+        return first, last, last + 2
+    if _is_one_of(text, last, "eE"):
+        return first, last, last + 1
+    return _NO_SUFFIX
+
+
+def _size_end(text: str, unit_end: int) -> int:
+    """Where a size ends after its unit: after an 'x16E' suffix when one is written and ends
+    the size, else right after the unit when that ends it; -1 when neither does."""
+    suffix_end = _experts_suffix(text, unit_end)[2]
+    if suffix_end >= 0 and _ends_size(text, suffix_end):
+        return suffix_end
+    return unit_end if _ends_size(text, unit_end) else -1
+
+
+def _unit_at(text: str, index: int) -> tuple[str, int, int]:
+    """(unit in lower case, unit end, size end) for the unit at `index`, or ('', -1, -1).
+
+    A letter ('B', 'bn') is tried first and a word ('billion') after it, so '7b' and
+    '7billion' are both read.
+    """
+    if _is_one_of(text, index, "bBmMtT"):
+        unit_end = index + 2 if _is_one_of(text, index + 1, "nN") else index + 1
+        end = _size_end(text, unit_end)
+        if end >= 0:
+            return text[index:unit_end].lower(), unit_end, end
+    if _is_space(text, index) or _is_one_of(text, index, "-"):
+        index += 1
+    for word in _UNIT_WORDS:
+        unit_end = index + len(word)
+        if text[index:unit_end].lower() == word:
+            if _is_one_of(text, unit_end, "sS"):
+                unit_end += 1
+            end = _size_end(text, unit_end)
+            return (word, unit_end, end) if end >= 0 else ("", -1, -1)
+    return "", -1, -1
+
+
+def _size_span(text: str, start: int) -> _SizeSpan | None:
+    """The size written at `start` ('27B', '1.5 billion', '8x7B', '17Bx16E'), or None."""
+    first = _digits_end(text, start)
+    if first == start:
+        return None
+    experts = ""
+    num_start = start
+    # Up to three digits and an 'x' sign are an expert count ('8x7B'); a size must follow.
+    if first - start <= 3:
+        after = _times_end(text, first)
+        if after >= 0:
+            experts, num_start = text[start:first], after
+    num_end = _digits_end(text, num_start)
+    if not 1 <= num_end - num_start <= 4:
+        return None
+    if _is_one_of(text, num_end, ".,"):
+        fraction_end = _digits_end(text, num_end + 1)
+        if not 1 <= fraction_end - num_end - 1 <= 3:
+            return None  # no unit follows a '.' or ','; '1.2345B' is not a size
+        num_end = fraction_end
+    unit, unit_end, end = _unit_at(text, num_end)
+    if end < 0:
+        return None
+    active_experts = ""
+    if end != unit_end:
+        first_digit, last_digit, _ = _experts_suffix(text, unit_end)
+        active_experts = text[first_digit:last_digit]
+    return _SizeSpan(start, end, experts, text[num_start:num_end], unit, active_experts)
+
+
+def _mention_from_span(span: _SizeSpan) -> _Mention | None:
+    """A `_Mention` for a size as written, or None when it is no size ('1,000B', '0.001M')."""
+    num, unit = span.num, span.unit
     if "," in num:
         if not _THOUSANDS_SIZE.fullmatch(num):
             return None  # '1,000B' style thousands are not how sizes are written
@@ -665,14 +812,14 @@ def _mention_from_match(match: re.Match) -> _Mention | None:
         if "." in num:
             value = float(f"{value:.6g}")
     label = num.replace(",", ".") + _UNIT_LETTER.get(unit, unit.upper())
-    if experts:
-        label = f"{experts}x{label}"
-        return _Mention(match.start(), match.end(), None, label, 0, int(experts), True)
+    if span.experts:
+        label = f"{span.experts}x{label}"
+        return _Mention(span.start, span.end, None, label, 0, int(span.experts), True)
     # `_precision`, inline: significant digits as written.
     precision = len(num.replace(".", "").replace(",", "").lstrip("0")) or 1
-    mention = _Mention(match.start(), match.end(), value, label, precision)
-    if aexperts:
-        mention.experts = int(aexperts)
+    mention = _Mention(span.start, span.end, value, label, precision)
+    if span.active_experts:
+        mention.experts = int(span.active_experts)
         mention.kind = "active"
     return mention
 
@@ -1041,9 +1188,9 @@ def _table_mentions(table: list[list[str]]) -> list[_Mention]:
 def _cell_mentions(cell: str, column_kind: str, hint: str) -> list[_Mention]:
     # Most cells of a Params column are one size and nothing else ('8B', '1.23B'): then the
     # general reading below would find exactly this one mention, with no words after it.
-    whole = _MENTION.match(cell)
-    if whole is not None and whole.end() == len(cell) and "," not in cell:
-        mention = _mention_from_match(whole)
+    whole = _size_span(cell, 0)
+    if whole is not None and whole.end == len(cell) and "," not in cell:
+        mention = _mention_from_span(whole)
         if mention is None:
             return []
         mention.accepted = True
@@ -1053,8 +1200,8 @@ def _cell_mentions(cell: str, column_kind: str, hint: str) -> list[_Mention]:
         mention.snippet = f"{hint} | {cell}"
         return [mention]
     lowered = lower_ascii(cell)
-    matches = _iter_mentions(cell, _unit_hits(lowered))
-    found = [mention for match in matches if (mention := _mention_from_match(match))]
+    spans = _iter_spans(cell, _unit_hits(lowered))
+    found = [mention for span in spans if (mention := _mention_from_span(span))]
     for mention in found:
         _, qualifier = _read_after(lowered, mention.end, len(lowered))
         mention.accepted = True
@@ -1354,8 +1501,8 @@ def _unit_hits(lowered: str) -> list[int]:
     return hits
 
 
-def _iter_mentions(text: str, hits: list[int]):
-    """The `_MENTION` matches in `text`, in order, found from their unit hits."""
+def _iter_spans(text: str, hits: list[int]):
+    """The sizes written in `text` (`_size_span`), in order, found from their unit hits."""
     last_end = -1
     for pos in hits:
         if pos < last_end:
@@ -1364,10 +1511,10 @@ def _iter_mentions(text: str, hits: list[int]):
         if start and _inside_word(text, start):
             last_end = pos + 2
             continue  # part of a word or a model name ('Qwen3-30B-A3B'): not a statement
-        match = _MENTION.match(text, start) or _MENTION.match(text, pos)
-        if match is not None and match.end() > pos:
-            last_end = match.end()
-            yield match
+        span = _size_span(text, start) or _size_span(text, pos)
+        if span is not None and span.end > pos:
+            last_end = span.end
+            yield span
 
 
 def _number_start(text: str, pos: int) -> int:
@@ -1391,11 +1538,10 @@ def _number_start(text: str, pos: int) -> int:
 def _text_mentions(text: str, lowered: str, hits: list[int]) -> list[_Mention]:
     """Every size stated in `text`, each classified (declared or not, total or active).
 
-    One loop does what `_iter_mentions` does and classifies each size as it goes, because a
+    One loop does what `_iter_spans` does and classifies each size as it goes, because a
     card has dozens of sizes and the per-size cost is what makes a long card slow.
     """
     mentions: list[_Mention] = []
-    match_at = _MENTION.match
     trigger_after = _TRIGGER_RE.search
     trigger_before = _BEFORE_TRIGGER_RE.search
     number_chars = _NUMBER_CHARS
@@ -1425,11 +1571,11 @@ def _text_mentions(text: str, lowered: str, hits: list[int]) -> list[_Mention]:
             ):
                 last_end = pos + 2
                 continue
-        match = match_at(text, start) or match_at(text, pos)
-        if match is None or match.end() <= pos:
+        span = _size_span(text, start) or _size_span(text, pos)
+        if span is None or span.end <= pos:
             continue
-        last_end = match.end()
-        mention = _mention_from_match(match)
+        last_end = span.end
+        mention = _mention_from_span(span)
         if mention is None:
             continue
         mentions.append(mention)
