@@ -521,15 +521,13 @@ def _weights_params(total: int, source: str, snippet: str) -> Params:
 # ---------------------------------------------------------------------------------------------
 # Declared statements (cards, announcements)
 
-# Read on the lower-case ASCII copy of the text, so no IGNORECASE (which slows every class).
-# Commas are words too: one before a qualifier ends the reading (`_clause_words`).
-_WORD: Final = re.compile(r"[a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?,]")
-# The first two words after a size, commas skipped: they matter only before a qualifier,
-# which `_read_after` checks for.
-_TWO_WORDS: Final = re.compile(
-    r"[^a-z\d|\n:;.!?]*([a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?])"
-    r"(?:[^a-z\d|\n:;.!?]*([a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?]))?"
-)
+# The words after a size are read on the lower-case ASCII copy of the text, by hand (one
+# regex call per size cost more than the reading): a word is letters (with '-' and '#'), or a
+# number (with letters, '_', '.' and ','), or one of the marks that end a clause. Commas are
+# words too, for the full reading: one before a qualifier ends it (`_clause_words`).
+_CLAUSE_MARKS: Final = "|\n:;.!?"
+
+
 _PARAM_WORDS: Final = frozenset({"parameter", "parameters", "params", "param", "parameter-count"})
 _SIZE_WORDS: Final = frozenset(
     {"model", "models", "variant", "variants", "size", "sizes", "checkpoint", "checkpoints"}
@@ -832,30 +830,70 @@ def _window_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return max(line_start, start - 80), min(len(text), end + 160) if line_end < 0 else line_end
 
 
+def _word_at(lowered: str, index: int, limit: int, commas: bool) -> tuple[int, int]:
+    """(start, end) of the first word in `lowered[index:limit]`, or (-1, -1); what is not a
+    word is skipped (spaces, brackets, quotes, and commas unless `commas`). `limit` is at
+    most the length of `lowered`."""
+    while index < limit:
+        code = ord(lowered[index])
+        if 97 <= code <= 122:  # a-z, then letters, '-' and '#'
+            end = index + 1
+            while end < limit:
+                code = ord(lowered[end])
+                if not (97 <= code <= 122 or code == 45 or code == 35):
+                    break
+                end += 1
+            return index, end
+        if 48 <= code <= 57:  # a digit, then letters, digits, '_', '.' and ','
+            end = index + 1
+            while end < limit:
+                code = ord(lowered[end])
+                if not (97 <= code <= 122 or 48 <= code <= 57 or code in (95, 46, 44)):
+                    break
+                end += 1
+            return index, end
+        char = lowered[index]
+        if char in _CLAUSE_MARKS or (commas and char == ","):
+            return index, index + 1
+        index += 1
+    return -1, -1
+
+
 def _read_after(lowered: str, end: int, limit: int) -> tuple[bool, str | None]:
     """(accepted, qualifier) from up to seven words after a size (in lower-cased text).
 
     The first two words decide almost always ('7B parameters', '14T tokens', '7B total
-    parameters'); they are read with one regex call, the rest only when those two do not.
+    parameters'); the rest are read only when those two do not.
     """
-    limit = min(end + 80, limit)
-    first = _TWO_WORDS.match(lowered, end, limit)
-    if first is None:
+    limit = min(end + 80, limit, len(lowered))
+    first_start, first_end = _word_at(lowered, end, limit, False)
+    if first_start < 0:
         return False, None
-    words = first.groups()
+    second_start, second_end = _word_at(lowered, first_end, limit, False)
+    first = lowered[first_start:first_end]
+    second = lowered[second_start:second_end] if second_start >= 0 else None
     # A qualifier after a comma belongs to the next clause ('235B, activated parameters:
     # 22B'): then the comma counts, and the full reading decides.
-    commas = (words[0] in _QUALIFIER_WORDS or words[1] in _QUALIFIER_WORDS) and "," in (
-        lowered[end : first.end()]
+    read_end = second_end if second_start >= 0 else first_end
+    commas = (first in _QUALIFIER_WORDS or second in _QUALIFIER_WORDS) and (
+        lowered.find(",", end, read_end) >= 0
     )
     if not commas:
-        decided = _read_words(words)
+        decided = _read_words((first, second))
         if decided is not None:
             return decided
-    read = _read_words(
-        _clause_words([m.group() for m in _WORD.finditer(lowered, end, limit)]), True
-    )
+    read = _read_words(_clause_words(_words_in(lowered, end, limit)), True)
     return read if read is not None else (False, None)  # a complete reading always decides
+
+
+def _words_in(lowered: str, start: int, limit: int) -> list[str]:
+    """Every word of `lowered[start:limit]`, commas included."""
+    words: list[str] = []
+    while True:
+        word_start, start = _word_at(lowered, start, limit, True)
+        if word_start < 0:
+            return words
+        words.append(lowered[word_start:start])
 
 
 def _clause_words(words: list[str]) -> list[str]:

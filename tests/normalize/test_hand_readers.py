@@ -1,8 +1,9 @@
-"""`params._size_span` reads a size by hand; the regex below is what it must agree with.
+"""The size reader reads by hand what regexes used to read; the regexes are the specification.
 
-The regex was the reader until it was replaced for speed (its match objects and group lookups
-were a third of a card's reading). It stays here as the specification: every string is read
-the same way by both, at every offset, apart from the regex's Unicode case folding of the
+`params._size_span` reads a size ('27B', '8x7B', '17Bx16E') and `params._word_at` the words
+after it. Both were regexes until they were replaced for speed (match objects and group
+lookups were a third of a card's reading). The regexes stay here: every string is read the
+same way by both, at every offset, apart from the size regex's Unicode case folding of the
 unit words ('bıllion' with a dotless i), which the hand reader does not copy.
 """
 
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from normalize.params import _size_span
+from normalize.params import _size_span, _word_at, _words_in
 
 SIZE_REGEX = re.compile(
     r"(?=\d)"
@@ -94,3 +95,46 @@ TEXTS = st.lists(st.one_of(st.sampled_from(WORDS), st.text(ALPHABET, max_size=4)
 def test_size_span_agrees_with_the_regex_at_every_offset(text):
     for start in range(len(text)):
         assert _by_hand(text, start) == _by_regex(text, start), (text, start)
+
+
+WORD_REGEX = re.compile(r"[a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?,]")
+TWO_WORDS_REGEX = re.compile(
+    r"[^a-z\d|\n:;.!?]*([a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?])"
+    r"(?:[^a-z\d|\n:;.!?]*([a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?]))?"
+)
+LOWERED = st.text("ab-#z09_.,|\n:;!? ()*x?", max_size=40)
+
+
+def _two_words_by_hand(lowered: str, start: int, limit: int) -> tuple | None:
+    first_start, first_end = _word_at(lowered, start, limit, False)
+    if first_start < 0:
+        return None
+    second_start, second_end = _word_at(lowered, first_end, limit, False)
+    second = lowered[second_start:second_end] if second_start >= 0 else None
+    return lowered[first_start:first_end], second, second_end if second else first_end
+
+
+@pytest.mark.parametrize(
+    ("lowered", "words"),
+    [
+        (" parameters in total, and", ["parameters", "in", "total", ",", "and"]),
+        ("-param (activated) | 8", ["param", "activated", "|", "8"]),
+        (" 14t tokens; 2,048 gpus", ["14t", "tokens", ";", "2,048", "gpus"]),
+        ("#1 q4_k_m?", ["1", "q", "4_k_m", "?"]),
+    ],
+)
+def test_words_after_a_size(lowered, words):
+    assert _words_in(lowered, 0, len(lowered)) == words
+    assert [m.group() for m in WORD_REGEX.finditer(lowered)] == words
+
+
+@settings(max_examples=2000, deadline=None)
+@given(LOWERED, st.integers(0, 40), st.integers(0, 45))
+def test_word_reader_agrees_with_the_regexes(lowered, start, limit):
+    start, limit = min(start, len(lowered)), min(limit, len(lowered))
+    by_regex = [m.group() for m in WORD_REGEX.finditer(lowered, start, limit)]
+    assert _words_in(lowered, start, limit) == by_regex
+    two = TWO_WORDS_REGEX.match(lowered, start, limit)
+    assert _two_words_by_hand(lowered, start, limit) == (
+        (*two.groups(), two.end()) if two else None
+    )
