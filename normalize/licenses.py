@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+import ahocorasick
+
 from normalize.evidence import Evidence, make_evidence, snippet_around
 from normalize.text import ascii_lower, contains_any, find_all
 
@@ -921,6 +923,27 @@ _ALL_PATTERNS: Final = tuple((p, k, _TEXT_KEYWORDS[k]) for p, k in _TEXT_PATTERN
 _ID_PATTERNS: Final = tuple(item for item in _ALL_PATTERNS if item[1] in _WITHOUT_LICENSE_WORD)
 _ID_WORDS: Final = tuple(sorted({w for item in _ID_PATTERNS for w in item[2]}))
 _ALL_WORDS: Final = tuple(sorted({w for item in _ALL_PATTERNS for w in item[2]}))
+_ID_WORD_SET: Final = frozenset(_ID_WORDS)
+
+
+def _key_word_automaton() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for word in _ALL_WORDS:
+        automaton.add_word(word, word)
+    automaton.make_automaton()
+    return automaton
+
+
+# All the key words of a text in one pass (Aho-Corasick), rather than one substring search
+# per word: 48 searches through an announcement cost twice this one pass.
+_KEY_WORDS: Final = _key_word_automaton()
+
+
+def _present_words(lowered: str) -> set[str]:
+    """The key words that occur in `lowered`, anywhere (inside other words too)."""
+    return {word for _, word in _KEY_WORDS.iter(lowered)}
+
+
 _PATTERNS_BY_WORD: Final[dict[str, list[int]]] = {
     word: [index for index, item in enumerate(_ALL_PATTERNS) if word in item[2]]
     for word in _ALL_WORDS
@@ -1108,11 +1131,12 @@ def license_from_text(text: object, source: str = "") -> License | None:
         return None
     text = text[:MAX_TEXT_CHARS]
     lowered = ascii_lower(text)
+    present = _present_words(lowered)
     if "licen" in lowered or "terms" in lowered:
-        words, allowed = _ALL_WORDS, None
+        allowed = None
     else:
-        words, allowed = _ID_WORDS, _WITHOUT_LICENSE_WORD
-    present = {word for word in words if word in lowered}
+        present &= _ID_WORD_SET
+        allowed = _WITHOUT_LICENSE_WORD
     # Only the patterns with a key word in the text are tried, in their table order.
     indices = (
         sorted({index for word in present for index in _PATTERNS_BY_WORD[word]}) if present else ()
