@@ -1614,24 +1614,14 @@ def _text_mentions(text: str, lowered: str, hits: list[int]) -> list[_Mention]:
         mentions.append(mention)
         end = mention.end
         # A size can be a declaration only with one of these words near it.
-        before_words = _any_between(lowered, _BEFORE_TRIGGERS, mention.start - 80, mention.start)
-        if before_words or _any_between(lowered, _TRIGGER_SUBSTRINGS, end, end + 70):
+        before_words = contains_any(lowered, _BEFORE_TRIGGERS, mention.start - 80, mention.start)
+        if before_words or contains_any(lowered, _TRIGGER_SUBSTRINGS, end, end + 70):
             _classify(text, lowered, mention, before_words)
         room -= 1
         if not room:
             break
     _group_lists(text, mentions)
     return mentions
-
-
-def _any_between(lowered: str, words: tuple[str, ...], start: int, end: int) -> bool:
-    """True when one of `words` is in `lowered[start:end]`: compiled, a few `str.find` calls
-    over 80 characters cost half of one regex search for them."""
-    start = max(0, start)
-    for word in words:  # noqa: SIM110 - a plain loop is cheaper than any(generator)
-        if lowered.find(word, start, end) >= 0:
-            return True
-    return False
 
 
 def _is_word_char(char: str) -> bool:

@@ -56,9 +56,14 @@ def find_all_bytes(data: bytes, needle: bytes, limit: int = 1000) -> list[int]:
     return found
 
 
-def contains_any(text: str, needles: tuple[str, ...]) -> bool:
-    """True when any of `needles` occurs in `text` (one fast C search per needle)."""
+def contains_any(text: str, needles: tuple[str, ...], start: int = 0, end: int = -1) -> bool:
+    """True when any of `needles` occurs in `text[start:end]` (the whole text when `end` is
+    -1): one fast C search per needle, which compiled is cheaper than a regex alternation
+    even over a short window."""
+    start = max(0, start)
+    if end < 0:
+        end = len(text)
     for needle in needles:  # noqa: SIM110 - a plain loop is cheaper than any(generator)
-        if needle in text:
+        if text.find(needle, start, end) >= 0:
             return True
     return False
