@@ -921,9 +921,8 @@ _WITHOUT_LICENSE_WORD: Final = frozenset(
 )
 _ALL_PATTERNS: Final = tuple((p, k, _TEXT_KEYWORDS[k]) for p, k in _TEXT_PATTERNS)
 _ID_PATTERNS: Final = tuple(item for item in _ALL_PATTERNS if item[1] in _WITHOUT_LICENSE_WORD)
-_ID_WORDS: Final = tuple(sorted({w for item in _ID_PATTERNS for w in item[2]}))
+_ID_WORDS: Final = frozenset(w for item in _ID_PATTERNS for w in item[2])
 _ALL_WORDS: Final = tuple(sorted({w for item in _ALL_PATTERNS for w in item[2]}))
-_ID_WORD_SET: Final = frozenset(_ID_WORDS)
 
 
 def _key_word_automaton() -> ahocorasick.Automaton:
@@ -1135,7 +1134,7 @@ def license_from_text(text: object, source: str = "") -> License | None:
     if "licen" in lowered or "terms" in lowered:
         allowed = None
     else:
-        present &= _ID_WORD_SET
+        present &= _ID_WORDS
         allowed = _WITHOUT_LICENSE_WORD
     # Only the patterns with a key word in the text are tried, in their table order.
     indices = (

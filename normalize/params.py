@@ -635,7 +635,7 @@ class _Mention:
 
 # A size as written, read by hand rather than by a regex: on a card the regex, its match
 # objects and their group lookups were a third of the reading. What it reads (the regex it
-# replaced is kept in tests/normalize/test_size_span.py, which checks both agree):
+# replaced is kept in tests/normalize/test_hand_readers.py, which checks both agree):
 #
 #   [experts 'x'] num unit ['x' experts 'E'], then no word character and no '$'
 #   - experts: 1-3 digits, an optional space, 'x' or '×', an optional space ('8x7B', '8 x 22B')
@@ -643,6 +643,7 @@ class _Mention:
 #   - unit: 'b', 'm' or 't' with an optional 'n' ('B', 'bn'), or, after an optional space or
 #     hyphen, 'billion', 'million' or 'trillion', plural too; any case (ASCII letters)
 #   - the 'x16E' suffix ('17Bx16E'): kept only when what follows it ends the size
+# The signs of an expert count ('8x7B', '8 × 7B', '17Bx16E').
 _X_SIGNS: Final = "xX×"
 _UNIT_WORDS: Final = ("billion", "million", "trillion")
 _NO_SUFFIX: Final = (-1, -1, -1)
@@ -1513,8 +1514,6 @@ def _inside_word(text: str, start: int) -> bool:
 # A real 'u' becomes 'x', so '0u' (a digit before the letter u) is not taken for a unit.
 _UNIT_MARKS: Final = bytes.maketrans(b"0123456789bmtu", b"0000000000uuux")
 _NUMBER_CHARS: Final = frozenset("0123456789.,")
-# Characters before a number that may lead to an '8x' / '8 × ' expert prefix.
-_EXPERT_SIGNS: Final = frozenset("xX×")
 MAX_UNIT_HITS: Final = 20_000
 
 
@@ -1558,7 +1557,7 @@ def _number_start(text: str, pos: int) -> int:
     while start > 0 and text[start - 1] in _NUMBER_CHARS and pos - start < 8:
         start -= 1
     edge = start - 1 if start > 0 and text[start - 1] == " " else start
-    if edge > 0 and text[edge - 1] in "xX×":
+    if edge > 0 and text[edge - 1] in _X_SIGNS:
         digits = edge - 1
         if digits > 0 and text[digits - 1] == " ":
             digits -= 1
@@ -1590,9 +1589,7 @@ def _text_mentions(text: str, lowered: str, hits: list[int]) -> list[_Mention]:
             start -= 1
         if start:
             before = text[start - 1]
-            if before in _EXPERT_SIGNS or (
-                before == " " and start > 1 and text[start - 2] in _EXPERT_SIGNS
-            ):
+            if before in _X_SIGNS or (before == " " and start > 1 and text[start - 2] in _X_SIGNS):
                 start = _number_start(text, pos)
                 before = text[start - 1] if start else " "
             # `_inside_word`: part of a word, a number, a price, a path or a hyphenated model
