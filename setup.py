@@ -73,7 +73,7 @@ def _extensions() -> list:
         return []
     sources = [str(path.relative_to(ROOT)) for path in NATIVE.compiled_sources(ROOT / "normalize")]
     try:
-        return mypycify(
+        extensions = mypycify(
             ["--ignore-missing-imports", *sources], opt_level="3", group_name="normalize"
         )
     except (Exception, SystemExit) as exc:  # mypyc exits on a type error it cannot compile
@@ -84,6 +84,14 @@ def _extensions() -> list:
             file=sys.stderr,
         )
         return []
+    if sys.platform != "win32":
+        for extension in extensions:
+            # The compiled modules share one library whose functions call each other
+            # constantly; by default every such call goes through the PLT and none can be
+            # inlined, since a shared library's global functions could be replaced at load
+            # time. Nothing replaces them here (docs/performance.md: 2-3% on the bench).
+            extension.extra_compile_args.append("-fno-semantic-interposition")
+    return extensions
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildExt})

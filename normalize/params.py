@@ -52,8 +52,11 @@ _UNIT_SCALE: Final = {
     "tn": 1e12,
     "trillion": 1e12,
 }
-_UNIT_LETTER = {"thousand": "K", "million": "M", "mn": "M", "billion": "B", "bn": "B"}
-_UNIT_LETTER |= {"trillion": "T", "tn": "T"}
+_UNIT_LETTER: Final = {
+    "k": "K", "thousand": "K", "m": "M", "mn": "M", "million": "M", "b": "B", "bn": "B",
+    "billion": "B", "t": "T", "tn": "T", "trillion": "T",
+}  # fmt: skip
+_TENS: Final = (1.0, 10.0, 100.0, 1000.0)
 
 
 # init=False: the written __init__ is compiled (see `normalize.evidence.Evidence`).
@@ -802,20 +805,54 @@ def _mention_from_span(span: _SizeSpan) -> _Mention | None:
         value = _scaled(num, unit)
         if value is None:
             return None
+    elif num.isascii():
+        # `_scaled` for the usual '27' / '1.5' (ASCII digits, no separators, always a unit),
+        # read digit by digit, as a card has dozens of these: the digits as one integer,
+        # how many follow the '.', and how many are significant (`_precision`).
+        whole = 0
+        places = -1
+        significant = 0
+        for char in num:
+            if char == ".":
+                places = 0
+                continue
+            whole = whole * 10 + ord(char) - 48
+            if places >= 0:
+                places += 1
+            if whole:
+                significant += 1
+        if places <= 0:
+            value = whole * _UNIT_SCALE[unit]
+        elif significant <= 6:
+            # `whole` times the scale is exact in a double (whole * 5**12 < 2**53, the rest is
+            # a power of two) and one division is correctly rounded, so this is the float
+            # nearest the decimal written: what `float(f"{value:.6g}")` gives for six digits
+            # or fewer (tests/normalize/test_hand_readers.py checks both agree).
+            value = whole * _UNIT_SCALE[unit] / _TENS[places]
+        else:
+            value = float(f"{float(num) * _UNIT_SCALE[unit]:.6g}")
+        if not MIN_COUNT <= value <= MAX_COUNT:
+            return None
+        return _new_mention(span, value, num + _unit_letter(unit), significant or 1)
     else:
-        # `_scaled` for the usual '27' / '1.5' (no separators, always a unit): inline, as a
-        # card has dozens of these.
         value = float(num) * _UNIT_SCALE[unit]
         if not MIN_COUNT <= value <= MAX_COUNT:
             return None
         if "." in num:
             value = float(f"{value:.6g}")
-    label = num.replace(",", ".") + _UNIT_LETTER.get(unit, unit.upper())
+    # `_precision`, inline: significant digits as written.
+    precision = len(num.replace(".", "").replace(",", "").lstrip("0")) or 1
+    return _new_mention(span, value, num.replace(",", ".") + _unit_letter(unit), precision)
+
+
+def _unit_letter(unit: str) -> str:
+    return _UNIT_LETTER.get(unit) or unit.upper()
+
+
+def _new_mention(span: _SizeSpan, value: float, label: str, precision: int) -> _Mention:
     if span.experts:
         label = f"{span.experts}x{label}"
         return _Mention(span.start, span.end, None, label, 0, int(span.experts), True)
-    # `_precision`, inline: significant digits as written.
-    precision = len(num.replace(".", "").replace(",", "").lstrip("0")) or 1
     mention = _Mention(span.start, span.end, value, label, precision)
     if span.active_experts:
         mention.experts = int(span.active_experts)
@@ -866,7 +903,7 @@ def _read_after(lowered: str, end: int, limit: int) -> tuple[bool, str | None]:
     The first two words decide almost always ('7B parameters', '14T tokens', '7B total
     parameters'); the rest are read only when those two do not.
     """
-    limit = min(end + 80, limit, len(lowered))
+    limit = min(min(end + 80, limit), len(lowered))  # two at a time: compiled, not a call
     first_start, first_end = _word_at(lowered, end, limit, False)
     if first_start < 0:
         return False, None
@@ -983,13 +1020,15 @@ def _classify(text: str, lowered: str, mention: _Mention, before_words: bool) ->
     if not accepted:
         return
     tail = before.rstrip()[-1:]
-    # The anchored look-behind patterns are costly; cheap tests decide whether to try them.
-    if (tail and tail in "o–—-~" and _RANGE_BEFORE.search(before)) or _RANGE_AFTER.match(
-        text, end, after_end
+    # The regexes here are tried only where they can match: each needs a certain character
+    # first, or a certain word, and most sizes are followed by ' parameters'.
+    following = _first_after_spaces(text, end, after_end)
+    if (tail and tail in "o–—-~" and _RANGE_BEFORE.search(before)) or (
+        following in _RANGE_STARTS and _RANGE_AFTER.match(text, end, after_end)
     ):
         return  # '3B–4B scale', 'from 0.5 to 72 billion parameters' describe ranges
     mention.accepted = True
-    if qualifier is None:
+    if qualifier is None and _first_after_spaces(lowered, end, after_end, " \t") in "p(taon":
         # '30.5B parameters in total', '6.5B non-embedding', '45.9B parameters activated'
         after = _QUALIFIER_AFTER.match(lowered, end, after_end)
         if after is not None:
@@ -997,8 +1036,12 @@ def _classify(text: str, lowered: str, mention: _Mention, before_words: bool) ->
     if mention.kind == "plain":
         mention.kind = qualifier or "plain"
     sentence_end = min(after_end, end + 120)
-    if mention.kind == "plain" and _per_token_after_params(text, end, sentence_end):
-        mention.kind = "active"  # 'uses 12.9B parameters per token'
+    if (
+        mention.kind == "plain"
+        and contains_any(lowered, ("token", "forward"), end, sentence_end)
+        and _per_token_after_params(text, end, sentence_end)
+    ):
+        mention.kind = "active"  # 'uses 12.9B parameters per token''
     if lowered.find("expert", end, sentence_end) < 0:
         return
     sentence = text[end:sentence_end]
@@ -1009,16 +1052,35 @@ def _classify(text: str, lowered: str, mention: _Mention, before_words: bool) ->
             mention.kind = "active"
 
 
+# What `_RANGE_AFTER` can start with once spaces are skipped ('to', a dash, a tilde).
+_RANGE_STARTS: Final = frozenset("tT–—~-")
+
+
+def _first_after_spaces(text: str, index: int, limit: int, spaces: str = "") -> str:
+    """The first character of `text[index:limit]` that is not a space ('' when there is
+    none); a space is what `\\s` matches, or one of `spaces` when given."""
+    limit = min(limit, len(text))
+    while index < limit:
+        char = text[index]
+        if not (char in spaces if spaces else char.isspace()):
+            return char
+        index += 1
+    return ""
+
+
 def _before_label(before: str) -> str | None:
     """'Number of Parameters' in 'Number of Parameters: ', '| Total Parameters | ' …"""
+    # `_LABEL_END` needs a ':', '=' or '|' last but for spaces and '*': test that first.
+    if before.rstrip().rstrip("*").rstrip()[-1:] not in (":", "=", "|"):
+        return None
     end = _LABEL_END.search(before[-12:])
     if end is None:
         return None
     label = before[: len(before) - len(end.group(0))]
     # The label starts after the cell, the previous label or the previous clause ('Total
     # parameters: 235B, activated parameters: 22B').
-    cut = max(label.rfind("|"), label.rfind(":"), label.rfind(","), label.rfind(";"))
-    label = label[max(cut, label.rfind("-  "), -1) + 1 :]
+    cut = max(max(label.rfind("|"), label.rfind(":")), max(label.rfind(","), label.rfind(";")))
+    label = label[max(cut, label.rfind("-  ")) + 1 :]
     label = label.strip().strip("*").strip()[-70:]
     if not label or not _LABEL_TEXT.fullmatch(label):
         return None

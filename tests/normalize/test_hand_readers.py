@@ -13,7 +13,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from normalize.params import _size_span, _word_at, _words_in
+from normalize.params import (
+    _LABEL_END,
+    _QUALIFIER_AFTER,
+    _RANGE_AFTER,
+    _RANGE_STARTS,
+    _UNIT_SCALE,
+    _before_label,
+    _first_after_spaces,
+    _mention_from_span,
+    _size_span,
+    _word_at,
+    _words_in,
+)
 
 SIZE_REGEX = re.compile(
     r"(?=\d)"
@@ -138,3 +150,86 @@ def test_word_reader_agrees_with_the_regexes(lowered, start, limit):
     assert _two_words_by_hand(lowered, start, limit) == (
         (*two.groups(), two.end()) if two else None
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# A size's value: read digit by digit, against the float parsing and 6-digit rounding it
+# replaced ('1.5' -> 1.5e9 must be the very float that `float('1.5e9')` is).
+
+
+def _value_by_parsing(num: str, unit: str) -> float:
+    value = float(num) * _UNIT_SCALE[unit]
+    return float(f"{value:.6g}") if "." in num else value
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "label", "precision"),
+    [
+        ("27B", 27e9, "27B", 2),
+        ("1.5B", 1.5e9, "1.5B", 2),
+        ("0.6B", 0.6e9, "0.6B", 1),
+        ("3.3 billion", 3.3e9, "3.3B", 2),
+        ("46.7B", 46.7e9, "46.7B", 3),
+        ("1.234T", 1.234e12, "1.234T", 4),
+        ("999.999T", 999.999e12, "999.999T", 6),
+        ("1234.567B", 1.23457e12, "1234.567B", 7),  # seven digits: rounded to six
+        ("135M", 135e6, "135M", 3),
+        ("0,6B", 0.6e9, "0.6B", 1),
+        ("7.00B", 7e9, "7.00B", 3),
+        ("4.1B", 4.1e9, "4.1B", 2),  # float('4.1') * 1e9 is 4099999999.9999995
+        ("0.067B", 6.7e7, "0.067B", 2),
+    ],
+)
+def test_size_values_are_the_decimal_written(text, value, label, precision):
+    mention = _mention_from_span(_size_span(text, 0))
+    assert (mention.value, mention.label, mention.precision) == (value, label, precision)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.builds(
+        lambda whole, fraction: whole + (f".{fraction}" if fraction else ""),
+        st.text("0123456789", min_size=1, max_size=4),
+        st.text("0123456789", max_size=3),
+    ),
+    st.sampled_from(["b", "m", "t", "bn", "billion", "million", "trillion"]),
+)
+def test_size_value_agrees_with_parsing_and_rounding(num, unit):
+    text = f"{num}{unit if len(unit) < 3 else ' ' + unit}"
+    mention = _mention_from_span(_size_span(text, 0))
+    expected = _value_by_parsing(num, unit)
+    if not 1e4 <= expected <= 1e15 or not 1e4 <= float(num) * _UNIT_SCALE[unit] <= 1e15:
+        return  # out of range either way (a boundary rounding may differ: no size is there)
+    assert mention is not None and mention.value == expected
+    assert mention.precision == (len(num.replace(".", "").lstrip("0")) or 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Gates: cheap tests that decide whether a regex is tried at all. A gate may let through what
+# the regex then rejects, but must never stop what the regex would match.
+
+GATE_TEXT = st.text(" \t\u00a0\n*:=|-–—~toTOparmeinlvdbyc(0123456789", max_size=30)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(GATE_TEXT)
+def test_range_gate_lets_every_range_through(text):
+    if _RANGE_AFTER.match(text):
+        assert _first_after_spaces(text, 0, len(text)) in _RANGE_STARTS
+
+
+@settings(max_examples=1000, deadline=None)
+@given(GATE_TEXT.map(str.lower))
+def test_qualifier_gate_lets_every_qualifier_through(lowered):
+    if _QUALIFIER_AFTER.match(lowered):
+        assert _first_after_spaces(lowered, 0, len(lowered), " \t") in "p(taon"
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text("Number of paramets \t\u00a0*:=|", max_size=30))
+def test_label_gate_lets_every_label_end_through(before):
+    if _LABEL_END.search(before[-12:]) is None:
+        assert _before_label(before) is None
+    else:
+        # the gate passes, so the answer is the regex's own
+        assert before.rstrip().rstrip("*").rstrip()[-1:] in (":", "=", "|")
