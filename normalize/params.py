@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from normalize.evidence import Evidence, compact, make_evidence, snippet_around
-from normalize.text import ascii_lower, contains_any, find_all, find_all_bytes, lower_ascii
+from normalize.text import ascii_lower, contains_any, find_all, lower_ascii
 
 VERSION: Final = "1"
 MAX_TEXT_CHARS: Final = 400_000
@@ -1581,8 +1581,9 @@ MAX_UNIT_HITS: Final = 20_000
 
 def _unit_hits(lowered: str) -> list[int]:
     """Offsets of digits followed by a unit ('27B', '7b', '1.5 billion', '2-trillion')."""
-    marks = lowered.encode("ascii").translate(_UNIT_MARKS)
-    hits = find_all_bytes(marks, b"0u", MAX_UNIT_HITS)
+    # Back to a str: compiled, `str.find` is a direct call and `bytes.find` a method lookup.
+    marks = lowered.encode("ascii").translate(_UNIT_MARKS).decode("ascii")
+    hits = find_all(marks, "0u", MAX_UNIT_HITS)
     if "illion" in lowered:
         words = []
         for pos in find_all(lowered, "illion", MAX_UNIT_HITS):
@@ -1590,7 +1591,7 @@ def _unit_hits(lowered: str) -> list[int]:
             if unit < 1 or lowered[unit] not in "bmt":
                 continue
             digit = unit - 1 if lowered[unit - 1] in " -" else unit
-            if digit >= 1 and marks[digit - 1] == 48:  # b"0"[0]: a digit right before
+            if digit >= 1 and marks[digit - 1] == "0":  # a digit right before
                 words.append(digit - 1)
         if words:
             hits = sorted(set(hits).union(words))

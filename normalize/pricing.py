@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from normalize.evidence import Evidence, compact, make_evidence, snippet_around
-from normalize.text import ascii_lower, contains_any, find_all
+from normalize.text import ascii_lower, contains_any, find_all, lower_ascii, matches_at_words
 
 VERSION: Final = "1"
 MAX_TEXT_CHARS: Final = 200_000
@@ -620,26 +620,33 @@ def _tier_from_words(text: str, lowered: str, found: _Found) -> str | None:
     if not scope:
         return None
     has_price = found.input or found.output or found.subscription
-    # Each pattern runs only when its key word is there at all (a fast substring test).
-    freed = _FEEL_FREE.sub(" ", scope) if "free" in scope_lower else ""
-    if freed and contains_any(scope_lower, _NOT_FREE_WORDS):
-        freed = _NOT_FREE.sub(" ", freed)
-    free = bool(freed) and bool(_FREE.search(freed))
-    if (
-        not has_price
-        and contains_any(scope_lower, ("open", "self", "download"))
-        and _OPEN_WEIGHTS.search(scope)
-    ):
+    # Each pattern runs only when its key word is there at all (a fast substring test), and
+    # then only where that word starts (`matches_at_words`): every match starts with one.
+    freed = freed_lower = ""
+    if "free" in scope_lower:
+        freed = scope
+        if "feel" in scope_lower or "open" in scope_lower:
+            freed = _FEEL_FREE.sub(" ", freed)
+        if contains_any(scope_lower, _NOT_FREE_WORDS):
+            freed = _NOT_FREE.sub(" ", freed)
+        freed_lower = scope_lower if freed is scope else lower_ascii(freed)
+    free = bool(freed) and matches_at_words(_FREE, freed, freed_lower, ("free",))
+    if not has_price and matches_at_words(_OPEN_WEIGHTS, scope, scope_lower, _OPEN_WORDS):
         return OPEN_WEIGHTS
-    if (free and has_price) or (freed and _FREEMIUM.search(freed)):
+    if (free and has_price) or (
+        freed and matches_at_words(_FREEMIUM, freed, freed_lower, ("free",))
+    ):
         return FREEMIUM
-    if has_price or (contains_any(scope_lower, _PAID_WORDS) and _PAID.search(scope)):
+    if has_price or matches_at_words(_PAID, scope, scope_lower, _PAID_WORDS):
         return PAID
     if free:
         return FREE
-    if contains_any(scope_lower, ("cost", "pric")) and _VARIES.search(scope):
+    if matches_at_words(_VARIES, scope, scope_lower, ("cost", "pric")):
         return UNKNOWN
     return None
+
+
+_OPEN_WORDS: Final = ("open", "self", "download")
 
 
 _PAID_WORDS: Final = (
@@ -674,14 +681,14 @@ def _pricing_sentences(lowered: str) -> list[tuple[int, int]]:
             if right and after < len(lowered) and _is_word_char(lowered[after]):
                 continue
             anchors.append(pos)
-    ends = lowered.encode("ascii").translate(_SENTENCE_ENDS)
+    ends = lowered.encode("ascii").translate(_SENTENCE_ENDS).decode("ascii")
     spans: list[tuple[int, int]] = []
     covered = 0
     for pos in sorted(anchors):
         if pos < covered:
             continue  # in a sentence already taken
-        start = ends.rfind(b"\n", covered, pos) + 1 or covered
-        end = ends.find(b"\n", pos)
+        start = ends.rfind("\n", covered, pos) + 1 or covered
+        end = ends.find("\n", pos)
         if end < 0:
             end = len(lowered)
         elif lowered[end] != "\n":

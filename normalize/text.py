@@ -10,6 +10,8 @@ lower-case copy and the anchor search; what a pattern means stays with its extra
 from __future__ import annotations
 
 import functools
+import re
+from typing import Final
 
 
 def lower_ascii(text: str) -> str:
@@ -44,18 +46,6 @@ def find_all(text: str, needle: str, limit: int = 1000, start: int = 0) -> list[
     return found
 
 
-def find_all_bytes(data: bytes, needle: bytes, limit: int = 1000) -> list[int]:
-    """`find_all` over bytes (a second function, so that each one is typed exactly)."""
-    found: list[int] = []
-    pos = data.find(needle)
-    for _ in range(limit):
-        if pos < 0:
-            break
-        found.append(pos)
-        pos = data.find(needle, pos + 1)
-    return found
-
-
 def contains_any(text: str, needles: tuple[str, ...], start: int = 0, end: int = -1) -> bool:
     """True when any of `needles` occurs in `text[start:end]` (the whole text when `end` is
     -1): one fast C search per needle, which compiled is cheaper than a regex alternation
@@ -66,4 +56,22 @@ def contains_any(text: str, needles: tuple[str, ...], start: int = 0, end: int =
     for needle in needles:  # noqa: SIM110 - a plain loop is cheaper than any(generator)
         if text.find(needle, start, end) >= 0:
             return True
+    return False
+
+
+MAX_WORD_STARTS: Final = 200
+
+
+def matches_at_words(pattern: re.Pattern, text: str, lowered: str, words: tuple[str, ...]) -> bool:
+    """`pattern.search(text) is not None` for a pattern whose every match starts with one of
+    `words` (case-insensitive; `lowered` is `text` in ASCII lower case, offset for offset):
+    the pattern is tried only where a word starts, not at every character. A text with more
+    than `MAX_WORD_STARTS` of one word is searched the plain way."""
+    for word in words:
+        found = find_all(lowered, word, MAX_WORD_STARTS)
+        if len(found) == MAX_WORD_STARTS:
+            return pattern.search(text) is not None
+        for pos in found:
+            if pattern.match(text, pos) is not None:
+                return True
     return False

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from normalize import pricing
 from normalize.params import (
     _LABEL_END,
     _QUALIFIER_AFTER,
@@ -26,6 +27,7 @@ from normalize.params import (
     _word_at,
     _words_in,
 )
+from normalize.text import MAX_WORD_STARTS, lower_ascii, matches_at_words
 
 SIZE_REGEX = re.compile(
     r"(?=\d)"
@@ -233,3 +235,55 @@ def test_label_gate_lets_every_label_end_through(before):
     else:
         # the gate passes, so the answer is the regex's own
         assert before.rstrip().rstrip("*").rstrip()[-1:] in (":", "=", "|")
+
+
+# ---------------------------------------------------------------------------------------------
+# Pricing's tier patterns are tried only where one of their words starts
+# (`text.matches_at_words`); a search over the whole text is the specification.
+
+TIER_PATTERNS = [
+    (pricing._FREE, ("free",)),
+    (pricing._FREEMIUM, ("free",)),
+    (pricing._OPEN_WEIGHTS, pricing._OPEN_WORDS),
+    (pricing._PAID, pricing._PAID_WORDS),
+    (pricing._VARIES, ("cost", "pric")),
+]
+TIER_WORDS = st.sampled_from(
+    ["free", "Free", "FREE", "freemium", "tier", "plan", "then", "pro", "open", "Open-weights",
+     "self-hosted", "download", "the", "weights", "source", "paid", "pay", "as", "you", "go",
+     "usage-based", "contact", "sales", "enterprise", "pricing", "subscription", "trial",
+     "custom", "cost", "costs", "vary", "TBD", "not", "of", "bias", "feel", "$", "5", "é"]
+)  # fmt: skip
+TIER_TEXTS = st.lists(
+    st.tuples(TIER_WORDS, st.sampled_from([" ", "-", "", ". ", "\n", "_"])), max_size=12
+).map(lambda parts: "".join(word + gap for word, gap in parts))
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern", "expected"),
+    [
+        ("Free tier, then pay as you go", pricing._FREEMIUM, True),
+        ("carefree pricing", pricing._FREE, False),
+        ("Free of bias. Free to use", pricing._FREE, True),
+        ("Weights are self-hosted", pricing._OPEN_WEIGHTS, True),
+        ("prepaid cards", pricing._PAID, False),
+        ("Pricing not yet announced", pricing._VARIES, True),
+    ],
+)
+def test_tier_patterns_at_their_words(text, pattern, expected):
+    words = next(words for p, words in TIER_PATTERNS if p is pattern)
+    assert matches_at_words(pattern, text, lower_ascii(text), words) is expected
+    assert (pattern.search(text) is not None) is expected
+
+
+@settings(max_examples=2000, deadline=None)
+@given(TIER_TEXTS)
+def test_tier_patterns_agree_with_a_whole_text_search(text):
+    lowered = lower_ascii(text)
+    for pattern, words in TIER_PATTERNS:
+        assert matches_at_words(pattern, text, lowered, words) is (pattern.search(text) is not None)
+
+
+def test_a_text_full_of_one_word_is_searched_the_plain_way():
+    text = "free " * (MAX_WORD_STARTS + 5) + "freemium"
+    assert matches_at_words(pricing._FREEMIUM, text, text, ("free",))
