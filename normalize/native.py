@@ -64,6 +64,14 @@ def _stamp_digest() -> str | None:
         return None
 
 
+def profile_guided() -> bool:
+    """Whether the compiled build was profile-guided (setup.py trains it on the fixtures)."""
+    try:
+        return json.loads(STAMP.read_text()).get("profile_guided") is True
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def _built_from_these_sources() -> bool:
     return _stamp_digest() == sources_digest()
 
