@@ -39,6 +39,12 @@ class Evidence:
 
 def compact(text: str, limit: int = SNIPPET_MAX) -> str:
     """Collapse runs of whitespace and cut to `limit` characters (with an ellipsis)."""
+    if len(text) > 4 * limit:
+        # A prefix of a long text compacts to a prefix of the whole text compacted; when it
+        # is already over the limit, the rest of the text cannot change the snippet.
+        head = " ".join(text[: 4 * limit].split())
+        if len(head) > limit:
+            return head[: limit - 1].rstrip() + "…"
     flat = " ".join(text.split())  # str.split is much faster than a regex here
     if len(flat) <= limit:
         return flat

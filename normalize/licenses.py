@@ -745,7 +745,7 @@ def _card_snippet(card_data: dict) -> str:
     for key in ("license", "license_name", "license_link"):
         value = card_data.get(key)
         if value is not None:
-            parts.append(f"{key}: {value!s:.150}")
+            parts.append(f"{key}: {str(value)[:150]}")
     return "; ".join(parts)
 
 

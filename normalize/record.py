@@ -32,10 +32,8 @@ from normalize.params import Params, best_params, params_from_name, params_from_
 from normalize.pricing import pricing_from_record, pricing_from_text
 
 MAX_LINE_CHARS: Final = 8_000_000
-# A stream repeats its short lines (a repo id or a pricing line comes back with every crawl
-# that sees it): the output of a line up to this size is kept and written again for an equal
-# line. Normalizing is a pure function of the line, so the copy is exactly what a fresh run
-# would write.
+READ_BLOCK: Final = 1 << 20
+# Repeated short lines are answered from a memo (`_answer`).
 MEMO_LINE_BYTES: Final = 512
 MEMO_ENTRIES: Final = 50_000
 ERROR_LINE_CHARS: Final = 200
@@ -336,13 +334,6 @@ def normalize_json_line(line: str | bytes) -> bytes:
     return _dumps(normalize_line(line)) + b"\n"
 
 
-def _skip_rest_of_line(source: BinaryIO) -> None:
-    while True:
-        chunk = source.readline(1 << 20)
-        if not chunk or chunk.endswith(b"\n"):
-            return
-
-
 def _is_regular_file(source: BinaryIO) -> bool:
     """True when `source` reads a file on disk, which never makes a reader wait."""
     try:
@@ -362,40 +353,85 @@ def _input_waiting(source: BinaryIO) -> bool:
 def normalize_stream(source: BinaryIO, sink: BinaryIO) -> int:
     """The `toolscout normalize` loop: JSON lines from `source` to `sink`; the number written.
 
-    A line is read with a size limit, so one endless line costs bounded memory and gives one
-    error object. Output is flushed whenever the input has nothing more ready, so a caller
-    that writes one line and waits for its answer gets it, and a batch is written in blocks.
+    Input is read in blocks of what is available (up to `READ_BLOCK` bytes) and the answers to
+    a block's lines are written together: two calls per block instead of two per line. A line
+    longer than `MAX_LINE_CHARS` gives one error object and is skipped to its end, so an
+    endless line costs bounded memory. Output is flushed whenever the input has nothing more
+    ready, so a caller that writes one line and waits for its answer gets it.
     """
-    written = 0
-    number = 0
-    memo: dict[bytes, bytes] = {}
-    # Input from a file is always ready: no need to ask (a system call per line, 2 us).
+    read = getattr(source, "read1", None) or source.read  # read1: what is there, no waiting
+    # Input from a file is always ready: no need to ask (a system call per block).
     from_file = _is_regular_file(source)
+    memo: dict[bytes, bytes] = {}
+    pending = bytearray()  # the start of a line whose end has not been read yet
+    skipping = False  # inside a line already answered as too long
+    number = written = 0
     while True:
-        line = source.readline(MAX_LINE_CHARS + 1)
-        if not line:
+        block = read(READ_BLOCK)
+        if not block:
             break
-        number += 1
-        if len(line) <= MEMO_LINE_BYTES and (known := memo.get(line)) is not None:
-            sink.write(known)
-        else:
-            if len(line) > MAX_LINE_CHARS and not line.endswith(b"\n"):
-                _skip_rest_of_line(source)
-                out = _error("line too long", line)
-            elif not line.strip():
-                continue
-            else:
-                out = normalize_line(line)
-            if "error" in out:
-                out["line"] = number  # which input line failed, for the person reading it
-            output = _dumps(out) + b"\n"
-            if len(line) <= MEMO_LINE_BYTES and "error" not in out:
-                if len(memo) >= MEMO_ENTRIES:
-                    memo.clear()
-                memo[line] = output
-            sink.write(output)
-        written += 1
+        lines = block.split(b"\n")
+        tail = lines.pop()  # after the block's last newline: the start of the next line
+        if lines:
+            if skipping:
+                del lines[0]  # the end of the line already answered as too long
+                skipping = False
+            elif pending:
+                lines[0] = bytes(pending) + lines[0]
+            pending.clear()
+        output: list[bytes] = []
+        for line in lines:
+            number += 1
+            answer = _answer(line, number, memo)
+            if answer:
+                output.append(answer)
+        if not skipping:
+            pending += tail
+            if len(pending) > MAX_LINE_CHARS:
+                number += 1
+                output.append(_error_line("line too long", bytes(pending[:1024]), number))
+                pending.clear()
+                skipping = True
+        if output:
+            sink.write(b"".join(output))
+            written += len(output)
         if not from_file and not _input_waiting(source):
             sink.flush()
+    if pending and not skipping:
+        number += 1
+        if answer := _answer(bytes(pending), number, memo):
+            sink.write(answer)
+            written += 1
     sink.flush()
     return written
+
+
+def _answer(line: bytes, number: int, memo: dict[bytes, bytes]) -> bytes:
+    """The output line for input line `number` (b'' for a blank line, which is skipped).
+
+    A stream repeats its short lines (a repo id or a pricing line comes back with every crawl
+    that sees it): the answer to a line up to `MEMO_LINE_BYTES` is kept and written again for
+    an equal line. Normalizing is a pure function of the line, so the copy is exactly what a
+    fresh run would write; errors are not kept, since they carry their line number.
+    """
+    short = len(line) <= MEMO_LINE_BYTES
+    if short and (known := memo.get(line)) is not None:
+        return known
+    if not line.strip():
+        return b""
+    out = normalize_line(line)
+    if "error" in out:
+        out["line"] = number  # which input line failed, for the person reading it
+        return _dumps(out) + b"\n"
+    answer = _dumps(out) + b"\n"
+    if short:
+        if len(memo) >= MEMO_ENTRIES:
+            memo.clear()
+        memo[line] = answer
+    return answer
+
+
+def _error_line(message: str, line: bytes, number: int) -> bytes:
+    out = _error(message, line)
+    out["line"] = number
+    return _dumps(out) + b"\n"

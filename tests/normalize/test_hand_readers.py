@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from normalize import pricing
+from normalize.evidence import compact
 from normalize.params import (
     _LABEL_END,
     _QUALIFIER_AFTER,
@@ -287,3 +288,19 @@ def test_tier_patterns_agree_with_a_whole_text_search(text):
 def test_a_text_full_of_one_word_is_searched_the_plain_way():
     text = "free " * (MAX_WORD_STARTS + 5) + "freemium"
     assert matches_at_words(pricing._FREEMIUM, text, text, ("free",))
+
+
+# ---------------------------------------------------------------------------------------------
+# A snippet of a long text is compacted from its start only (`evidence.compact`); compacting
+# the whole text is the specification.
+
+
+def _compact_whole(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text("ab \n\t\u00a0\u2003", max_size=400), st.integers(1, 60))
+def test_compact_reads_a_long_text_from_its_start_alike(text, limit):
+    assert compact(text, limit) == _compact_whole(text, limit)

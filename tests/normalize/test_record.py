@@ -238,10 +238,41 @@ def test_stream_repeated_lines_give_the_same_answer_and_errors_keep_their_number
 
 def test_stream_bounds_an_endless_line():
     huge = b'{"text": "' + b"7B parameters " * 700_000 + b'"}'
-    out = _stream(huge + b"\n" + json.dumps({"text": "Gemma 3 27B"}).encode() + b"\n")
+    # Read in blocks of 1 MB: the line spans ten of them, and what follows is read as usual.
+    out = _stream(huge + b"\n" + json.dumps({"text": "Gemma 3 27B"}).encode() + b"\n{bad\n")
     assert out[0]["error"] == "line too long" and out[0]["line"] == 1
     assert len(out[0]["input_line"]) <= 200
     assert out[1]["params"]["total"] == pytest.approx(27e9)
+    assert out[2]["error"].startswith("invalid JSON") and out[2]["line"] == 3
+
+
+class _Trickle(io.BytesIO):
+    """A reader that hands over a few bytes at a time, as a slow pipe does."""
+
+    def __init__(self, data: bytes, step: int) -> None:
+        super().__init__(data)
+        self.step = step
+
+    def read1(self, size: int = -1) -> bytes:
+        return super().read1(self.step)
+
+
+@pytest.mark.parametrize("step", [1, 7, 64, 1 << 20])
+def test_stream_reads_lines_cut_anywhere_the_same_way(step):
+    lines = [
+        json.dumps({"text": "Qwen3-30B-A3B"}).encode(),
+        b"",
+        b"{not json",
+        json.dumps({"pricing": "$3 / 1M input tokens, $15 / 1M output tokens"}).encode(),
+        json.dumps({"text": "Qwen3-30B-A3B"}).encode(),
+        json.dumps({"text": "Gemma 3 27B, released under Apache 2.0"}).encode(),  # no newline
+    ]
+    data = b"\n".join(lines)
+    expected = [normalize_line(line) for line in lines if line]
+    expected[1]["line"] = 3
+    sink = io.BytesIO()
+    assert normalize_stream(_Trickle(data, step), sink) == 5
+    assert [json.loads(line) for line in sink.getvalue().splitlines()] == expected
 
 
 @pytest.mark.parametrize(
