@@ -1,7 +1,7 @@
 """Build: the normalizers compiled with mypyc where a C compiler is at hand, Python otherwise.
 
 The step modules of `normalize/` (params, licenses, pricing, …) are plain typed Python; mypyc
-compiles them into C extensions that run the same code about 1.5x faster (docs/performance.md).
+compiles them into C extensions that run the same code about 2.6x faster (docs/performance.md).
 The sources stay the reference: `normalize/native.py` loads them instead of a build made from
 older sources, and `TOOLSCOUT_PURE_PYTHON=1` asks for them at run time.
 
