@@ -1041,7 +1041,7 @@ def _classify(text: str, lowered: str, mention: _Mention, before_words: bool) ->
         and contains_any(lowered, ("token", "forward"), end, sentence_end)
         and _per_token_after_params(text, end, sentence_end)
     ):
-        mention.kind = "active"  # 'uses 12.9B parameters per token''
+        mention.kind = "active"  # 'uses 12.9B parameters per token'
     if lowered.find("expert", end, sentence_end) < 0:
         return
     sentence = text[end:sentence_end]
