@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from store.models import CrawlRun
 
 DEFAULT_TIME_LIMIT_S = 3600.0
+DEADLINE_ENV = "TOOLSCOUT_RUN_DEADLINE"
 SCHEMA_FD_FLAG = "--schema-fd"
 RUN_STARTED_ENV = "TOOLSCOUT_RUN_STARTED"
 
@@ -52,7 +53,11 @@ def crawl(source_names: list[str], time_limit: float | None = None) -> CrawlOutc
     # The runs start when the crawl was started, not when the child got round to opening
     # them: a scheduler's cadence is kept from the start (store.health.next_run_at), and a
     # child's start-up varies by seconds on a busy host.
-    env = {**os.environ, RUN_STARTED_ENV: started.isoformat()}
+    env = {
+        **os.environ,
+        RUN_STARTED_ENV: started.isoformat(),
+        DEADLINE_ENV: str(time.time() + limit),
+    }
     proc = subprocess.Popen(cmd, pass_fds=(schema_r,), start_new_session=True, env=env)
     os.close(schema_r)
     try:
@@ -113,6 +118,15 @@ def crawl_started() -> datetime | None:
     except ValueError:
         return None
     return started if started is not None and started.tzinfo is not None else None
+
+
+def run_deadline() -> float | None:
+    """In a crawl child, the epoch second its parent's time limit ends it; None otherwise.
+    The fetch layer stops waiting on a rate limit it cannot sit out before then."""
+    try:
+        return float(os.environ[DEADLINE_ENV])
+    except (KeyError, ValueError):
+        return None
 
 
 def _send_schema_token(fd: int) -> None:

@@ -9,6 +9,7 @@ that lost a page, is simply done again next time.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -16,38 +17,23 @@ from scrapy import signals
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ingest.crawl import crawl_started
+from ingest.crawl import crawl_started, run_deadline
+from ingest.fetch.ratelimit import waiting_on
 from ingest.sources import Notability, SourcesError, load_sources
 from spiders.feeds import FeedState
 from spiders.hf_models import HubState
 from store import announce, notability, prices, runs
 from store.batch import PageResult, apply_page, card_backlog
 from store.db import get_engine, upgrade
-from store.documents import save_document
-from store.models import Candidate, Document, SourceState
+from store.documents import confirmed_validators, save_document
+from store.models import Candidate
 from store.races import retrying
 from store.resolve import refresh_candidate
 
 log = logging.getLogger(__name__)
 CARD_BATCH = 200  # READMEs applied together: one batch instead of ~10 statements each
-
-
-def confirmed_validators(session: Session, sources: list[str], kind: str) -> dict:
-    """url -> (ETag, Last-Modified) of documents fetched before their source's last clean
-    run ended. A validator stored by a run that then died or lost a page was never
-    confirmed: a 304 on it would hide the pages behind it, so that URL is fetched whole."""
-    rows = session.exec(
-        select(Document.url, Document.etag, Document.last_modified)
-        .join(SourceState, SourceState.source == Document.source)
-        .where(
-            Document.source.in_(sources),
-            Document.kind == kind,
-            Document.status == 200,
-            Document.error.is_(None),
-            Document.fetched_at <= SourceState.last_success_at,
-        )
-    )
-    return {url: (etag, lm) for url, etag, lm in rows.all()}
+# Documents fetched with conditional GET: listings, feeds, index pages, price lists.
+REVALIDATED_KINDS = ("hf_listing", "feed", "index", "pricing")
 
 
 def _text(body: bytes | None) -> str | None:
@@ -71,6 +57,7 @@ class StorePipeline:
         self.changed: dict[str, set[int]] = defaultdict(set)
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(self.spider_error, signal=signals.spider_error)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -90,18 +77,12 @@ class StorePipeline:
         with Session(self.engine) as session:
             for source in hub + feeds + pricing:
                 self.run_ids[source.name] = runs.start_run(session, source.name, started)
+            names = [s.name for s in hub + feeds + pricing]
+            # What the fetch layer revalidates with (ingest.fetch.revalidate).
+            spider.validators = confirmed_validators(session, names, REVALIDATED_KINDS)
             if feeds:
                 names = [s.name for s in feeds]
-                spider.feed_state = FeedState(
-                    validators={
-                        **confirmed_validators(session, names, "feed"),
-                        **confirmed_validators(session, names, "index"),
-                    },
-                    entries=announce.entry_hashes(session, names),
-                )
-            if pricing:
-                names = [s.name for s in pricing]
-                spider.validators = confirmed_validators(session, names, "pricing")
+                spider.feed_state = FeedState(entries=announce.entry_hashes(session, names))
             if not hub:
                 return
             # Rules may have changed since the last run: held releases are judged again.
@@ -118,7 +99,6 @@ class StorePipeline:
                     for name, mark in runs.watermarks(session, names).items()
                 },
                 backlog=card_backlog(session, originals, budget // 2),
-                validators=confirmed_validators(session, names, "hf_listing"),
             )
 
     @staticmethod
@@ -137,22 +117,59 @@ class StorePipeline:
     def close_spider(self, spider: Any = None) -> None:
         self._flush_cards()
         self._recount()
-        reason = self.crawler.stats.get_value("finish_reason") if self.crawler.stats else None
+        stats = self.crawler.stats
+        reason = stats.get_value("finish_reason") if stats else None
+        ended = self._ended_early(reason)
         with Session(self.engine) as session:
             for source, run_id in self.run_ids.items():
                 counts = self.counts[source]
+                if stats:
+                    counts["rate_limited"] = stats.get_value(f"ratelimit/429/{source}", 0)
+                    counts["waited_s"] = stats.get_value(f"ratelimit/wait_seconds/{source}", 0)
                 errors = counts["errors"]
-                clean = errors == 0 and reason in (None, "finished")
+                clean = errors == 0 and ended is None
                 status = "ok" if clean else ("failed" if counts["items"] == 0 else "partial")
-                message = self.first_error.get(source) or (
-                    None if reason in (None, "finished") else f"crawl ended: {reason}"
-                )
+                message = self.first_error.get(source) or ended
                 runs.finish_run(session, run_id, dict(counts), status, message)
                 if clean:
                     runs.save_success(session, source, run_id, self.newest.get(source))
                 else:
                     runs.save_failure(session, source, run_id, message or status)
             session.commit()
+
+    def _ended_early(self, reason: str | None) -> str | None:
+        """Why the crawl stopped before it was done, and what it was still waiting on; None
+        when it finished."""
+        if reason in (None, "finished"):
+            return None
+        deadline = run_deadline()
+        why = "time limit reached" if deadline and time.time() >= deadline - 30 else reason
+        pending = waiting_on(self.crawler)
+        return f"crawl ended: {why}" + (f"; waiting on {pending}" if pending else "")
+
+    def spider_error(self, failure: Any, response: Any, spider: Any = None) -> None:
+        """A callback that raised: an error of its run and of its document, which is kept
+        with the error so its source is read again whole next run."""
+        source = response.meta.get("source")
+        if not source:
+            return
+        exc = failure.value
+        reason = f"callback failed: {type(exc).__name__}: {str(exc)[:300]}"
+        try:
+            with Session(self.engine) as session:
+                save_document(
+                    session,
+                    url=response.url,
+                    source=source,
+                    kind=response.meta.get("doc_kind") or "unknown",
+                    status=response.status,
+                    body=response.body,
+                    error=reason,
+                )
+                session.commit()
+        except Exception:  # the error itself is what must be recorded
+            log.exception("could not keep the document of %s", response.url)
+        self._error(source, response.url, reason)
 
     def response_received(self, response: Any, request: Any, spider: Any = None) -> None:
         source = request.meta.get("source")

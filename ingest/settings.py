@@ -29,14 +29,21 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 REDIRECT_MAX_TIMES = 5
 
-# Response path runs from high numbers to low: the loop check sees a 3xx before Scrapy's
-# RedirectMiddleware (600) follows it; the document check sees bodies after decompression
-# (590) and before MetaRefresh (580) and Retry (550).
+# The fetch layer (ingest/fetch/). Requests run from low numbers to high: the URL policy
+# (50) refuses a URL before robots.txt (100) is asked for on its host. Responses run from
+# high to low: the loop check sees a 3xx before Scrapy's RedirectMiddleware (600) follows
+# it; the document check sees bodies after decompression (590) and before MetaRefresh
+# (580) and Retry (550).
 DOWNLOADER_MIDDLEWARES = {
-    "ingest.middlewares.RateLimitMiddleware": 545,
-    "ingest.middlewares.DocumentCheckMiddleware": 585,
-    "ingest.middlewares.RedirectLoopMiddleware": 610,
+    "ingest.fetch.middleware.FetchPolicyMiddleware": 50,
+    "ingest.fetch.ratelimit.RateLimitMiddleware": 545,
+    "ingest.fetch.middleware.DocumentCheckMiddleware": 585,
+    "ingest.fetch.middleware.RedirectLoopMiddleware": 610,
 }
+# Every DNS answer is checked against the URL policy (ingest.fetch.resolver).
+TWISTED_DNS_RESOLVER = "ingest.fetch.resolver.PolicyResolver"
+# Only http and https are ever downloaded; no handler exists for file:, data:, ftp:, s3:.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 ITEM_PIPELINES = {
     "ingest.pipelines.StorePipeline": 300,
 }

@@ -14,6 +14,8 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from ingest.fetch.middleware import Refused
+from ingest.fetch.ratelimit import RateLimited
 from ingest.sources import SourcesError, load_sources
 
 MIN_DOWNLOAD_DELAY = 0.001  # seconds; see update_settings
@@ -59,12 +61,10 @@ class ToolscoutSpider(scrapy.Spider):
         """Errback: no usable response (network error, HTTP error after retries, refused)."""
         request = failure.request
         response = getattr(failure.value, "response", None)
-        # A redirected request carries the URL that was asked for first: record that one.
-        url = (request.meta.get("redirect_urls") or [request.url])[0]
         yield {
             "kind": "fetch_error",
             "source": request.meta.get("source", "?"),
-            "url": url,
+            "url": failed_url(failure),
             "doc_kind": request.meta.get("doc_kind"),
             "status": response.status if response is not None else 0,
             "reason": failure_reason(failure),
@@ -80,6 +80,17 @@ def _cause_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".rstrip(": ")
 
 
+def failed_url(failure: Failure) -> str:
+    """The document a failure is recorded against: the URL first asked for (a redirect's
+    origin), or, for a URL the fetch layer refused, the document that named it."""
+    meta = failure.request.meta
+    if meta.get("redirect_urls"):
+        return meta["redirect_urls"][0]
+    if isinstance(failure.value, Refused) and meta.get("named_by"):
+        return meta["named_by"]
+    return failure.request.url
+
+
 def failure_reason(failure: Failure) -> str:
     """One line saying why a request produced nothing, for the run's error record."""
     exc = failure.value
@@ -90,6 +101,10 @@ def failure_reason(failure: Failure) -> str:
         return f"HTTP {response.status}" + (f" after {tries} retries" if tries else "")
     if isinstance(exc, ResponseDataLossError):
         return "ResponseDataLossError: the connection closed before the announced body arrived"
+    if isinstance(exc, Refused):
+        return f"refused {request.url[:300]}: {exc}"
+    if isinstance(exc, RateLimited):
+        return str(exc)
     if isinstance(exc, DownloadCancelledError):
         return f"refused: {exc}"
     if isinstance(exc, DownloadTimeoutError | TimeoutError):

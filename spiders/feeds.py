@@ -28,6 +28,9 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from ingest.fetch.policy import SCHEMES
+from ingest.fetch.request import make_request
+from ingest.fetch.revalidate import validators_of
 from ingest.sources import Source, load_sources
 from normalize.hub import parse_hub_time
 from spiders.base import ToolscoutSpider, header
@@ -47,8 +50,8 @@ _GITHUB_RELEASE_ID = re.compile(r"^tag:github\.com,2008:Repository/\d+/")
 
 @dataclass(slots=True)
 class FeedState:
-    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
-    # source -> entry key -> content hash of the entry as last stored
+    # source -> entry key -> content hash of the entry when it was last judged (its page,
+    # or the verdict that it needs none, committed): anything else is fresh
     entries: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
@@ -108,22 +111,29 @@ def entry_key(entry: Any) -> str:
     return "sha1:" + hashlib.sha1(basis.encode("utf-8", "replace")).hexdigest()
 
 
-def _absolute_link(link: object, base: str) -> str | None:
-    """Relative links happen (RSS by hand, Atom with xml:base); only http(s) is followed."""
+def _absolute_link(link: object, base: str) -> tuple[str | None, str | None]:
+    """(link, refused link): relative links happen (RSS by hand, Atom with xml:base); a
+    scheme the fetch layer never fetches is neither followed nor stored, but reported."""
     if not isinstance(link, str) or not link.strip():
-        return None
-    url = urljoin(base, link.strip())
-    return url[:2048] if urlparse(url).scheme in ("http", "https") else None
+        return None, None
+    try:
+        url = urljoin(base, link.strip())
+        scheme = urlparse(url).scheme.lower()
+    except ValueError:
+        return None, link.strip()[:300]
+    return (url[:2048], None) if scheme in SCHEMES else (None, url[:300])
 
 
 def entry_record(entry: Any, base: str = "", hub_hosts: tuple[str, ...] = ()) -> dict:
     html = _content_html(entry)
     text = html_to_text(html)[:SUMMARY_MAX_CHARS]
     title = html_to_text(str(entry.get("title") or ""))[:500]
+    link, refused = _absolute_link(entry.get("link"), base)
     record = {
         "key": entry_key(entry),
         "title": title,
-        "link": _absolute_link(entry.get("link"), base),
+        "link": link,
+        "refused_link": refused,
         "published": entry_time(entry),
         "author": str(entry.get("author") or "")[:200] or None,
         "text": text,
@@ -200,25 +210,15 @@ class FeedsSpider(ToolscoutSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.feed_sources.values():
-            # Revalidate every run: no cache between us and the server may answer for it.
-            headers = {"Cache-Control": "max-age=0"}
-            etag, last_modified = self.feed_state.validators.get(source.url, (None, None))
-            if etag:
-                headers["If-None-Match"] = etag
-            if last_modified:
-                headers["If-Modified-Since"] = last_modified
             kind = "index" if source.kind == "pages" else "feed"
-            yield scrapy.Request(
+            yield make_request(
                 source.url,
-                callback=self.parse_index if kind == "index" else self.parse_feed,
+                self.parse_index if kind == "index" else self.parse_feed,
+                source=source.name,
+                doc_kind=kind,
                 errback=self.on_error,
-                headers=headers,
-                meta={
-                    "source": source.name,
-                    "doc_kind": kind,
-                    "handle_httpstatus_list": [304],
-                    "download_maxsize": FEED_MAX_BYTES,
-                },
+                revalidate=True,
+                max_bytes=FEED_MAX_BYTES,
             )
 
     # -- feeds and index pages -----------------------------------------------------------
@@ -299,12 +299,13 @@ class FeedsSpider(ToolscoutSpider):
         fresh.sort(key=lambda e: e.get("published") or "", reverse=True)
         followed = [e for e in fresh if e["link"] and source.follow and not e["complete"]]
         followed = followed[:MAX_PAGES_PER_FEED]
+        etag, last_modified = validators_of(response)
         yield {
             "kind": "feed",
             **self._base(source, response),
             "doc_kind": response.meta.get("doc_kind", "feed"),
-            "etag": header(response, "ETag"),
-            "last_modified": header(response, "Last-Modified"),
+            "etag": etag,
+            "last_modified": last_modified,
             "body": response.body,
             "warning": warning,
             "error": error,
@@ -313,22 +314,31 @@ class FeedsSpider(ToolscoutSpider):
             "fresh": [e["key"] for e in fresh],
             "followed": [e["key"] for e in followed],
         }
+        for entry in fresh:
+            if entry.get("refused_link"):
+                yield self._refused_link_error(response, entry)
         for entry in followed:
-            yield scrapy.Request(
+            yield make_request(
                 entry["link"],
-                callback=self.parse_page,
+                self.parse_page,
+                source=source.name,
+                doc_kind="page",
                 errback=self.on_page_error,
+                named_by=response.url,
+                max_bytes=PAGE_MAX_BYTES,
                 cb_kwargs={"entry_key": entry["key"]},
                 # Two feeds may link one article; each entry needs its page, and a request
                 # the duplicate filter drops reaches neither callback nor errback.
                 dont_filter=True,
-                meta={
-                    "source": source.name,
-                    "doc_kind": "page",
-                    "entry_key": entry["key"],
-                    "download_maxsize": PAGE_MAX_BYTES,
-                },
+                entry_key=entry["key"],
             )
+
+    def _refused_link_error(self, response: Response, entry: dict) -> dict:
+        """An entry linking to a scheme that is never fetched: an error of its feed."""
+        reason = f"entry {entry['key'][:200]!r} links to {entry['refused_link']!r}: not fetched"
+        item = self.error_item(response, response.meta.get("doc_kind", "feed"), reason)
+        item["body"] = None  # the feed's own document is stored with its item
+        return item
 
     # -- article pages ------------------------------------------------------------------
     def parse_page(self, response: Response, entry_key: str):

@@ -18,7 +18,6 @@ It yields raw items only and never touches the database: what it knows of earlie
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +30,8 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
+from ingest.fetch.request import make_request
+from ingest.fetch.revalidate import validators_of
 from ingest.sources import Source, load_sources
 from normalize.hub import parse_hub_time
 from spiders.base import ToolscoutSpider, header
@@ -62,7 +63,6 @@ class HubState:
     watermarks: dict[str, str] = field(default_factory=dict)  # org -> newest createdAt stored
     # (repo id, source name) of queued release repos whose card is missing or stale
     backlog: list[tuple[str, str]] = field(default_factory=list)
-    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
 
 def listing_url(endpoint: str, org: str, page_size: int) -> str:
@@ -125,7 +125,8 @@ class HfModelsSpider(ToolscoutSpider):
             parse_hub_time(since if "T" in since else f"{since}T00:00:00Z") if since else None
         )
         self.hub_state = HubState()
-        self.token = os.environ.get("HF_TOKEN") or None
+        # url -> (ETag, Last-Modified) the store trusts; sent by the fetch layer
+        self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.cards_asked: set[str] = set()
         self.backlog_done = False
         # Bound once: Scrapy checks each callback's source for `return` in a generator and
@@ -206,33 +207,21 @@ class HfModelsSpider(ToolscoutSpider):
             info_body=body,
         )
 
-    def _request(self, url: str, callback, source: Source, kind: str, **kwargs: Any):
-        headers: dict[str, str] = {}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        if kind == "hf_listing":
-            # Revalidate every run: no cache between us and the server may answer for it.
-            headers["Cache-Control"] = "max-age=0"
-            etag, last_modified = self.hub_state.validators.get(url, (None, None))
-            if etag:
-                headers["If-None-Match"] = etag
-            elif last_modified:
-                headers["If-Modified-Since"] = last_modified
-        meta = {
-            "source": source.name,
-            "doc_kind": kind,
-            "handle_httpstatus_list": [304] if kind == "hf_listing" else [401, 403, 404],
-        }
-        if kind == "hf_card":
-            # Cards get a tighter limit; everything else keeps DOWNLOAD_MAXSIZE (0 = none).
-            meta["download_maxsize"] = CARD_MAX_BYTES
-        return scrapy.Request(
+    def _request(
+        self, url: str, callback, source: Source, kind: str, cursor_of=None, **kwargs: Any
+    ):
+        return make_request(
             url,
-            callback=callback,
+            callback,
+            source=source.name,
+            doc_kind=kind,
             errback=self.on_error,
-            headers=headers,
+            revalidate=kind == "hf_listing",
+            cursor_of=cursor_of,
+            # Cards get a tighter limit; everything else keeps DOWNLOAD_MAXSIZE.
+            max_bytes=CARD_MAX_BYTES if kind == "hf_card" else None,
+            handle=() if kind == "hf_listing" else (401, 403, 404),
             cb_kwargs=kwargs,
-            meta=meta,
         )
 
     def _source(self, org: str) -> Source:
@@ -253,9 +242,7 @@ class HfModelsSpider(ToolscoutSpider):
             # The cursor is in the header, so one broken page need not end the listing.
             nxt = next_link(response)
             if nxt:
-                yield self._request(
-                    nxt, self._on_listing, source, "hf_listing", org=org, page=page + 1
-                )
+                yield self._cursor(response, nxt, source, org, page)
             return
         models = [m for m in models if isinstance(m, dict) and isinstance(m.get("id"), str)]
         watermark = parse_hub_time(self.hub_state.watermarks.get(org))
@@ -266,20 +253,27 @@ class HfModelsSpider(ToolscoutSpider):
             if self.since and created and created < self.since:
                 continue
             fresh.append(model)
+        etag, last_modified = validators_of(response)
         yield {
             "kind": "hf_listing",
             **base,
             "org": org,
             "role": source.role,
             "page": page,
-            "etag": header(response, "ETag"),
-            "last_modified": header(response, "Last-Modified"),
+            "etag": etag,
+            "last_modified": last_modified,
             "body": response.body,
             "models": fresh,
         }
         nxt = next_link(response)
         if nxt and models and not self._reached(oldest, watermark):
-            yield self._request(nxt, self._on_listing, source, "hf_listing", org=org, page=page + 1)
+            yield self._cursor(response, nxt, source, org, page)
+
+    def _cursor(self, response: Response, url: str, source: Source, org: str, page: int):
+        """The listing's next page: on the listing's own origin only (the fetch layer)."""
+        return self._request(
+            url, self._on_listing, source, "hf_listing", cursor_of=response, org=org, page=page + 1
+        )
 
     def _reached(self, oldest: datetime | None, watermark: datetime | None) -> bool:
         """True once a page holds models at or before the watermark or the since bound."""

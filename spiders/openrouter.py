@@ -15,8 +15,10 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
+from ingest.fetch.request import make_request
+from ingest.fetch.revalidate import validators_of
 from ingest.sources import Source, load_sources
-from spiders.base import ToolscoutSpider, header
+from spiders.base import ToolscoutSpider
 from spiders.hf_models import parse_json
 
 LIST_MAX_BYTES = 16 * 1024 * 1024
@@ -49,31 +51,28 @@ class OpenRouterSpider(ToolscoutSpider):
                 s for s in load_sources().named(wanted or ["pricing"]) if s.kind == "pricing"
             ]
         self.pricing_sources = {s.name: s for s in sources}
+        # url -> (ETag, Last-Modified) the store trusts; sent by the fetch layer
         self.validators: dict[str, tuple[str | None, str | None]] = {}
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.pricing_sources.values():
-            headers = {"Cache-Control": "max-age=0", "Accept": "application/json"}
-            etag, last_modified = self.validators.get(source.url, (None, None))
-            if etag:
-                headers["If-None-Match"] = etag
-            if last_modified:
-                headers["If-Modified-Since"] = last_modified
-            yield self._request(source, source.url, headers, page=1)
+            yield self._request(source, source.url, page=1)
 
-    def _request(self, source: Source, url: str, headers: dict, page: int) -> scrapy.Request:
-        return scrapy.Request(
+    def _request(
+        self, source: Source, url: str, page: int, cursor_of: Response | None = None
+    ) -> scrapy.Request:
+        return make_request(
             url,
-            callback=self.parse,
+            self.parse,
+            source=source.name,
+            doc_kind="pricing",
             errback=self.on_error,
-            headers=headers,
+            # The first page is revalidated; a cursor's page is fetched whole.
+            revalidate=cursor_of is None,
+            cursor_of=cursor_of,
+            max_bytes=LIST_MAX_BYTES,
+            headers={"Accept": "application/json"},
             cb_kwargs={"page": page},
-            meta={
-                "source": source.name,
-                "doc_kind": "pricing",
-                "handle_httpstatus_list": [304],
-                "download_maxsize": LIST_MAX_BYTES,
-            },
         )
 
     def parse(self, response: Response, page: int = 1):
@@ -88,15 +87,16 @@ class OpenRouterSpider(ToolscoutSpider):
         except ValueError as exc:
             yield self.error_item(response, "pricing", str(exc))
             return
+        etag, last_modified = validators_of(response)
         yield {
             "kind": "pricing",
             **base,
             "format": source.format,
-            "etag": header(response, "ETag"),
-            "last_modified": header(response, "Last-Modified"),
+            "etag": etag,
+            "last_modified": last_modified,
             "body": response.body,
             "models": models,
         }
         nxt = next_page(payload)
         if nxt and page < MAX_PAGES:
-            yield self._request(source, response.urljoin(nxt), {}, page=page + 1)
+            yield self._request(source, response.urljoin(nxt), page + 1, cursor_of=response)

@@ -30,9 +30,6 @@ _DATE_META = (
     "date",
     "dc.date",
 )
-# Declared encodings that decode any bytes without error, so a wrong declaration on UTF-8
-# bytes (a common server misconfiguration) would silently give mojibake.
-_SINGLE_BYTE = {"iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252", "ascii", "us-ascii"}
 _HUB_REPO = re.compile(r"^/([\w.-]+)/([\w.-]+)/?$")
 _HUB_RESERVED = {
     "blog", "docs", "spaces", "datasets", "models", "collections", "papers", "posts",
@@ -79,7 +76,7 @@ def _json_ld(soup: BeautifulSoup) -> list[dict]:
     for tag in soup.find_all("script", type="application/ld+json"):
         try:
             data = json.loads(tag.string or tag.get_text() or "")
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):  # nested past the parser's stack
             continue
         items = data if isinstance(data, list) else [data]
         for item in items:
@@ -186,25 +183,13 @@ def github_repo_of(url: str) -> str | None:
     return f"{parts[0]}/{parts[1]}" if len(parts) >= 2 else None
 
 
-def sniff_encoding(body: bytes, declared: str | None) -> str | None:
-    """The declared encoding, unless it is a single-byte one and the bytes are valid UTF-8
-    beyond ASCII: then the declaration is wrong (real latin-1 text is almost never valid
-    UTF-8)."""
-    if not declared or declared.lower() not in _SINGLE_BYTE or body.isascii():
-        return declared
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return declared
-    return "utf-8"
-
-
 def _soup(html: bytes | str, encoding: str | None) -> BeautifulSoup:
     # Imported when a page is read: an hourly run that is all 304s reads none.
     from bs4 import BeautifulSoup
 
     if isinstance(html, bytes):
-        return BeautifulSoup(html, "lxml", from_encoding=sniff_encoding(html, encoding))
+        # The fetch layer has decided the charset (ingest.fetch.charset): believe it.
+        return BeautifulSoup(html, "lxml", from_encoding=encoding)
     return BeautifulSoup(html, "lxml")
 
 

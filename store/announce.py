@@ -308,11 +308,13 @@ def _candidate_in_text(session: Session, text: str, org: str) -> int | None:
 
 
 def entry_hashes(session: Session, sources: list[str]) -> dict[str, dict[str, str]]:
-    """source -> entry key -> content hash, for the spider to tell new entries from known."""
+    """source -> entry key -> content hash as last judged, for the spider to tell new
+    entries from known. An entry stored but never judged (its run died before its page was
+    committed) is left out: it is fresh until then."""
     found: dict[str, dict[str, str]] = {}
     rows = session.exec(
-        select(FeedEntry.source, FeedEntry.entry_key, FeedEntry.content_hash).where(
-            FeedEntry.source.in_(sources)
+        select(FeedEntry.source, FeedEntry.entry_key, FeedEntry.judged_hash).where(
+            FeedEntry.source.in_(sources), FeedEntry.judged_hash.is_not(None)
         )
     )
     for source, key, digest in rows.all():
@@ -511,6 +513,7 @@ def _judge_and_resolve(
     verdict = relevance(title, f"{item.page_description or ''}\n{text}", item.hub_repos or [])
     item.relevant, item.relevance_score = verdict.relevant, verdict.score
     item.relevance_reason = verdict.reason()[:1000]
+    item.judged_hash = item.content_hash
     session.add(item)
     if not verdict.relevant:
         item.candidate_id = None

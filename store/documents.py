@@ -7,7 +7,7 @@ import zlib
 
 from sqlmodel import Session, select
 
-from store.models import Document, utcnow
+from store.models import Document, SourceState, utcnow
 from store.upsert import upsert
 
 # A listing page of 1,000 models (0.9 MB of JSON) takes 17 ms at zlib's default level 6 and
@@ -83,3 +83,22 @@ def document_body(doc: Document) -> bytes | None:
 
 def documents_of_kind(session: Session, kind: str):
     return session.exec(select(Document).where(Document.kind == kind).order_by(Document.id))
+
+
+def confirmed_validators(session: Session, sources: list[str], kinds: tuple[str, ...]) -> dict:
+    """url -> (ETag, Last-Modified) of documents fetched before their source's last clean
+    run ended. A validator stored by a run that then died or lost a page was never
+    confirmed: a 304 on it would hide the pages behind it, so that URL is fetched whole."""
+    rows = session.exec(
+        select(Document.url, Document.etag, Document.last_modified)
+        .join(SourceState, SourceState.source == Document.source)
+        .where(
+            Document.source.in_(sources),
+            Document.kind.in_(kinds),
+            Document.status == 200,
+            Document.error.is_(None),
+            Document.fetched_at <= SourceState.last_success_at,
+            (Document.etag.is_not(None)) | (Document.last_modified.is_not(None)),
+        )
+    )
+    return {url: (etag, lm) for url, etag, lm in rows.all()}

@@ -174,6 +174,8 @@ class CrawlRun(SQLModel, table=True):
     new_candidates: int = 0
     updated_candidates: int = 0
     errors: int = 0
+    rate_limited: int = 0  # 429 answers
+    waited_s: int = 0  # seconds the servers asked to wait, in all
     message: str | None = None
 
 
@@ -213,6 +215,9 @@ class FeedEntry(SQLModel, table=True):
     author: str | None = Field(default=None, max_length=200)
     summary: str | None = None
     content_hash: str | None = Field(default=None, max_length=64)
+    # content_hash when the entry was last judged, committed with its page or its verdict:
+    # an entry counts as seen only then (a run killed before leaves it fresh for the next)
+    judged_hash: str | None = Field(default=None, max_length=64)
     page_url: str | None = Field(default=None, max_length=2048)
     page_title: str | None = None
     page_text: str | None = None

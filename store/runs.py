@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Session, select
 
-from store.models import CrawlError, CrawlRun, Document, SourceState, utcnow
+from store.models import CrawlError, CrawlRun, SourceState, utcnow
 
 
 def start_run(session: Session, source: str, started_at: datetime | None = None) -> int:
@@ -120,15 +120,6 @@ def save_failure(session: Session, source: str, run_id: int, error: str) -> None
 def watermarks(session: Session, sources: list[str]) -> dict[str, str]:
     rows = session.exec(select(SourceState).where(SourceState.source.in_(sources)))
     return {row.source: row.watermark for row in rows if row.watermark}
-
-
-def validators(session: Session, source_names: list[str], kind: str) -> dict:
-    rows = session.exec(
-        select(Document.url, Document.etag, Document.last_modified).where(
-            Document.source.in_(source_names), Document.kind == kind, Document.status == 200
-        )
-    )
-    return {url: (etag, lm) for url, etag, lm in rows.all()}
 
 
 def latest_runs(session: Session) -> list[CrawlRun]:

@@ -1,4 +1,5 @@
-"""Downloader middlewares (rate limits, charsets, truncated XML) and crawl politeness."""
+"""The fetch layer's body and wait rules (rate limits, charsets, truncated XML) and crawl
+politeness. Its URL policy is tested in test_fetch_policy.py."""
 
 import json
 import os
@@ -11,15 +12,9 @@ from scrapy.http import Response
 
 from ingest import settings
 from ingest.crawl import crawl
-from ingest.middlewares import (
-    declared_charset,
-    looks_xml,
-    ratelimit_fields,
-    seconds_from_retry_after,
-    true_charset,
-    unclosed_root,
-    wait_seconds,
-)
+from ingest.fetch.bodies import looks_xml, unclosed_root
+from ingest.fetch.charset import as_utf8, declared_charset, transcode_from
+from ingest.fetch.ratelimit import ratelimit_fields, seconds_from_retry_after, wait_seconds
 from tests.conftest import FIXTURES
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -71,6 +66,9 @@ def test_wait_seconds(headers, expected):
 GEMMA = "Welcome Gemma 3: Google\u2019s multimodal, multilingual open model \u2014 1B to 27B"
 
 
+MOSTLY_UTF8 = ("Qwen3 \u2014 235B-A22B, Mod\u00e8le fran\u00e7ais ".encode() * 3) + b"caf\xe9"
+
+
 @pytest.mark.parametrize(
     ("content_type", "body", "expected"),
     [
@@ -78,23 +76,44 @@ GEMMA = "Welcome Gemma 3: Google\u2019s multimodal, multilingual open model \u20
         ("application/rss+xml; charset=iso-8859-1", GEMMA.encode(), "utf-8"),
         ("text/html; charset=windows-1252", "Qwen3 \u2014 235B-A22B".encode(), "utf-8"),
         ("text/html; charset=ISO-8859-1", "Mistral Small 3.1 \u2013 24B".encode(), "utf-8"),
+        ("text/html; charset=iso-8859-1", "Caf\u00e9".encode(), "utf-8"),
         # what it says: latin-1 letters never make valid UTF-8 sequences
         ("text/html; charset=windows-1252", "Mod\u00e8le fran\u00e7ais".encode("cp1252"), None),
+        ("text/html; charset=iso-8859-1", "Caf\u00e9".encode("cp1252"), None),
         ("text/html; charset=shift_jis", "\u30e2\u30c7\u30eb".encode("shift_jis"), None),
         ("text/html; charset=utf-8", GEMMA.encode(), None),
         ("text/plain; charset=us-ascii", b"SmolLM3 3B", None),  # ASCII is ASCII in all
+        ("text/plain; charset=iso-8859-1", b"plain ascii", None),
         ("application/json", GEMMA.encode(), None),  # nothing declared: JSON is UTF-8
+        ("text/html; charset=utf-8", b"\xef\xbb\xbf" + "Caf\u00e9".encode("cp1252"), None),  # BOM
         # declared UTF-8, but it is not: the document's own declaration, else windows-1252
         (
             "application/xml; charset=utf-8",
             b'<?xml version="1.0" encoding="ISO-8859-1"?><rss><title>Mod\xe8le</title></rss>',
-            "iso-8859-1",
+            "iso8859-1",
         ),
-        ("text/html; charset=UTF-8", "Mod\u00e8le".encode("cp1252"), "windows-1252"),
+        ("text/html; charset=UTF-8", "Mod\u00e8le".encode("cp1252"), "cp1252"),
+        # UTF-8 with one bad byte stays UTF-8: only that byte is lost
+        ("application/rss+xml; charset=utf-8", MOSTLY_UTF8, "utf-8"),
+        (None, MOSTLY_UTF8, "utf-8"),
+        ("text/html; charset=utf-16", "Gemma".encode("utf-16"), None),
     ],
 )
-def test_true_charset(content_type, body, expected):
-    assert true_charset(body, declared_charset(content_type)) == expected
+def test_transcode_from(content_type, body, expected):
+    assert transcode_from(body, declared_charset(content_type)) == expected
+
+
+def test_one_bad_byte_costs_one_character():
+    text = as_utf8(MOSTLY_UTF8, "utf-8").decode("utf-8")
+    assert text.count("\ufffd") == 1
+    assert text.count("Mod\u00e8le fran\u00e7ais") == 3
+
+
+def test_transcoded_xml_declares_utf8():
+    body = b'<?xml version="1.0" encoding="ISO-8859-1"?><rss><title>Mod\xe8le</title></rss>'
+    out = as_utf8(body, "iso8859-1")
+    assert out.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    assert "Mod\u00e8le".encode() in out
 
 
 # -- XML cut short -----------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import pytest
 
-from spiders.pages import extract_page, github_repo_of, hub_repo_of, index_links, sniff_encoding
+from spiders.pages import extract_page, github_repo_of, hub_repo_of, index_links
 
 ARTICLE = """<!doctype html><html><head>
 <title>Welcome Gemma 3 - Hugging Face</title>
@@ -133,26 +133,6 @@ def test_relative_hub_links_count_only_with_the_hub_host():
 def test_page_description_sources(meta, description):
     html = f"<html><head><title>Welcome Gemma 3</title>{meta}</head><body><h1>Welcome Gemma 3</h1></body></html>"
     assert extract_page(html.encode(), "https://example.com/p").description == description
-
-
-@pytest.mark.parametrize(
-    ("body", "declared", "expected"),
-    [
-        ("Café".encode(), "iso-8859-1", "utf-8"),  # a lying declaration on UTF-8 bytes
-        ("Café".encode("cp1252"), "iso-8859-1", "iso-8859-1"),  # real latin-1 stays
-        (b"plain ascii", "iso-8859-1", "iso-8859-1"),
-        ("Café".encode(), "utf-8", "utf-8"),
-        ("Café".encode(), None, None),
-    ],
-)
-def test_sniff_encoding(body, declared, expected):
-    assert sniff_encoding(body, declared) == expected
-
-
-def test_page_with_a_wrong_charset_reads_right():
-    html = '<meta charset="iso-8859-1"><h1>Mistral’s café</h1><p>Déjà vu, again and again.</p>'
-    page = extract_page(html.encode("utf-8"), "https://example.com/p", encoding="iso-8859-1")
-    assert page.title == "Mistral’s café"
 
 
 INDEX = """<html><body>
