@@ -161,9 +161,18 @@ def crawl_settings(section: dict) -> dict:
         if key == "time_limit":
             settings["TOOLSCOUT_TIME_LIMIT"] = parse_duration(value)
             continue
+        if key == "allow_private":
+            # Origins on internal addresses the crawler may fetch on purpose (ingest.fetch).
+            if not isinstance(value, list):
+                raise SourcesError("[crawl] allow_private must be a list of origins")
+            settings["TOOLSCOUT_ALLOW_PRIVATE"] = [
+                _absolute(str(v), "[crawl] allow_private entry") for v in value
+            ]
+            continue
         if key not in mapping:
             raise SourcesError(
-                f"unknown [crawl] key {key!r} (known: {', '.join(mapping)}, time_limit)"
+                f"unknown [crawl] key {key!r} (known: {', '.join(mapping)}, time_limit, "
+                "allow_private)"
             )
         name, kind = mapping[key]
         settings[name] = kind(value)

@@ -15,7 +15,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from ingest.fetch.middleware import Refused
+from ingest.fetch.policy import host_of
 from ingest.fetch.ratelimit import RateLimited
+from ingest.fetch.resolver import refusal_for
 from ingest.sources import SourcesError, load_sources
 
 MIN_DOWNLOAD_DELAY = 0.001  # seconds; see update_settings
@@ -103,6 +105,9 @@ def failure_reason(failure: Failure) -> str:
         return "ResponseDataLossError: the connection closed before the announced body arrived"
     if isinstance(exc, Refused):
         return f"refused {request.url[:300]}: {exc}"
+    refused_address = refusal_for(host_of(request.url))
+    if refused_address:
+        return f"refused {request.url[:300]}: {refused_address}"
     if isinstance(exc, RateLimited):
         return str(exc)
     if isinstance(exc, DownloadCancelledError):

@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from scrapy.http import Response
 
 from ingest import settings
@@ -287,3 +290,40 @@ def test_crawler_extensions_and_defaults(tmp_path):
     assert loaded["DOWNLOAD_MAXSIZE"] == 1048576
     # no delay at all would let Scrapy 2.19 start a host's whole queue at once
     assert 0 < loaded["DOWNLOAD_DELAY"] <= 0.001
+
+
+# -- the prolog scan is linear, whatever the bytes ------------------------------------------
+PROLOG_PARTS = st.sampled_from(
+    [b" ", b"\n", b"<?a?>", b"<?xml-stylesheet href='s.xsl'?>", b"<!-- c -->", b"<!-- -- -->",
+     b"<!DOCTYPE rss>", b"<!DOCTYPE rss [<!ENTITY e 'x>y'>]>", b"<?", b"<!--", b"?>", b"!"]
+)  # fmt: skip
+
+
+@given(parts=st.lists(PROLOG_PARTS, max_size=60), closed=st.booleans())
+@hypothesis_settings(max_examples=300)
+def test_any_prolog_before_a_root(parts, closed):
+    """Whatever stands before the root, a document is judged on whether </rss> ends it; a
+    prolog that does not close (a lone `<?`) leaves nothing to judge."""
+    prolog = b"".join(parts)
+    body = b'<?xml version="1.0"?>' + prolog + b"<rss><channel/>" + (b"</rss>" if closed else b"")
+    found = unclosed_root(body)
+    assert found in (None, "rss")
+    if closed:
+        assert found is None
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<?xml version="1.0"?>' + b"<?a?>" * 40 + b"!",
+        b'<?xml version="1.0"?>' + b"<?a?>" * 200_000 + b"!",
+        b"<?" * 300_000,
+        b"<!--" * 300_000,
+        b"<!DOCTYPE [" * 100_000,
+        b"<rss>" + b"</rss" * 100_000,
+    ],
+    ids=["issue-221-bytes", "pis-1MB", "open-pis", "open-comments", "doctypes", "near-end-tags"],
+)
+def test_pathological_prologs_finish(body):
+    assert unclosed_root(body) in (None, "rss")

@@ -22,6 +22,16 @@ class RefusedAddress(DNSLookupError):
     """The name resolved to an address the crawler does not connect to."""
 
 
+# Twisted reports every failed lookup as "no results for hostname lookup", whatever the
+# resolver raised: why a name was refused is kept here for the error record.
+_REFUSED: dict[str, str] = {}
+
+
+def refusal_for(host: str) -> str | None:
+    """Why this crawl process refused to connect to `host` after resolving it, if it did."""
+    return _REFUSED.get(host.rstrip(".").lower())
+
+
 class PolicyResolver(CachingThreadedResolver):
     policy: UrlPolicy = UrlPolicy()
 
@@ -41,5 +51,7 @@ class PolicyResolver(CachingThreadedResolver):
             return address
         why = address_refusal(address)
         if why:
-            raise RefusedAddress(f"refused: {name} resolves to {why}")
+            message = f"{name} resolves to {why}, and is not a configured origin"
+            _REFUSED[name.rstrip(".").lower()] = message
+            raise RefusedAddress(message)
         return address
