@@ -319,3 +319,71 @@ def test_a_restarted_scheduler_does_not_start_a_crawl_its_killed_predecessor_lef
     assert [r.status for r in runs] == ["ok"] * len(runs)
     for before, after in zip(runs, runs[1:], strict=False):
         assert before.finished_at <= after.started_at, "two crawls of one source at once"
+
+
+# -- a crawl killed while its article pages or its price list load ------------------------
+@pytest.fixture
+def web_env(monkeypatch, replay):
+    replay.set_roots([FIXTURES / "hub", FIXTURES / "web"])
+    monkeypatch.setenv("HF_ENDPOINT", replay.url)
+    monkeypatch.setenv("TOOLSCOUT_SOURCES", str(FIXTURES / "sources.demo.toml"))
+    return replay
+
+
+def kill_pids(engine, who: str, crawl_proc: subprocess.Popen, run: CrawlRun) -> None:
+    """SIGKILL the crawl child, or the child and the `toolscout crawl` that started it."""
+    os.kill(run.pid, signal.SIGKILL)
+    if who == "both":
+        crawl_proc.kill()
+    crawl_proc.wait(timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("source", "hang", "stored_before_kill", "who"),
+    [
+        # the index is stored and one article page is in; the next hangs
+        ("pages:mistral-news", r"^/news/magistral", ("index", "page"), "child"),
+        ("pages:mistral-news", r"^/news/magistral", ("index", "page"), "both"),
+        # the price list hangs: nothing of this run is stored yet but its run
+        ("pricing:openrouter", r"^/api/v1/models", (), "child"),
+        ("pricing:openrouter", r"^/api/v1/models", (), "both"),
+    ],
+    ids=["pages-child", "pages-both", "pricing-child", "pricing-both"],
+)
+def test_a_crawl_killed_at_any_stage_then_rerun_loses_nothing(
+    request, web_env, monkeypatch, db_url, tmp_path, source, hang, stored_before_kill, who
+):
+    reference_url = other_database(request, db_url, tmp_path)
+    monkeypatch.setenv("DATABASE_URL", reference_url)
+    # The Hub first, in both stores: announcements and prices join its releases.
+    hub = ["hf:mistralai"]
+    assert crawl(hub).runs[0].status == "ok"
+    assert crawl([source]).runs[0].status == "ok"
+    reference = make_engine(reference_url)
+    expected = store_dump(reference)
+    reference.dispose()
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    engine = make_engine(db_url)
+    upgrade(engine)
+    assert crawl(hub).runs[0].status == "ok"
+    web_env.add_faults([{"fault": "slow", "delay": 60, "match": hang, "times": 1}])
+    proc = toolscout("crawl", source)
+
+    def at_the_hang():
+        with Session(engine) as s:
+            kinds = [d.kind for d in s.exec(select(Document).where(Document.source == source))]
+            run = s.exec(select(CrawlRun).where(CrawlRun.source == source)).first()
+        hung = [r for r in web_env.request_log() if re.match(hang, r["path"])]
+        return run if hung and all(k in kinds for k in stored_before_kill) else None
+
+    run = poll(at_the_hang, proc=proc)
+    kill_pids(engine, who, proc, run)
+    web_env.clear_faults()
+    again = crawl([source])
+    assert again.runs[0].status == "ok", again.runs[0].message
+    with Session(engine) as s:
+        killed = s.get(CrawlRun, run.id)
+    assert killed.status == "killed", (killed.status, killed.message)
+    assert store_dump(engine) == expected
+    engine.dispose()
