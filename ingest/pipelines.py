@@ -18,7 +18,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ingest.crawl import crawl_started, run_deadline
-from ingest.fetch.ratelimit import waiting_on
+from ingest.fetch.ratelimit import sleeping_on
 from ingest.sources import Notability, SourcesError, load_sources
 from spiders.feeds import FeedState
 from spiders.hf_models import HubState
@@ -58,6 +58,10 @@ class StorePipeline:
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(self.spider_error, signal=signals.spider_error)
+        # What is in the downloader now, for the record of a run stopped from outside.
+        self.in_flight: dict[str, None] = {}
+        crawler.signals.connect(self._reached, signal=signals.request_reached_downloader)
+        crawler.signals.connect(self._left, signal=signals.request_left_downloader)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -118,7 +122,11 @@ class StorePipeline:
         self._flush_cards()
         self._recount()
         stats = self.crawler.stats
+        # finish_reason is set only after the pipelines have closed; an engine told to stop
+        # (SIGTERM from the parent's time limit, Ctrl-C) is no longer running by now.
         reason = stats.get_value("finish_reason") if stats else None
+        if reason is None and not getattr(self.crawler.engine, "running", True):
+            reason = "shutdown"
         ended = self._ended_early(reason)
         with Session(self.engine) as session:
             for source, run_id in self.run_ids.items():
@@ -144,8 +152,20 @@ class StorePipeline:
             return None
         deadline = run_deadline()
         why = "time limit reached" if deadline and time.time() >= deadline - 30 else reason
-        pending = waiting_on(self.crawler)
-        return f"crawl ended: {why}" + (f"; waiting on {pending}" if pending else "")
+        pending = [*self.in_flight, *sleeping_on(self.crawler)]
+        shown = ", ".join(pending[:3]) + (
+            f" and {len(pending) - 3} more" if len(pending) > 3 else ""
+        )
+        return f"crawl ended: {why}" + (f"; waiting on {shown}" if pending else "")
+
+    def _reached(self, request: Any, spider: Any = None) -> None:
+        self.in_flight[request.url] = None
+
+    def _left(self, request: Any, spider: Any = None) -> None:
+        # Once the engine is told to stop, what is in flight is what the run was waiting on
+        # (graceful shutdown lets those downloads end, or time out, before the close).
+        if getattr(self.crawler.engine, "running", True):
+            self.in_flight.pop(request.url, None)
 
     def spider_error(self, failure: Any, response: Any, spider: Any = None) -> None:
         """A callback that raised: an error of its run and of its document, which is kept

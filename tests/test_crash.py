@@ -27,7 +27,15 @@ from sqlmodel import Session, SQLModel, select
 
 from ingest.crawl import crawl
 from store.db import make_engine, upgrade
-from store.models import Candidate, CrawlRun, Document, Observation, SourceState, Variant
+from store.models import (
+    Candidate,
+    CrawlError,
+    CrawlRun,
+    Document,
+    Observation,
+    SourceState,
+    Variant,
+)
 from tests.conftest import FIXTURES, fresh_postgres_database
 
 pytestmark = pytest.mark.crawl
@@ -386,4 +394,68 @@ def test_a_crawl_killed_at_any_stage_then_rerun_loses_nothing(
         killed = s.get(CrawlRun, run.id)
     assert killed.status == "killed", (killed.status, killed.message)
     assert store_dump(engine) == expected
+    engine.dispose()
+
+
+def test_a_run_ended_by_its_time_limit_says_what_it_waited_on(web_env, monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
+    web_env.add_faults([{"fault": "slow", "delay": 60, "match": r"^/news/magistral", "times": 1}])
+    outcome = crawl(["pages:mistral-news"], time_limit=4)
+    (run,) = outcome.runs
+    assert outcome.killed and run.status == "partial"
+    assert run.message.startswith("crawl ended: time limit reached; waiting on ")
+    assert "/news/magistral" in run.message
+
+
+# A feed spider whose article callback fails as a page nested past the parser's stack once
+# made it fail: the failure must be the run's error and the document's, and the page is
+# read again by the next run.
+RAISING_SPIDER = """
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.project import get_project_settings
+from spiders.feeds import FeedsSpider
+
+class RaisingFeedsSpider(FeedsSpider):
+    name = "raising_feeds"
+
+    def parse_page(self, response, entry_key):
+        if "/news/magistral" in response.url:
+            raise RecursionError("maximum recursion depth exceeded")
+        yield from super().parse_page(response, entry_key)
+
+settings = get_project_settings()
+settings.setmodule("ingest.settings", priority="project")
+process = CrawlerProcess(settings)
+process.crawl(RaisingFeedsSpider, sources="pages:mistral-news")
+process.start()
+"""
+
+
+def test_a_callback_that_raises_is_recorded_and_its_page_read_again(web_env, monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    script = tmp_path / "raising_spider.py"  # Scrapy reads a callback's source
+    script.write_text(RAISING_SPIDER)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    engine = make_engine(url)
+    with Session(engine) as s:
+        (run,) = s.exec(select(CrawlRun)).all()
+        errors = s.exec(select(CrawlError)).all()
+        page = s.exec(select(Document).where(Document.url.contains("/news/magistral"))).one()
+    assert run.status == "partial"
+    assert [e.reason for e in errors] == [
+        "callback failed: RecursionError: maximum recursion depth exceeded"
+    ]
+    assert page.error == errors[0].reason
+    web_env.clear_log()
+    again = crawl(["pages:mistral-news"])
+    assert again.runs[0].status == "ok", again.runs[0].message
+    assert [r["path"] for r in web_env.request_log() if r["path"].startswith("/news/magistral")]
+    with Session(engine) as s:
+        page = s.exec(select(Document).where(Document.url.contains("/news/magistral"))).one()
+    assert page.error is None
     engine.dispose()

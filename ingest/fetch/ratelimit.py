@@ -81,6 +81,7 @@ class RateLimitMiddleware:
         self.default_wait = default_wait
         self.deadline = run_deadline()
         self.limited: dict[str, str] = {}  # source -> why its run ended
+        self.sleeping: set[str] = set()  # URLs held back until their wait is over
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RateLimitMiddleware:
@@ -98,7 +99,11 @@ class RateLimitMiddleware:
         if not_before:
             delay = not_before - time.monotonic()
             if delay > 0:
-                await asyncio.sleep(delay)
+                self.sleeping.add(request.url)
+                try:
+                    await asyncio.sleep(delay)
+                finally:
+                    self.sleeping.discard(request.url)
         return None
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
@@ -144,19 +149,9 @@ class RateLimitMiddleware:
         slot.lastseen = max(slot.lastseen, time.monotonic() + wait)
 
 
-def waiting_on(crawler: Any, limit: int = 3) -> str | None:
-    """What a crawl stopped from outside was still waiting on: requests in flight and hosts
-    paused for a rate limit, for the run's record."""
-    engine = getattr(crawler, "engine", None)
-    downloader = getattr(engine, "downloader", None)
-    if downloader is None:
-        return None
-    urls = [r.url for r in list(getattr(downloader, "active", ()))[:limit]]
-    now = time.monotonic()
-    paused = [
-        f"{key} (paused {slot.lastseen - now:.0f}s more for a rate limit)"
-        for key, slot in list(downloader.slots.items())
-        if slot.lastseen > now + 1
-    ][:limit]
-    parts = [*urls, *paused]
-    return ", ".join(parts) if parts else None
+def sleeping_on(crawler: Any) -> list[str]:
+    """Requests this middleware is holding back for a rate limit, as 'URL (rate limited)'."""
+    for mw in getattr(getattr(crawler.engine, "downloader", None), "middleware", None).middlewares:
+        if isinstance(mw, RateLimitMiddleware):
+            return [f"{url} (waiting out a rate limit)" for url in mw.sleeping]
+    return []
