@@ -137,7 +137,8 @@ class StorePipeline:
                 errors = counts["errors"]
                 clean = errors == 0 and ended is None
                 status = "ok" if clean else ("failed" if counts["items"] == 0 else "partial")
-                message = self.first_error.get(source) or ended
+                # A run stopped from outside says so first: its errors may be what it caused.
+                message = ended or self.first_error.get(source)
                 runs.finish_run(session, run_id, dict(counts), status, message)
                 if clean:
                     runs.save_success(session, source, run_id, self.newest.get(source))

@@ -151,7 +151,8 @@ class RateLimitMiddleware:
 
 def sleeping_on(crawler: Any) -> list[str]:
     """Requests this middleware is holding back for a rate limit, as 'URL (rate limited)'."""
-    for mw in getattr(getattr(crawler.engine, "downloader", None), "middleware", None).middlewares:
+    manager = getattr(getattr(crawler.engine, "downloader", None), "middleware", None)
+    for mw in getattr(manager, "middlewares", ()):
         if isinstance(mw, RateLimitMiddleware):
             return [f"{url} (waiting out a rate limit)" for url in mw.sleeping]
     return []
