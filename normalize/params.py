@@ -20,26 +20,25 @@ import itertools
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Final
 
 from normalize.evidence import Evidence, compact, make_evidence, snippet_around
 from normalize.text import ascii_lower, contains_any, find_all, lower_ascii
 
-VERSION: Final = "1"
-MAX_TEXT_CHARS: Final = 400_000
-MAX_NAME_CHARS: Final = 300
-MAX_EVIDENCE: Final = 4
+VERSION = "1"
+MAX_TEXT_CHARS = 400_000
+MAX_NAME_CHARS = 300
+MAX_EVIDENCE = 4
 # Real cards state a size a few dozen times at most; the caps keep hostile text linear.
-MAX_MENTIONS: Final = 400
-MAX_TABLE_ROWS: Final = 200
-MAX_TABLE_LINES: Final = 10_000
-MAX_TABLE_CELLS: Final = 64
-MAX_VARIANTS: Final = 64
+MAX_MENTIONS = 400
+MAX_TABLE_ROWS = 200
+MAX_TABLE_LINES = 10_000
+MAX_TABLE_CELLS = 64
+MAX_VARIANTS = 64
 # Below this a "count" is a typo or a unit-less label ("27"), above it no model exists.
-MIN_COUNT: Final = 1e4
-MAX_COUNT: Final = 1e15
+MIN_COUNT = 1e4
+MAX_COUNT = 1e15
 
-_UNIT_SCALE: Final = {
+_UNIT_SCALE = {
     "k": 1e3,
     "thousand": 1e3,
     "m": 1e6,
@@ -52,71 +51,38 @@ _UNIT_SCALE: Final = {
     "tn": 1e12,
     "trillion": 1e12,
 }
-_UNIT_LETTER: Final = {
+_UNIT_LETTER = {
     "k": "K", "thousand": "K", "m": "M", "mn": "M", "million": "M", "b": "B", "bn": "B",
     "billion": "B", "t": "T", "tn": "T", "trillion": "T",
 }  # fmt: skip
-_TENS: Final = (1.0, 10.0, 100.0, 1000.0)
+_TENS = (1.0, 10.0, 100.0, 1000.0)
 
 
-# init=False: the written __init__ is compiled (see `normalize.evidence.Evidence`).
-@dataclass(init=False, slots=True)
+@dataclass(slots=True)
 class ParamVariant:
     label: str
     total: float | None
     active: float | None
     # Where the variant was declared (a table row's first cell, say); used only to match a
     # family card's variants against a repo name. Not part of the JSON.
-    hint: str
-    precision: int
+    hint: str = ""
+    precision: int = 0
     # The statements this variant was read from, as (text, source, mention): its evidence is
     # built from them only when the variant is part of the answer. Not part of the JSON.
-    origins: list = field(compare=False, repr=False)
-
-    def __init__(
-        self,
-        label: str,
-        total: float | None,
-        active: float | None,
-        hint: str = "",
-        precision: int = 0,
-        origins: list | None = None,
-    ) -> None:
-        self.label = label
-        self.total = total
-        self.active = active
-        self.hint = hint
-        self.precision = precision
-        self.origins = [] if origins is None else origins
+    origins: list = field(default_factory=list, compare=False, repr=False)
 
     def to_json(self) -> dict:
         return {"label": self.label, "total": self.total, "active": self.active}
 
 
-@dataclass(init=False, slots=True)
+@dataclass(slots=True)
 class Params:
     total: float | None
     active: float | None
-    variants: list[ParamVariant]
-    method: str | None
-    experts: int | None
-    evidence: list[Evidence]
-
-    def __init__(
-        self,
-        total: float | None,
-        active: float | None,
-        variants: list[ParamVariant] | None = None,
-        method: str | None = None,
-        experts: int | None = None,
-        evidence: list[Evidence] | None = None,
-    ) -> None:
-        self.total = total
-        self.active = active
-        self.variants = [] if variants is None else variants
-        self.method = method
-        self.experts = experts
-        self.evidence = [] if evidence is None else evidence
+    variants: list[ParamVariant] = field(default_factory=list)
+    method: str | None = None
+    experts: int | None = None
+    evidence: list[Evidence] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -133,7 +99,7 @@ class Params:
 # Numbers
 
 
-_COUNT: Final = re.compile(
+_COUNT = re.compile(
     r"\s*(?:~|≈|about\s+|approx(?:imately|\.)?\s+|over\s+)?"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:_\d{3})+|\d{1,16}(?:[.,]\d{1,6})?)"
     r"\s*-?\s*(?P<unit>thousand|million|billion|trillion|mn|bn|tn|[kmbt])?"
@@ -142,7 +108,7 @@ _COUNT: Final = re.compile(
 )
 
 
-_THOUSANDS: Final = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 
 def _number(text: str) -> float | None:
@@ -207,35 +173,19 @@ def format_count(value: float) -> str:
 # Names
 
 
-_NAME_SPLIT: Final = re.compile(r"[\s\-/()\[\]{}<>&,+|:;'\"`!?*=#@~]+")
-_TOK_UNDERSCORE: Final = re.compile(r"(?P<int>\d{1,3})_(?P<frac>\d{1,2})(?P<unit>[mb])", re.I)
-_HAS_SIZE_HINT: Final = re.compile(r"\d[\d._]*[mbtMBT]|\d[eE]\b|\d[xX×]\d")
+_NAME_SPLIT = re.compile(r"[\s\-/()\[\]{}<>&,+|:;'\"`!?*=#@~]+")
+_TOK_UNDERSCORE = re.compile(r"(?P<int>\d{1,3})_(?P<frac>\d{1,2})(?P<unit>[mb])", re.I)
+_HAS_SIZE_HINT = re.compile(r"\d[\d._]*[mbtMBT]|\d[eE]\b|\d[xX×]\d")
 
 
-@dataclass(init=False, frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class _NameSize:
     kind: str  # plain | active | effective | moe | active_experts | experts
     value: float | None
     label: str
     unit: str
-    experts: int | None
-    precision: int
-
-    def __init__(
-        self,
-        kind: str,
-        value: float | None,
-        label: str,
-        unit: str,
-        experts: int | None = None,
-        precision: int = 0,
-    ) -> None:
-        object.__setattr__(self, "kind", kind)
-        object.__setattr__(self, "value", value)
-        object.__setattr__(self, "label", label)
-        object.__setattr__(self, "unit", unit)
-        object.__setattr__(self, "experts", experts)
-        object.__setattr__(self, "precision", precision)
+    experts: int | None = None
+    precision: int = 0
 
 
 def _name_tokens(name: str) -> list[str]:
@@ -251,7 +201,7 @@ def _name_tokens(name: str) -> list[str]:
     return tokens
 
 
-_NAME_TOKEN: Final = re.compile(
+_NAME_TOKEN = re.compile(
     r"(?P<experts>\d{1,3})[x×](?P<mnum>\d{1,4}(?:\.\d{1,3})?)(?P<munit>[mb])"
     r"|(?P<aenum>\d{1,4}(?:\.\d{1,3})?)b[x×](?P<aexp>\d{1,4})e"
     r"|(?P<pre>[a-z])?(?P<num>\d{1,4}(?:\.\d{1,3})?)(?P<unit>[mbt])"
@@ -259,7 +209,7 @@ _NAME_TOKEN: Final = re.compile(
     r"|(?P<nexp>\d{1,4})e",
     re.IGNORECASE,
 )
-_SIZE_TOKEN_END: Final = frozenset("bmtBMTeE0123456789")
+_SIZE_TOKEN_END = frozenset("bmtBMTeE0123456789")
 
 
 # Names are made of a few thousand distinct words ('8B', 'Instruct', 'GGUF', 'Q4_K_M'), so a
@@ -374,7 +324,7 @@ def _name_shape(name: str) -> _NameShape | None:
 
 
 # Names of encoder-decoder models (T5 and its descendants, their pretraining objectives).
-_ENCODER_DECODER: Final = re.compile(
+_ENCODER_DECODER = re.compile(
     r"(?<![a-z])(?:flan-?|m|by|long)?t5|ul2|prefixlm|seq2seq|enc-?dec|encoder-decoder"
     r"|(?<![a-z])bart(?![a-z])",
     re.IGNORECASE,
@@ -460,8 +410,8 @@ def _assemble_name_params(
 
 # Integer tensors hold packed quantized weights (4-bit in U32/I32, bitsandbytes in U8, …). Their
 # element count is not a parameter count; a small share is normal (position ids, masks).
-_INTEGER_DTYPES: Final = frozenset({"U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64", "BOOL"})
-_PACKED_SHARE: Final = 0.01
+_INTEGER_DTYPES = frozenset({"U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64", "BOOL"})
+_PACKED_SHARE = 0.01
 
 
 def _count_value(value: object) -> int | None:
@@ -528,112 +478,83 @@ def _weights_params(total: int, source: str, snippet: str) -> Params:
 # regex call per size cost more than the reading): a word is letters (with '-' and '#'), or a
 # number (with letters, '_', '.' and ','), or one of the marks that end a clause. Commas are
 # words too, for the full reading: one before a qualifier ends it (`_clause_words`).
-_CLAUSE_MARKS: Final = "|\n:;.!?"
+_CLAUSE_MARKS = "|\n:;.!?"
 
 
-_PARAM_WORDS: Final = frozenset({"parameter", "parameters", "params", "param", "parameter-count"})
-_SIZE_WORDS: Final = frozenset(
+_PARAM_WORDS = frozenset({"parameter", "parameters", "params", "param", "parameter-count"})
+_SIZE_WORDS = frozenset(
     {"model", "models", "variant", "variants", "size", "sizes", "checkpoint", "checkpoints"}
     | {"llm", "llms", "version", "versions", "slm", "slms", "network"}
 )
-_TOTAL_WORDS: Final = frozenset({"total", "(total)", "overall"})
-_ACTIVE_WORDS: Final = frozenset({"active", "activated", "(activated)", "(active)"})
-_QUALIFIER_WORDS: Final = _TOTAL_WORDS | _ACTIVE_WORDS
-_FILLER_WORDS: Final = frozenset(
+_TOTAL_WORDS = frozenset({"total", "(total)", "overall"})
+_ACTIVE_WORDS = frozenset({"active", "activated", "(activated)", "(active)"})
+_QUALIFIER_WORDS = _TOTAL_WORDS | _ACTIVE_WORDS
+_FILLER_WORDS = frozenset(
     {"in", "and", "the", "of", "a", "an", "dense", "sparse", "moe", "language", "base"}
     | {"instruct", "instruction-tuned", "pretrained", "pre-trained", "multimodal", "text"}
     | {"vision", "open", "open-weight", "open-source", "chat", "reasoning", "mixture-of-experts"}
     | {"decoder-only", "transformer", "foundation", "large", "small", "parameter", "-"}
 )
-_EXCLUDE_WORDS: Final = frozenset(
+_EXCLUDE_WORDS = frozenset(
     {"token", "tokens", "word", "words", "context", "images", "image", "hours", "hour", "gpu"}
     | {"flops", "flop", "bytes", "gb", "tb", "users", "downloads", "dollars", "usd", "samples"}
     | {"examples", "sentences", "documents", "pages", "steps", "rows", "pairs", "characters"}
     | {"chars", "frames", "videos", "people", "customers", "scale", "range", "tokens/s"}
     | {"-token", "seconds", "times", "requests", "queries", "lines", "files", "repositories"}
 )
-_LABEL_END: Final = re.compile(r"\s*\**\s*[:=|]\s*\**\s*\Z")
-_LABEL_WORDS: Final = re.compile(r"param[a-z]*|\bsize\b", re.IGNORECASE)
-_LABEL_TEXT: Final = re.compile(r"[\w#()\- ]{1,70}")
-_BEFORE_SIZES: Final = re.compile(r"\b(?:sizes?|param[a-z]*)\s*(?:of|:|\()?\s*$", re.IGNORECASE)
-_BEFORE_QUALIFIER: Final = re.compile(
+_LABEL_END = re.compile(r"\s*\**\s*[:=|]\s*\**\s*\Z")
+_LABEL_WORDS = re.compile(r"param[a-z]*|\bsize\b", re.IGNORECASE)
+_LABEL_TEXT = re.compile(r"[\w#()\- ]{1,70}")
+_BEFORE_SIZES = re.compile(r"\b(?:sizes?|param[a-z]*)\s*(?:of|:|\()?\s*$", re.IGNORECASE)
+_BEFORE_QUALIFIER = re.compile(
     r"\b(?P<q>total|activated|active)\s+(?:of\s+)?(?:about\s+|~)?$", re.IGNORECASE
 )
-_RANGE_BEFORE: Final = re.compile(
+_RANGE_BEFORE = re.compile(
     r"\d\s*(?:[bmt]|billion|million|trillion)?\s*(?:to|–|—|-|~)\s*$", re.IGNORECASE
 )
-_RANGE_AFTER: Final = re.compile(r"\s*(?:to|–|—|~|-)\s*\d", re.IGNORECASE)
-_LIST_SEPARATOR: Final = re.compile(r"\s*(?:,\s*(?:and|or|&)?|and|or|&|/)\s*\Z", re.IGNORECASE)
-_PAREN_REFINE: Final = re.compile(r"\s*\(\s*\Z")
-_EXPERTS_AFTER: Final = re.compile(
-    r"\bwith\s+(?P<n>\d{1,4})\s+(?:routed\s+)?experts\b", re.IGNORECASE
-)
-_EXPERTS_NUMBER_OF: Final = re.compile(
+_RANGE_AFTER = re.compile(r"\s*(?:to|–|—|~|-)\s*\d", re.IGNORECASE)
+_LIST_SEPARATOR = re.compile(r"\s*(?:,\s*(?:and|or|&)?|and|or|&|/)\s*\Z", re.IGNORECASE)
+_PAREN_REFINE = re.compile(r"\s*\(\s*\Z")
+_EXPERTS_AFTER = re.compile(r"\bwith\s+(?P<n>\d{1,4})\s+(?:routed\s+)?experts\b", re.IGNORECASE)
+_EXPERTS_NUMBER_OF = re.compile(
     r"number\s+of\s+(?:routed\s+)?experts\s*\**\s*[:|]\s*\**\s*(?P<n>\d{1,4})"
 )
 # Led by a literal (the regex engine skips ahead to it); the word boundary before 'with' is
 # checked in Python.
-_EXPERTS_WITH: Final = re.compile(r"with\s+(?P<n>\d{1,4})\s+(?:routed\s+)?experts\b")
-_PARAMS_AFTER: Final = re.compile(r"\s*(?:active\s+|activated\s+)?param[a-z]*", re.IGNORECASE)
-_SENTENCE_END: Final = re.compile(r"[.!?;]\s|\n")
-_THOUSANDS_SIZE: Final = re.compile(r"\d{1,3},\d{1,2}")
+_EXPERTS_WITH = re.compile(r"with\s+(?P<n>\d{1,4})\s+(?:routed\s+)?experts\b")
+_PARAMS_AFTER = re.compile(r"\s*(?:active\s+|activated\s+)?param[a-z]*", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?;]\s|\n")
+_THOUSANDS_SIZE = re.compile(r"\d{1,3},\d{1,2}")
 # A qualifier right after the size or its 'parameters' (read on the lower-cased text).
-_QUALIFIER_AFTER: Final = re.compile(
+_QUALIFIER_AFTER = re.compile(
     r"[ \t]*(?:param(?:eter)?s?[ \t]+(?:(?:in|are|is|being)[ \t]+)?)?\(?(total|overall|activated|active|"
     r"non[ -]?embedding)\b"
 )
 _AFTER_QUALIFIERS = {"total": "total", "overa": "total", "activ": "active", "non-e": "nonembedding"}
 _AFTER_QUALIFIERS |= {"non e": "nonembedding", "nonem": "nonembedding"}
-_NON_EMBEDDING: Final = re.compile(r"non[\s-]?embedding", re.IGNORECASE)
-_PER_TOKEN: Final = re.compile(r"\s*(?:per|for\s+each|each)\s+(?:token|forward)", re.IGNORECASE)
+_NON_EMBEDDING = re.compile(r"non[\s-]?embedding", re.IGNORECASE)
+_PER_TOKEN = re.compile(r"\s*(?:per|for\s+each|each)\s+(?:token|forward)", re.IGNORECASE)
 
 
-_MENTION_SEQ: Final = itertools.count()
+_MENTION_SEQ = itertools.count()
 
 
-@dataclass(init=False, slots=True)
+@dataclass(slots=True)
 class _Mention:
     start: int
     end: int
     value: float | None
     label: str
     precision: int
-    experts: int | None
-    moe: bool
-    kind: str  # plain | total | active | nonembedding
-    accepted: bool
-    hint: str
-    snippet: str
+    experts: int | None = None
+    moe: bool = False
+    kind: str = "plain"  # plain | total | active | nonembedding
+    accepted: bool = False
+    hint: str = ""
+    snippet: str = ""
     # Creation order: prose before tables within a text, a card before a text (see
     # `_variants_evidence`).
-    seq: int
-
-    def __init__(
-        self,
-        start: int,
-        end: int,
-        value: float | None,
-        label: str,
-        precision: int,
-        experts: int | None = None,
-        moe: bool = False,
-        kind: str = "plain",
-        accepted: bool = False,
-        hint: str = "",
-        snippet: str = "",
-    ) -> None:
-        self.start = start
-        self.end = end
-        self.value = value
-        self.label = label
-        self.precision = precision
-        self.experts = experts
-        self.moe = moe
-        self.kind = kind
-        self.accepted = accepted
-        self.hint = hint
-        self.snippet = snippet
-        self.seq = next(_MENTION_SEQ)
+    seq: int = field(init=False, default_factory=lambda: next(_MENTION_SEQ))
 
 
 # A size as written, read by hand rather than by a regex: on a card the regex, its match
@@ -647,12 +568,12 @@ class _Mention:
 #     hyphen, 'billion', 'million' or 'trillion', plural too; any case (ASCII letters)
 #   - the 'x16E' suffix ('17Bx16E'): kept only when what follows it ends the size
 # The signs of an expert count ('8x7B', '8 × 7B', '17Bx16E').
-_X_SIGNS: Final = "xX×"
-_UNIT_WORDS: Final = ("billion", "million", "trillion")
-_NO_SUFFIX: Final = (-1, -1, -1)
+_X_SIGNS = "xX×"
+_UNIT_WORDS = ("billion", "million", "trillion")
+_NO_SUFFIX = (-1, -1, -1)
 
 
-@dataclass(init=False, slots=True)
+@dataclass(slots=True)
 class _SizeSpan:
     """One size as written: where it starts and ends, and its parts ('' when absent)."""
 
@@ -662,16 +583,6 @@ class _SizeSpan:
     num: str
     unit: str  # lower case: 'b', 'bn', 'billion' …
     active_experts: str
-
-    def __init__(
-        self, start: int, end: int, experts: str, num: str, unit: str, active_experts: str
-    ) -> None:
-        self.start = start
-        self.end = end
-        self.experts = experts
-        self.num = num
-        self.unit = unit
-        self.active_experts = active_experts
 
 
 def _is_digit(text: str, index: int) -> bool:
@@ -979,11 +890,11 @@ def _read_words(words, complete: bool = False) -> tuple[bool, str | None] | None
 
 
 # Substrings of every word that can make a size a declaration; a cheap test before the full read.
-_TRIGGER_SUBSTRINGS: Final = (
+_TRIGGER_SUBSTRINGS = (
     "param", "model", "variant", "size", "checkpoint", "llm", "version", "slm", "network",
     "total", "activ", "overall",
 )  # fmt: skip
-_BEFORE_TRIGGERS: Final = ("param", "size", "total", "activ")
+_BEFORE_TRIGGERS = ("param", "size", "total", "activ")
 
 
 def _classify(text: str, lowered: str, mention: _Mention, before_words: bool) -> None:
@@ -1053,7 +964,7 @@ def _classify(text: str, lowered: str, mention: _Mention, before_words: bool) ->
 
 
 # What `_RANGE_AFTER` can start with once spaces are skipped ('to', a dash, a tilde).
-_RANGE_STARTS: Final = frozenset("tT–—~-")
+_RANGE_STARTS = frozenset("tT–—~-")
 
 
 def _first_after_spaces(text: str, index: int, limit: int, spaces: str = "") -> str:
@@ -1157,11 +1068,11 @@ def _close(a: float | None, b: float | None, ratio: float) -> bool:
 
 # Tables --------------------------------------------------------------------------------------
 
-_TABLE_CELL_TAG: Final = re.compile(r"<t[hd]\b([^>]{0,300})>", re.IGNORECASE)
-_TAG: Final = re.compile(r"<[^>]{0,500}>")
-_ROWSPAN: Final = re.compile(r"rowspan\s*=\s*[\"']?(\d{1,2})", re.IGNORECASE)
-_MD_SEPARATOR: Final = re.compile(r"\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*")
-_PARAM_HEADER: Final = re.compile(r"param|^\s*#?\s*size\s*$|model\s+size", re.IGNORECASE)
+_TABLE_CELL_TAG = re.compile(r"<t[hd]\b([^>]{0,300})>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]{0,500}>")
+_ROWSPAN = re.compile(r"rowspan\s*=\s*[\"']?(\d{1,2})", re.IGNORECASE)
+_MD_SEPARATOR = re.compile(r"\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*")
+_PARAM_HEADER = re.compile(r"param|^\s*#?\s*size\s*$|model\s+size", re.IGNORECASE)
 
 
 def _table_line(text: str, start: int) -> tuple[str | None, int]:
@@ -1465,7 +1376,7 @@ def params_from_text(text: object, source: str = "") -> Params | None:
     return declared.params
 
 
-@dataclass(init=False, slots=True)
+@dataclass(slots=True)
 class _Declared:
     """What one text declares, before its evidence is built: `params`, and the statements it
     was read from, so that evidence is built only for what the caller keeps."""
@@ -1474,12 +1385,6 @@ class _Declared:
     text: str
     source: str
     accepted: list[_Mention]
-
-    def __init__(self, params: Params, text: str, source: str, accepted: list[_Mention]) -> None:
-        self.params = params
-        self.text = text
-        self.source = source
-        self.accepted = accepted
 
     def evidence(self) -> list[Evidence]:
         return _mention_evidence(self.text, self.accepted, self.source)
@@ -1558,7 +1463,7 @@ def _mention_evidence(text: str, mentions: list[_Mention], source: str) -> list[
     return evidence
 
 
-_LEFT_BLOCKERS: Final = frozenset("_.$€£¥/")
+_LEFT_BLOCKERS = frozenset("_.$€£¥/")
 
 
 def _inside_word(text: str, start: int) -> bool:
@@ -1574,9 +1479,9 @@ def _inside_word(text: str, start: int) -> bool:
 # backwards is many times cheaper than running the full pattern at every character. They are
 # found with `bytes.find` in a copy where every digit is '0' and every unit letter 'u'.
 # A real 'u' becomes 'x', so '0u' (a digit before the letter u) is not taken for a unit.
-_UNIT_MARKS: Final = bytes.maketrans(b"0123456789bmtu", b"0000000000uuux")
-_NUMBER_CHARS: Final = frozenset("0123456789.,")
-MAX_UNIT_HITS: Final = 20_000
+_UNIT_MARKS = bytes.maketrans(b"0123456789bmtu", b"0000000000uuux")
+_NUMBER_CHARS = frozenset("0123456789.,")
+MAX_UNIT_HITS = 20_000
 
 
 def _unit_hits(lowered: str) -> list[int]:
@@ -1717,8 +1622,8 @@ def _params_from_variants(variants: list[ParamVariant], experts: int | None) -> 
 
 # A declared count belongs to the repo named X when it is X or a more precise figure near it
 # (7B -> 7.61B; 2B -> 2.61B); sizes further apart describe other members of the family.
-_MATCH_LOW: Final = 1 / 1.15
-_MATCH_HIGH: Final = 1.35
+_MATCH_LOW = 1 / 1.15
+_MATCH_HIGH = 1.35
 
 
 def _name_words(name: str) -> set[str]:

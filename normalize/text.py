@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Final
 
 
 def lower_ascii(text: str) -> str:
@@ -59,7 +58,7 @@ def contains_any(text: str, needles: tuple[str, ...], start: int = 0, end: int =
     return False
 
 
-MAX_WORD_STARTS: Final = 200
+MAX_WORD_STARTS = 200
 
 
 def matches_at_words(pattern: re.Pattern, text: str, lowered: str, words: tuple[str, ...]) -> bool:
