@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 
 from normalize import pricing
 from normalize.evidence import compact
-from normalize.params import (
+from normalize.params.counts import _UNIT_SCALE
+from normalize.params.prose import (
     _LABEL_END,
     _QUALIFIER_AFTER,
     _RANGE_AFTER,
     _RANGE_STARTS,
-    _UNIT_SCALE,
     _before_label,
     _first_after_spaces,
     _mention_from_span,
