@@ -44,7 +44,6 @@ _UNIT_LETTER = {
     "k": "K", "thousand": "K", "m": "M", "mn": "M", "million": "M", "b": "B", "bn": "B",
     "billion": "B", "t": "T", "tn": "T", "trillion": "T",
 }  # fmt: skip
-_TENS = (1.0, 10.0, 100.0, 1000.0)
 
 
 @dataclass(slots=True)

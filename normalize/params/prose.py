@@ -10,25 +10,27 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from normalize.params.counts import (
-    _TENS,
-    _UNIT_LETTER,
     _UNIT_SCALE,
     MAX_COUNT,
     MAX_MENTIONS,
     MIN_COUNT,
     _close,
+    _label,
+    _precision,
     _scaled,
 )
-from normalize.text import contains_any, find_all
+from normalize.text import contains_any
 
-# The words after a size are read on the lower-case ASCII copy of the text, by hand (one
-# regex call per size cost more than the reading): a word is letters (with '-' and '#'), or a
-# number (with letters, '_', '.' and ','), or one of the marks that end a clause. Commas are
-# words too, for the full reading: one before a qualifier ends it (`_clause_words`).
-_CLAUSE_MARKS = "|\n:;.!?"
+# The words after a size, read on the lower-case ASCII copy of the text: a word is letters
+# (with '-' and '#'), or a number (with letters, '_', '.' and ','), or one of the marks that
+# end a clause. Commas are words too for the full reading: one before a qualifier ends it
+# (`_clause_words`); the first two words are read without them.
+_WORD = re.compile(r"[a-z][a-z#-]*|[0-9][a-z0-9_.,]*|[|\n:;.!?,]")
+_WORD_NO_COMMA = re.compile(r"[a-z][a-z#-]*|[0-9][a-z0-9_.,]*|[|\n:;.!?]")
 
 
 _PARAM_WORDS = frozenset({"parameter", "parameters", "params", "param", "parameter-count"})
@@ -107,216 +109,60 @@ class _Mention:
     seq: int = field(init=False, default_factory=lambda: next(_MENTION_SEQ))
 
 
-# A size as written, read by hand rather than by a regex: on a card the regex, its match
-# objects and their group lookups were a third of the reading. What it reads (the regex it
-# replaced is kept in tests/normalize/test_hand_readers.py, which checks both agree):
+# A size as written:
 #
 #   [experts 'x'] num unit ['x' experts 'E'], then no word character and no '$'
 #   - experts: 1-3 digits, an optional space, 'x' or '×', an optional space ('8x7B', '8 x 22B')
 #   - num: 1-4 digits, optionally '.' or ',' and 1-3 digits ('27', '1.5', '0,6')
 #   - unit: 'b', 'm' or 't' with an optional 'n' ('B', 'bn'), or, after an optional space or
-#     hyphen, 'billion', 'million' or 'trillion', plural too; any case (ASCII letters)
+#     hyphen, 'billion', 'million' or 'trillion', plural too ('(?a:…)': ASCII letters only,
+#     so a dotless 'ı' or a long 'ſ' does not spell one)
 #   - the 'x16E' suffix ('17Bx16E'): kept only when what follows it ends the size
+_SIZE = re.compile(
+    r"(?=\d)"
+    r"(?:(?P<experts>\d{1,3})\s?[x×]\s?)?"
+    r"(?P<num>\d{1,4}(?:[.,]\d{1,3})?)"
+    r"(?:(?P<letter>[bmt]n?)|[\s-]?(?P<word>(?a:billion|million|trillion))(?a:s)?)"
+    r"(?:\s?[x×]\s?(?P<aexperts>\d{1,4})\s?e)?"
+    r"(?![\w$])",
+    re.IGNORECASE,
+)
 # The signs of an expert count ('8x7B', '8 × 7B', '17Bx16E').
 _X_SIGNS = "xX×"
-_UNIT_WORDS = ("billion", "million", "trillion")
-_NO_SUFFIX = (-1, -1, -1)
 
 
-@dataclass(slots=True)
-class _SizeSpan:
-    """One size as written: where it starts and ends, and its parts ('' when absent)."""
-
-    start: int
-    end: int
-    experts: str
-    num: str
-    unit: str  # lower case: 'b', 'bn', 'billion' …
-    active_experts: str
-
-
-def _is_digit(text: str, index: int) -> bool:
-    """A decimal digit at `index`, in any script (as a regex's `\\d` reads it)."""
-    if index >= len(text):
-        return False
-    code = ord(text[index])
-    if code < 128:
-        return 48 <= code <= 57
-    return text[index].isdecimal()
-
-
-def _digits_end(text: str, index: int) -> int:
-    while _is_digit(text, index):
-        index += 1
-    return index
-
-
-def _is_space(text: str, index: int) -> bool:
-    return index < len(text) and text[index].isspace()
-
-
-def _is_one_of(text: str, index: int, chars: str) -> bool:
-    return index < len(text) and text[index] in chars
-
-
-def _ends_size(text: str, index: int) -> bool:
-    """Nothing at `index` continues the size: the end of the text, or neither a word
-    character nor '$'."""
-    if index >= len(text):
-        return True
-    char = text[index]
-    return not (char.isalnum() or char == "_" or char == "$")
-
-
-def _times_end(text: str, index: int) -> int:
-    """Where the digits after an 'x' sign start ('8x7B', '8 x 7B'), or -1 without a sign."""
-    if _is_space(text, index) and _is_one_of(text, index + 1, _X_SIGNS):
-        index += 2
-    elif _is_one_of(text, index, _X_SIGNS):
-        index += 1
-    else:
-        return -1
-    # A space after the sign belongs to it only when digits follow.
-    return index + 1 if _is_space(text, index) and _is_digit(text, index + 1) else index
-
-
-def _experts_suffix(text: str, index: int) -> tuple[int, int, int]:
-    """(digits start, digits end, end) of an 'x16E' suffix at `index`, or (-1, -1, -1)."""
-    first = _times_end(text, index)
-    if first < 0:
-        return _NO_SUFFIX
-    last = _digits_end(text, first)
-    if not 1 <= last - first <= 4:
-        return _NO_SUFFIX
-    if _is_space(text, last) and _is_one_of(text, last + 1, "eE"):
-        return first, last, last + 2
-    if _is_one_of(text, last, "eE"):
-        return first, last, last + 1
-    return _NO_SUFFIX
-
-
-def _size_end(text: str, unit_end: int) -> int:
-    """Where a size ends after its unit: after an 'x16E' suffix when one is written and ends
-    the size, else right after the unit when that ends it; -1 when neither does."""
-    suffix_end = _experts_suffix(text, unit_end)[2]
-    if suffix_end >= 0 and _ends_size(text, suffix_end):
-        return suffix_end
-    return unit_end if _ends_size(text, unit_end) else -1
-
-
-def _unit_at(text: str, index: int) -> tuple[str, int, int]:
-    """(unit in lower case, unit end, size end) for the unit at `index`, or ('', -1, -1).
-
-    A letter ('B', 'bn') is tried first and a word ('billion') after it, so '7b' and
-    '7billion' are both read.
-    """
-    if _is_one_of(text, index, "bBmMtT"):
-        unit_end = index + 2 if _is_one_of(text, index + 1, "nN") else index + 1
-        end = _size_end(text, unit_end)
-        if end >= 0:
-            return text[index:unit_end].lower(), unit_end, end
-    if _is_space(text, index) or _is_one_of(text, index, "-"):
-        index += 1
-    for word in _UNIT_WORDS:
-        unit_end = index + len(word)
-        if text[index:unit_end].lower() == word:
-            if _is_one_of(text, unit_end, "sS"):
-                unit_end += 1
-            end = _size_end(text, unit_end)
-            return (word, unit_end, end) if end >= 0 else ("", -1, -1)
-    return "", -1, -1
-
-
-def _size_span(text: str, start: int) -> _SizeSpan | None:
+def _size_at(text: str, start: int) -> re.Match | None:
     """The size written at `start` ('27B', '1.5 billion', '8x7B', '17Bx16E'), or None."""
-    first = _digits_end(text, start)
-    if first == start:
-        return None
-    experts = ""
-    num_start = start
-    # Up to three digits and an 'x' sign are an expert count ('8x7B'); a size must follow.
-    if first - start <= 3:
-        after = _times_end(text, first)
-        if after >= 0:
-            experts, num_start = text[start:first], after
-    num_end = _digits_end(text, num_start)
-    if not 1 <= num_end - num_start <= 4:
-        return None
-    if _is_one_of(text, num_end, ".,"):
-        fraction_end = _digits_end(text, num_end + 1)
-        if not 1 <= fraction_end - num_end - 1 <= 3:
-            return None  # no unit follows a '.' or ','; '1.2345B' is not a size
-        num_end = fraction_end
-    unit, unit_end, end = _unit_at(text, num_end)
-    if end < 0:
-        return None
-    active_experts = ""
-    if end != unit_end:
-        first_digit, last_digit, _ = _experts_suffix(text, unit_end)
-        active_experts = text[first_digit:last_digit]
-    return _SizeSpan(start, end, experts, text[num_start:num_end], unit, active_experts)
+    return _SIZE.match(text, start)
 
 
-def _mention_from_span(span: _SizeSpan) -> _Mention | None:
+def _mention_from_size(size: re.Match) -> _Mention | None:
     """A `_Mention` for a size as written, or None when it is no size ('1,000B', '0.001M')."""
-    num, unit = span.num, span.unit
+    experts, num, letter, word, active_experts = size.group(
+        "experts", "num", "letter", "word", "aexperts"
+    )
+    unit = (letter or word).lower()
     if "," in num:
         if not _THOUSANDS_SIZE.fullmatch(num):
             return None  # '1,000B' style thousands are not how sizes are written
         value = _scaled(num, unit)
         if value is None:
             return None
-    elif num.isascii():
-        # `_scaled` for the usual '27' / '1.5' (ASCII digits, no separators, always a unit),
-        # read digit by digit, as a card has dozens of these: the digits as one integer,
-        # how many follow the '.', and how many are significant (`_precision`).
-        whole = 0
-        places = -1
-        significant = 0
-        for char in num:
-            if char == ".":
-                places = 0
-                continue
-            whole = whole * 10 + ord(char) - 48
-            if places >= 0:
-                places += 1
-            if whole:
-                significant += 1
-        if places <= 0:
-            value = whole * _UNIT_SCALE[unit]
-        elif significant <= 6:
-            # `whole` times the scale is exact in a double (whole * 5**12 < 2**53, the rest is
-            # a power of two) and one division is correctly rounded, so this is the float
-            # nearest the decimal written: what `float(f"{value:.6g}")` gives for six digits
-            # or fewer (tests/normalize/test_hand_readers.py checks both agree).
-            value = whole * _UNIT_SCALE[unit] / _TENS[places]
-        else:
-            value = float(f"{float(num) * _UNIT_SCALE[unit]:.6g}")
-        if not MIN_COUNT <= value <= MAX_COUNT:
-            return None
-        return _new_mention(span, value, num + _unit_letter(unit), significant or 1)
     else:
         value = float(num) * _UNIT_SCALE[unit]
-        if not MIN_COUNT <= value <= MAX_COUNT:
+        # Rounded to the six digits a size is written with (7.61 * 1e9 carries float noise).
+        # ASCII digits are range-checked after rounding, other digits ('٢٧B') before it.
+        rounded = float(f"{value:.6g}") if "." in num else value
+        if not MIN_COUNT <= (rounded if num.isascii() else value) <= MAX_COUNT:
             return None
-        if "." in num:
-            value = float(f"{value:.6g}")
-    # `_precision`, inline: significant digits as written.
-    precision = len(num.replace(".", "").replace(",", "").lstrip("0")) or 1
-    return _new_mention(span, value, num.replace(",", ".") + _unit_letter(unit), precision)
-
-
-def _unit_letter(unit: str) -> str:
-    return _UNIT_LETTER.get(unit) or unit.upper()
-
-
-def _new_mention(span: _SizeSpan, value: float, label: str, precision: int) -> _Mention:
-    if span.experts:
-        label = f"{span.experts}x{label}"
-        return _Mention(span.start, span.end, None, label, 0, int(span.experts), True)
-    mention = _Mention(span.start, span.end, value, label, precision)
-    if span.active_experts:
-        mention.experts = int(span.active_experts)
+        value = rounded
+    label = _label(num, unit)
+    if experts:
+        label = f"{experts}x{label}"
+        return _Mention(size.start(), size.end(), None, label, 0, int(experts), True)
+    mention = _Mention(size.start(), size.end(), value, label, _precision(num))
+    if active_experts:
+        mention.experts = int(active_experts)
         mention.kind = "active"
     return mention
 
@@ -329,53 +175,22 @@ def _window_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return max(line_start, start - 80), min(len(text), end + 160) if line_end < 0 else line_end
 
 
-def _word_at(lowered: str, index: int, limit: int, commas: bool) -> tuple[int, int]:
-    """(start, end) of the first word in `lowered[index:limit]`, or (-1, -1); what is not a
-    word is skipped (spaces, brackets, quotes, and commas unless `commas`). `limit` is at
-    most the length of `lowered`."""
-    while index < limit:
-        code = ord(lowered[index])
-        if 97 <= code <= 122:  # a-z, then letters, '-' and '#'
-            end = index + 1
-            while end < limit:
-                code = ord(lowered[end])
-                if not (97 <= code <= 122 or code == 45 or code == 35):
-                    break
-                end += 1
-            return index, end
-        if 48 <= code <= 57:  # a digit, then letters, digits, '_', '.' and ','
-            end = index + 1
-            while end < limit:
-                code = ord(lowered[end])
-                if not (97 <= code <= 122 or 48 <= code <= 57 or code in (95, 46, 44)):
-                    break
-                end += 1
-            return index, end
-        char = lowered[index]
-        if char in _CLAUSE_MARKS or (commas and char == ","):
-            return index, index + 1
-        index += 1
-    return -1, -1
-
-
 def _read_after(lowered: str, end: int, limit: int) -> tuple[bool, str | None]:
     """(accepted, qualifier) from up to seven words after a size (in lower-cased text).
 
     The first two words decide almost always ('7B parameters', '14T tokens', '7B total
     parameters'); the rest are read only when those two do not.
     """
-    limit = min(min(end + 80, limit), len(lowered))  # two at a time: compiled, not a call
-    first_start, first_end = _word_at(lowered, end, limit, False)
-    if first_start < 0:
+    limit = min(end + 80, limit, len(lowered))
+    two = list(itertools.islice(_WORD_NO_COMMA.finditer(lowered, end, limit), 2))
+    if not two:
         return False, None
-    second_start, second_end = _word_at(lowered, first_end, limit, False)
-    first = lowered[first_start:first_end]
-    second = lowered[second_start:second_end] if second_start >= 0 else None
+    first = two[0].group()
+    second = two[1].group() if len(two) > 1 else None
     # A qualifier after a comma belongs to the next clause ('235B, activated parameters:
     # 22B'): then the comma counts, and the full reading decides.
-    read_end = second_end if second_start >= 0 else first_end
     commas = (first in _QUALIFIER_WORDS or second in _QUALIFIER_WORDS) and (
-        lowered.find(",", end, read_end) >= 0
+        lowered.find(",", end, two[-1].end()) >= 0
     )
     if not commas:
         decided = _read_words((first, second))
@@ -387,12 +202,7 @@ def _read_after(lowered: str, end: int, limit: int) -> tuple[bool, str | None]:
 
 def _words_in(lowered: str, start: int, limit: int) -> list[str]:
     """Every word of `lowered[start:limit]`, commas included."""
-    words: list[str] = []
-    while True:
-        word_start, start = _word_at(lowered, start, limit, True)
-        if word_start < 0:
-            return words
-        words.append(lowered[word_start:start])
+    return _WORD.findall(lowered, start, limit)
 
 
 def _clause_words(words: list[str]) -> list[str]:
@@ -480,16 +290,14 @@ def _classify(text: str, lowered: str, mention: _Mention, before_words: bool) ->
                 qualifier = "total" if before_q["q"].lower() == "total" else "active"
     if not accepted:
         return
+    # A range before the size ends in a dash, a tilde or a lower-case 'to' ('3B to 7B').
     tail = before.rstrip()[-1:]
-    # The regexes here are tried only where they can match: each needs a certain character
-    # first, or a certain word, and most sizes are followed by ' parameters'.
-    following = _first_after_spaces(text, end, after_end)
-    if (tail and tail in "o–—-~" and _RANGE_BEFORE.search(before)) or (
-        following in _RANGE_STARTS and _RANGE_AFTER.match(text, end, after_end)
+    if (tail and tail in "o–—-~" and _RANGE_BEFORE.search(before)) or _RANGE_AFTER.match(
+        text, end, after_end
     ):
         return  # '3B–4B scale', 'from 0.5 to 72 billion parameters' describe ranges
     mention.accepted = True
-    if qualifier is None and _first_after_spaces(lowered, end, after_end, " \t") in "p(taon":
+    if qualifier is None:
         # '30.5B parameters in total', '6.5B non-embedding', '45.9B parameters activated'
         after = _QUALIFIER_AFTER.match(lowered, end, after_end)
         if after is not None:
@@ -513,27 +321,8 @@ def _classify(text: str, lowered: str, mention: _Mention, before_words: bool) ->
             mention.kind = "active"
 
 
-# What `_RANGE_AFTER` can start with once spaces are skipped ('to', a dash, a tilde).
-_RANGE_STARTS = frozenset("tT–—~-")
-
-
-def _first_after_spaces(text: str, index: int, limit: int, spaces: str = "") -> str:
-    """The first character of `text[index:limit]` that is not a space ('' when there is
-    none); a space is what `\\s` matches, or one of `spaces` when given."""
-    limit = min(limit, len(text))
-    while index < limit:
-        char = text[index]
-        if not (char in spaces if spaces else char.isspace()):
-            return char
-        index += 1
-    return ""
-
-
 def _before_label(before: str) -> str | None:
     """'Number of Parameters' in 'Number of Parameters: ', '| Total Parameters | ' …"""
-    # `_LABEL_END` needs a ':', '=' or '|' last but for spaces and '*': test that first.
-    if before.rstrip().rstrip("*").rstrip()[-1:] not in (":", "=", "|"):
-        return None
     end = _LABEL_END.search(before[-12:])
     if end is None:
         return None
@@ -545,7 +334,7 @@ def _before_label(before: str) -> str | None:
     label = label.strip().strip("*").strip()[-70:]
     if not label or not _LABEL_TEXT.fullmatch(label):
         return None
-    # `_LABEL_WORDS` ('param…' or the word 'size'), its regex run only when it can match.
+    # 'param…' anywhere, or the word 'size' (`_LABEL_WORDS`).
     lowered = label.lower()
     if "param" in lowered or ("size" in lowered and _LABEL_WORDS.search(label)):
         return label
@@ -623,35 +412,29 @@ def _inside_word(text: str, start: int) -> bool:
 
 
 # Every size ends in a digit followed by a unit: finding those first and reading the number
-# backwards is many times cheaper than running the full pattern at every character. They are
-# found with `bytes.find` in a copy where every digit is '0' and every unit letter 'u'.
-# A real 'u' becomes 'x', so '0u' (a digit before the letter u) is not taken for a unit.
-_UNIT_MARKS = bytes.maketrans(b"0123456789bmtu", b"0000000000uuux")
+# backwards is many times cheaper than trying the size regex at every character.
+_DIGIT_BEFORE_LETTER = re.compile(r"[0-9](?=[bmt])")
+_DIGIT_BEFORE_WORD = re.compile(r"[0-9](?=[ -]?(?:[bm]|tr)illion)")
 _NUMBER_CHARS = frozenset("0123456789.,")
 MAX_UNIT_HITS = 20_000
 
 
 def _unit_hits(lowered: str) -> list[int]:
-    """Offsets of digits followed by a unit ('27B', '7b', '1.5 billion', '2-trillion')."""
-    # Back to a str: compiled, `str.find` is a direct call and `bytes.find` a method lookup.
-    marks = lowered.encode("ascii").translate(_UNIT_MARKS).decode("ascii")
-    hits = find_all(marks, "0u", MAX_UNIT_HITS)
+    """Offsets of digits followed by a unit ('27B', '7b', '1.5 billion', '2-trillion'), at
+    most `MAX_UNIT_HITS` of each kind (letters, words)."""
+    hits = [
+        m.start() for m in itertools.islice(_DIGIT_BEFORE_LETTER.finditer(lowered), MAX_UNIT_HITS)
+    ]
     if "illion" in lowered:
-        words = []
-        for pos in find_all(lowered, "illion", MAX_UNIT_HITS):
-            unit = pos - 2 if lowered.startswith("trillion", pos - 2) else pos - 1
-            if unit < 1 or lowered[unit] not in "bmt":
-                continue
-            digit = unit - 1 if lowered[unit - 1] in " -" else unit
-            if digit >= 1 and marks[digit - 1] == "0":  # a digit right before
-                words.append(digit - 1)
-        if words:
-            hits = sorted(set(hits).union(words))
+        words = _DIGIT_BEFORE_WORD.finditer(lowered)
+        found = [m.start() for m in itertools.islice(words, MAX_UNIT_HITS)]
+        if found:
+            hits = sorted(set(hits).union(found))
     return hits
 
 
-def _iter_spans(text: str, hits: list[int]):
-    """The sizes written in `text` (`_size_span`), in order, found from their unit hits."""
+def _iter_spans(text: str, hits: list[int]) -> Iterator[re.Match]:
+    """The sizes written in `text` (`_size_at`), in order, found from their unit hits."""
     last_end = -1
     for pos in hits:
         if pos < last_end:
@@ -660,10 +443,10 @@ def _iter_spans(text: str, hits: list[int]):
         if start and _inside_word(text, start):
             last_end = pos + 2
             continue  # part of a word or a model name ('Qwen3-30B-A3B'): not a statement
-        span = _size_span(text, start) or _size_span(text, pos)
-        if span is not None and span.end > pos:
-            last_end = span.end
-            yield span
+        size = _size_at(text, start) or _size_at(text, pos)
+        if size is not None and size.end() > pos:
+            last_end = size.end()
+            yield size
 
 
 def _number_start(text: str, pos: int) -> int:
@@ -685,52 +468,20 @@ def _number_start(text: str, pos: int) -> int:
 
 
 def _text_mentions(text: str, lowered: str, hits: list[int]) -> list[_Mention]:
-    """Every size stated in `text`, each classified (declared or not, total or active).
-
-    One loop does what `_iter_spans` does and classifies each size as it goes, because a
-    card has dozens of sizes and the per-size cost is what makes a long card slow.
-    """
+    """Every size stated in `text` (at most `MAX_MENTIONS`), each classified (declared or
+    not, total or active)."""
     mentions: list[_Mention] = []
-    number_chars = _NUMBER_CHARS
-    blockers = _LEFT_BLOCKERS
-    room = MAX_MENTIONS
-    last_end = -1
-    for pos in hits:
-        if pos < last_end:
-            continue
-        # The common case of `_number_start` inline: plain digits, no '8x' prefix.
-        start = pos
-        while start and text[start - 1] in number_chars and pos - start < 8:
-            start -= 1
-        if start:
-            before = text[start - 1]
-            if before in _X_SIGNS or (before == " " and start > 1 and text[start - 2] in _X_SIGNS):
-                start = _number_start(text, pos)
-                before = text[start - 1] if start else " "
-            # `_inside_word`: part of a word, a number, a price, a path or a hyphenated model
-            # name ('Qwen3-30B-A3B'), so not a statement.
-            if (
-                before.isalnum()
-                or before in blockers
-                or (before == "-" and start > 1 and text[start - 2].isalnum())
-            ):
-                last_end = pos + 2
-                continue
-        span = _size_span(text, start) or _size_span(text, pos)
-        if span is None or span.end <= pos:
-            continue
-        last_end = span.end
-        mention = _mention_from_span(span)
+    for size in _iter_spans(text, hits):
+        mention = _mention_from_size(size)
         if mention is None:
             continue
         mentions.append(mention)
-        end = mention.end
+        start, end = mention.start, mention.end
         # A size can be a declaration only with one of these words near it.
-        before_words = contains_any(lowered, _BEFORE_TRIGGERS, mention.start - 80, mention.start)
+        before_words = contains_any(lowered, _BEFORE_TRIGGERS, start - 80, start)
         if before_words or contains_any(lowered, _TRIGGER_SUBSTRINGS, end, end + 70):
             _classify(text, lowered, mention, before_words)
-        room -= 1
-        if not room:
+        if len(mentions) == MAX_MENTIONS:
             break
     _group_lists(text, mentions)
     return mentions

@@ -14,10 +14,10 @@ from normalize.params.prose import (
     _group_lists,
     _iter_spans,
     _Mention,
-    _mention_from_span,
+    _mention_from_size,
     _qualifier_in,
     _read_after,
-    _size_span,
+    _size_at,
     _unit_hits,
 )
 from normalize.text import find_all, lower_ascii
@@ -151,9 +151,9 @@ def _table_mentions(table: list[list[str]]) -> list[_Mention]:
 def _cell_mentions(cell: str, column_kind: str, hint: str) -> list[_Mention]:
     # Most cells of a Params column are one size and nothing else ('8B', '1.23B'): then the
     # general reading below would find exactly this one mention, with no words after it.
-    whole = _size_span(cell, 0)
-    if whole is not None and whole.end == len(cell) and "," not in cell:
-        mention = _mention_from_span(whole)
+    whole = _size_at(cell, 0)
+    if whole is not None and whole.end() == len(cell) and "," not in cell:
+        mention = _mention_from_size(whole)
         if mention is None:
             return []
         mention.accepted = True
@@ -163,8 +163,8 @@ def _cell_mentions(cell: str, column_kind: str, hint: str) -> list[_Mention]:
         mention.snippet = f"{hint} | {cell}"
         return [mention]
     lowered = lower_ascii(cell)
-    spans = _iter_spans(cell, _unit_hits(lowered))
-    found = [mention for span in spans if (mention := _mention_from_span(span))]
+    sizes = _iter_spans(cell, _unit_hits(lowered))
+    found = [mention for size in sizes if (mention := _mention_from_size(size))]
     for mention in found:
         _, qualifier = _read_after(lowered, mention.end, len(lowered))
         mention.accepted = True
