@@ -195,14 +195,16 @@ def measure(
     poll: Callable[[], dict] | None = None,
     poll_every: float = 5.0,
     stdout=subprocess.DEVNULL,
+    cwd: Path = ROOT,
 ) -> Measured:
-    """Run `cmd` to its end through the rusage wrapper; sample its tree's RSS meanwhile."""
+    """Run `cmd` to its end through the rusage wrapper (in `cwd`); sample its tree's RSS
+    meanwhile."""
     import psutil
 
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
         report = Path(tmp.name)
     wrapper = [PYTHON, str(Path(__file__).resolve()), "--rusage", str(report), "--", *cmd]
-    proc = subprocess.Popen(wrapper, env=env, cwd=ROOT, stdout=stdout, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(wrapper, env=env, cwd=cwd, stdout=stdout, stderr=subprocess.STDOUT)
     ps = psutil.Process(proc.pid)
     peak_tree, samples, next_poll = 0, [], time.monotonic() + poll_every
     t0 = time.monotonic()

@@ -13,6 +13,12 @@ server in its own process with cursor pages of 1,000) it measures, in one run:
   reports the rate it reached, and its timeline (models stored every 10 s) shows whether
   it slowed down.
 
+With `--baseline DIR` another build of toolscout runs beside this one, on the same catalog,
+replay server and backends, each into a fresh store: DIR is a checkout set up with its own
+`.venv` (`make setup`; for the compiled build of an older commit, `make setup native` there),
+and its runs are named `baseline/<backend>`, with this tree's rate and CPU seconds as a ratio
+of the baseline's.
+
 Every run reports models/s, requests, CPU seconds, peak RSS (largest process, exact, and
 the whole process tree, sampled) and the store's size, and toolscout's ratio to each peer.
 Then the cost-growth table over the sizes and a profile of the toolscout backfill split
@@ -21,6 +27,7 @@ figures are noisy, CPU seconds less so. The hourly run with nothing new is bench
 
     make bench                                     # BENCH_SIZES, BENCH_BUDGET apply
     .venv/bin/python bench/backfill.py --sizes 10000,100000 --budget 120
+    .venv/bin/python bench/backfill.py --sizes 100000 --baseline /tmp/toolscout-7d6ef76
 """
 
 from __future__ import annotations
@@ -114,14 +121,26 @@ def crawl_env(url: str, db_url: str, sources: Path) -> dict:
     }
 
 
-def run_toolscout(replay, size: int, seed: int, db_url: str, budget: float, workdir: Path) -> dict:
+def run_toolscout(
+    replay,
+    size: int,
+    seed: int,
+    db_url: str,
+    budget: float,
+    workdir: Path,
+    tree: Path = ROOT,
+    who: str = "toolscout",
+) -> dict:
+    """`toolscout crawl --all` of the checkout `tree` (its `.venv`, run from it: the crawl
+    child imports the tree's packages) over the whole catalog."""
     from fixtures.synthetic import SyntheticCatalog
 
     catalog = SyntheticCatalog.load(ensure_catalog(size, seed, quiet=True))
     sources = workdir / "sources.toml"
     sources.write_text(sources_toml(catalog, replay.url, PAGE), encoding="utf-8")
     before = replay.stats()
-    cmd = [TOOLSCOUT, "crawl", "--all", "--time-limit", str(budget)]
+    toolscout = TOOLSCOUT if tree == ROOT else str(tree / ".venv" / "bin" / "toolscout")
+    cmd = [toolscout, "crawl", "--all", "--time-limit", str(budget)]
 
     def stored() -> dict:
         # Models stored so far (a count every 10 s; the store may not exist yet).
@@ -130,11 +149,12 @@ def run_toolscout(replay, size: int, seed: int, db_url: str, budget: float, work
         except Exception:
             return {"models": 0}
 
-    m = measure(cmd, crawl_env(replay.url, db_url, sources), poll=stored, poll_every=10)
+    env = crawl_env(replay.url, db_url, sources)
+    m = measure(cmd, env, poll=stored, poll_every=10, cwd=tree)
     requests = delta(replay.stats(), before)
     rows = count_rows(db_url, STORE_TABLES)
     backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
-    result = _result(f"toolscout/{backend}", size, rows["variant"], m, db_url)
+    result = _result(f"{who}/{backend}", size, rows["variant"], m, db_url)
     result |= {"requests": requests.get("requests", 0), "rows": rows}
     result["timeline"] = [(round(t, 1), s.get("models", 0)) for t, s in m.samples]
     result["steady_rate"] = steady_rate(result["timeline"])
@@ -282,6 +302,8 @@ def print_size(size: int, results: list[dict]) -> None:
     print(table(RATE_HEADERS, [rate_row(r) for r in results]))
     peers = {r["who"]: r for r in results}
     for r in results:
+        if r["who"].startswith("baseline/"):
+            continue
         if not r["who"].startswith("toolscout"):
             continue
         ratios = []
@@ -294,6 +316,23 @@ def print_size(size: int, results: list[dict]) -> None:
         print(
             f"{r['who']}: ratio {'; '.join(ratios)}; RSS {rss} ≤ 500 MB; "
             f"models/s first → last third of the run: {slowdown(r['timeline'])}"
+        )
+
+
+def print_baseline(results: list[dict]) -> None:
+    """This tree's toolscout against the baseline build, backend by backend."""
+    runs = {r["who"]: r for r in results}
+    for who, r in runs.items():
+        base = runs.get(who.replace("toolscout/", "baseline/", 1))
+        if not who.startswith("toolscout/") or base is None or not base["rate"]:
+            continue
+        ratio = r["rate"] / base["rate"]
+        cpu = r["cpu_seconds"] / base["cpu_seconds"] if base["cpu_seconds"] else float("nan")
+        verdict = "within" if ratio >= 0.9 else "not within"
+        print(
+            f"{who} against the baseline: models/s {r['rate']:,.0f} / {base['rate']:,.0f} = "
+            f"{ratio:.3f} ({verdict} 10%); CPU s {r['cpu_seconds']:,.1f} / "
+            f"{base['cpu_seconds']:,.1f} = {cpu:.3f}"
         )
 
 
@@ -359,7 +398,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile-size", type=int, default=10000, help="0: no profile")
     parser.add_argument("--profile-budget", type=float, default=90.0)
     parser.add_argument("--json", type=Path, default=OUT / "backfill.json")
+    parser.add_argument(
+        "--baseline", type=Path, help="a checkout with its .venv whose toolscout runs beside"
+    )
     args = parser.parse_args(argv)
+    if args.baseline and not (args.baseline / ".venv" / "bin" / "toolscout").exists():
+        parser.error(f"{args.baseline}/.venv/bin/toolscout not found (make setup there)")
 
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -393,7 +437,27 @@ def main(argv: list[str] | None = None) -> int:
                     results.append(
                         run_toolscout(replay, size, args.seed, db_url, args.budget, workdir)
                     )
+                    if args.baseline:
+                        db_url = (
+                            f"sqlite:///{workdir / 'baseline.db'}"
+                            if backend == "sqlite"
+                            else fresh_database(pg)
+                        )
+                        print(f"[{size:,}] baseline/{backend} …", file=sys.stderr, flush=True)
+                        results.append(
+                            run_toolscout(
+                                replay,
+                                size,
+                                args.seed,
+                                db_url,
+                                args.budget,
+                                workdir,
+                                tree=args.baseline.resolve(),
+                                who="baseline",
+                            )
+                        )
             print_size(size, results)
+            print_baseline(results)
             report["runs"] += results
             args.json.write_text(json.dumps(report, indent=1))
         print_growth(report["runs"])

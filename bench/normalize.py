@@ -22,9 +22,8 @@ real-shaped parts, never copies of one template, so a run is not a replay of cac
 - pricing records (12%): OpenRouter, LiteLLM, Hugging Face router and models.dev objects;
 - pricing lines (8%): tier words, per-token and per-month prices in the spellings vendors use.
 
-It prints the corpus size, how many inputs are distinct, the mean input size, which build of
-the normalizers ran (compiled by mypyc, profile-guided or not, or the Python sources: `TOOLSCOUT_PURE_PYTHON=1`
-measures those), the elapsed seconds and records per second. With `--listing N` it also times `normalize.hub.model_facts`
+It prints the corpus size, how many inputs are distinct, the mean input size, the elapsed
+seconds and records per second. With `--listing N` it also times `normalize.hub.model_facts`
 on N Hub listing entries (the `/api/models` objects above without siblings or a README, as a
 crawl reads a listing page), each entry new to the process, and prints microseconds per entry.
 
@@ -44,7 +43,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from normalize import native  # noqa: E402
 from normalize.hub import model_facts  # noqa: E402
 from normalize.record import normalize_stream  # noqa: E402
 
@@ -651,9 +649,6 @@ def main() -> None:
         output = sink.read_bytes()
     print(f"corpus: {len(corpus)} records ({distinct} distinct, mean {mean_bytes:,.0f} bytes)")
     print(f"core: {core}")
-    # compiled (mypyc) or the Python sources, and why; whether the compiled build was trained
-    guided = " (profile-guided)" if native.status == "compiled" and native.profile_guided() else ""
-    print(f"normalizers: {native.status}{guided}")
     print(f"elapsed: {elapsed:.2f} s")
     print(f"throughput: {len(corpus) / elapsed:,.0f} records/s")
     filled = output.count(b'"evidence"')

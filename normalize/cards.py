@@ -9,26 +9,25 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Collection
-from typing import Final
 
 import yaml
 
 # A model card is a small document; anything larger is hostile or not a card. The cap keeps the
 # YAML parser and the text extractors bounded.
-MAX_CARD_CHARS: Final = 2_000_000
-MAX_FRONT_MATTER_CHARS: Final = 256_000
+MAX_CARD_CHARS = 2_000_000
+MAX_FRONT_MATTER_CHARS = 256_000
 
-_LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # The opening fence must be the first non-blank line; the closing fence is a line of exactly
 # '---' (or YAML's document end marker '...'), optionally followed by spaces.
-_OPENING: Final = re.compile(r"\A(?:[ \t]*\r?\n)*---[ \t]*\r?\n")
-_CLOSING: Final = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+_OPENING = re.compile(r"\A(?:[ \t]*\r?\n)*---[ \t]*\r?\n")
+_CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
 # libyaml recurses once per nesting level in C: a few thousand '[' or '- - - …' overflow the C
 # stack and kill the process (a Python exception is never raised). Real front matter nests a few
 # levels deep, so anything past this limit is refused before it reaches the parser.
-MAX_NESTING: Final = 48
-_FLOW_OPEN: Final = re.compile(r"[\[{]")
-_BLOCK_CHAIN: Final = re.compile(rf"^(?:[ \t]*[-?][ \t]+){{{MAX_NESTING},}}", re.MULTILINE)
+MAX_NESTING = 48
+_FLOW_OPEN = re.compile(r"[\[{]")
+_BLOCK_CHAIN = re.compile(rf"^(?:[ \t]*[-?][ \t]+){{{MAX_NESTING},}}", re.MULTILINE)
 
 
 def card_text(text: object) -> str:
@@ -115,7 +114,7 @@ def _mapping(yaml_text: str) -> dict | None:
 
 # A top-level key starts a line at column 0; its block goes on over indented lines, comments
 # and column-0 '- ' list items, up to the next line that starts anything else.
-_NEXT_TOP_LINE: Final = re.compile(r"\n(?=[^ \t\r\n#-])")
+_NEXT_TOP_LINE = re.compile(r"\n(?=[^ \t\r\n#-])")
 
 
 @functools.lru_cache(maxsize=32)
@@ -161,18 +160,18 @@ def _too_deep(yaml_text: str) -> bool:
 # Most front matter is flat 'key: word' lines and '- word' lists. Those are read here directly,
 # several times faster than the YAML parser; anything else (quotes, flow collections, block
 # scalars, anchors, words YAML would turn into booleans or null) goes to the YAML parser.
-_SIMPLE_KEY: Final = re.compile(r"([A-Za-z_][\w.\-]*):(?:[ \t]+(.*?))?[ \t]*")
-_SIMPLE_ITEM: Final = re.compile(r"([ \t]*)-[ \t]+(.*?)[ \t]*")
-_PLAIN: Final = re.compile(r"[A-Za-z_](?:[\w.\-/+@=()?&%,~]|:(?=[^\s])| (?=[^\s#]))*")
-_YAML_WORDS: Final = frozenset(
+_SIMPLE_KEY = re.compile(r"([A-Za-z_][\w.\-]*):(?:[ \t]+(.*?))?[ \t]*")
+_SIMPLE_ITEM = re.compile(r"([ \t]*)-[ \t]+(.*?)[ \t]*")
+_PLAIN = re.compile(r"[A-Za-z_](?:[\w.\-/+@=()?&%,~]|:(?=[^\s])| (?=[^\s#]))*")
+_YAML_WORDS = frozenset(
     {"y", "n", "yes", "no", "true", "false", "on", "off", "null", "~"}
 )  # YAML 1.1 reads these as booleans or null, in any case
 
 
 # A value may start with digits when a letter follows them ('7B', '30B-A3B', '128k'), but not
 # when YAML would read a number ('2506', '1e5', '0x1F', '0b101').
-_DIGIT_WORD: Final = re.compile(r"\d+(?:\.\d+)?[A-Za-z][\w.\-]*")
-_YAML_NUMBER: Final = re.compile(r"0[box].*|\d+(?:\.\d+)?[eE][-+]?\d+", re.IGNORECASE)
+_DIGIT_WORD = re.compile(r"\d+(?:\.\d+)?[A-Za-z][\w.\-]*")
+_YAML_NUMBER = re.compile(r"0[box].*|\d+(?:\.\d+)?[eE][-+]?\d+", re.IGNORECASE)
 
 
 def _plain(value: str) -> bool:

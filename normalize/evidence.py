@@ -8,25 +8,16 @@ value is; the extractors in the sibling modules do.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
 
-SNIPPET_MAX: Final = 200
+SNIPPET_MAX = 200
 
 
-# init=False and a written __init__: mypyc compiles that one, while the __init__ that
-# dataclass generates runs as interpreted Python, ten times slower per object built.
-@dataclass(init=False, frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     source: str
     snippet: str
     extractor: str
     version: str
-
-    def __init__(self, source: str, snippet: str, extractor: str, version: str) -> None:
-        object.__setattr__(self, "source", source)
-        object.__setattr__(self, "snippet", snippet)
-        object.__setattr__(self, "extractor", extractor)
-        object.__setattr__(self, "version", version)
 
     def to_json(self) -> dict:
         return {

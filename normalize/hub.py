@@ -7,9 +7,8 @@ the field normalizers, and keeps each value's evidence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Final
 
 from normalize.cards import split_card
 from normalize.licenses import License, license_from_card, license_from_tags
@@ -17,16 +16,15 @@ from normalize.names import RepoName, parse_repo_name
 from normalize.params import Params, best_params
 
 # The Hub stamps every repo created before it stored dates with this instant.
-LEGACY_CREATED_AT: Final = "2022-03-02T23:29:04.000Z"
+LEGACY_CREATED_AT = "2022-03-02T23:29:04.000Z"
 # The front matter keys read here (license and base model); nothing else is parsed.
-CARD_KEYS: Final = frozenset(
+CARD_KEYS = frozenset(
     {"license", "license_name", "license_link", "base_model", "base_model_relation"}
 )
-DERIVED_RELATIONS: Final = ("quantized", "finetune", "adapter", "merge")
+DERIVED_RELATIONS = ("quantized", "finetune", "adapter", "merge")
 
 
-# init=False: the written __init__ is compiled (see `normalize.evidence.Evidence`).
-@dataclass(init=False, slots=True)
+@dataclass(slots=True)
 class ModelFacts:
     repo_id: str
     org: str
@@ -40,52 +38,12 @@ class ModelFacts:
     legacy_date: bool
     params: Params | None
     license: License | None
-    likes: int | None
-    downloads: int | None
-    gated: str | None
-    pipeline_tag: str | None
-    library_name: str | None
-    tags: list[str]
-
-    def __init__(
-        self,
-        repo_id: str,
-        org: str,
-        name: RepoName,
-        created_at: datetime | None,
-        last_modified: datetime | None,
-        sha: str | None,
-        relation: str | None,
-        base_model: str | None,
-        is_quantized: bool,
-        legacy_date: bool,
-        params: Params | None,
-        license: License | None,
-        likes: int | None = None,
-        downloads: int | None = None,
-        gated: str | None = None,
-        pipeline_tag: str | None = None,
-        library_name: str | None = None,
-        tags: list[str] | None = None,
-    ) -> None:
-        self.repo_id = repo_id
-        self.org = org
-        self.name = name
-        self.created_at = created_at
-        self.last_modified = last_modified
-        self.sha = sha
-        self.relation = relation
-        self.base_model = base_model
-        self.is_quantized = is_quantized
-        self.legacy_date = legacy_date
-        self.params = params
-        self.license = license
-        self.likes = likes
-        self.downloads = downloads
-        self.gated = gated
-        self.pipeline_tag = pipeline_tag
-        self.library_name = library_name
-        self.tags = [] if tags is None else tags
+    likes: int | None = None
+    downloads: int | None = None
+    gated: str | None = None
+    pipeline_tag: str | None = None
+    library_name: str | None = None
+    tags: list[str] = field(default_factory=list)
 
     def is_derivative_of_other_org(self) -> bool:
         return bool(self.base_model) and str(self.base_model).split("/", 1)[0] != self.org

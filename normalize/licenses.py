@@ -13,38 +13,36 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
-from typing import Final
+from dataclasses import dataclass, field
 
 import ahocorasick
 
 from normalize.evidence import Evidence, make_evidence, snippet_around
 from normalize.text import ascii_lower, contains_any, find_all
 
-VERSION: Final = "1"
-MAX_TEXT_CHARS: Final = 400_000
-MAX_ID_CHARS: Final = 200
+VERSION = "1"
+MAX_TEXT_CHARS = 400_000
+MAX_ID_CHARS = 200
 
-PERMISSIVE: Final = "permissive"
-COPYLEFT: Final = "copyleft"
-OPEN_RAIL: Final = "open-rail"
-COMMUNITY: Final = "community"
-NON_COMMERCIAL: Final = "non-commercial"
-RESEARCH: Final = "research"
-PROPRIETARY: Final = "proprietary"
+PERMISSIVE = "permissive"
+COPYLEFT = "copyleft"
+OPEN_RAIL = "open-rail"
+COMMUNITY = "community"
+NON_COMMERCIAL = "non-commercial"
+RESEARCH = "research"
+PROPRIETARY = "proprietary"
 
-LLAMA_TERMS: Final = (
+LLAMA_TERMS = (
     "services with more than 700 million monthly active users need a separate license from "
     "Meta; Meta's acceptable use policy applies; 'Built with Llama' attribution"
 )
-GEMMA_TERMS: Final = "Gemma prohibited use policy applies and passes to derivatives"
-RAIL_TERMS: Final = "use-based restrictions apply and must be passed on to derivatives"
-NC_TERMS: Final = "non-commercial use only"
-RESEARCH_TERMS: Final = "research use only"
+GEMMA_TERMS = "Gemma prohibited use policy applies and passes to derivatives"
+RAIL_TERMS = "use-based restrictions apply and must be passed on to derivatives"
+NC_TERMS = "non-commercial use only"
+RESEARCH_TERMS = "research use only"
 
 
-# init=False: the written __init__ is compiled (see `normalize.evidence.Evidence`).
-@dataclass(init=False, slots=True)
+@dataclass(slots=True)
 class License:
     id: str | None
     name: str | None
@@ -52,25 +50,7 @@ class License:
     commercial_use: bool | None
     conditions: str | None
     osi_approved: bool | None
-    evidence: list[Evidence]
-
-    def __init__(
-        self,
-        id: str | None,
-        name: str | None,
-        family: str | None,
-        commercial_use: bool | None,
-        conditions: str | None,
-        osi_approved: bool | None,
-        evidence: list[Evidence] | None = None,
-    ) -> None:
-        self.id = id
-        self.name = name
-        self.family = family
-        self.commercial_use = commercial_use
-        self.conditions = conditions
-        self.osi_approved = osi_approved
-        self.evidence = [] if evidence is None else evidence
+    evidence: list[Evidence] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -84,33 +64,19 @@ class License:
         }
 
 
-@dataclass(init=False, frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class _Known:
     id: str  # output id: SPDX id, Hub id or "other:<key>"
     name: str
     family: str | None
     commercial_use: bool | None
-    conditions: str | None
-
-    def __init__(
-        self,
-        id: str,
-        name: str,
-        family: str | None,
-        commercial_use: bool | None,
-        conditions: str | None = None,
-    ) -> None:
-        object.__setattr__(self, "id", id)
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "family", family)
-        object.__setattr__(self, "commercial_use", commercial_use)
-        object.__setattr__(self, "conditions", conditions)
+    conditions: str | None = None
 
 
 # The Hub's identifier table (hub-docs "Licenses"), with the SPDX id where SPDX has the
 # license. Hub ids without a version ('gpl', 'bsd', 'cc') name a family, not one license.
 _P, _C, _R = PERMISSIVE, COPYLEFT, OPEN_RAIL
-_HUB: Final[dict[str, _Known]] = {
+_HUB: dict[str, _Known] = {
     "apache-2.0": _Known("Apache-2.0", "Apache License 2.0", _P, True),
     "mit": _Known("MIT", "MIT License", _P, True),
     "openrail": _Known("openrail", "OpenRAIL license family", _R, True, RAIL_TERMS),
@@ -288,7 +254,7 @@ _HUB: Final[dict[str, _Known]] = {
 
 # Custom licenses seen on the Hub as `license: other` + `license_name`, keyed by a canonical
 # name. Their ids are "other:<key>".
-_OTHER: Final[dict[str, _Known]] = {
+_OTHER: dict[str, _Known] = {
     "qwen": _Known(
         "other:qwen",
         "Qwen License Agreement (Tongyi Qianwen)",
@@ -414,7 +380,7 @@ _OTHER: Final[dict[str, _Known]] = {
 
 # Spellings seen in `license_name`, `license` and prose, normalized by `_key` (lower case,
 # spaces and underscores as '-'). Each maps to a key of `_HUB` or `_OTHER`.
-_ALIASES: Final = {
+_ALIASES = {
     "apache2": "apache-2.0",
     "apache-2": "apache-2.0",
     "apache2.0": "apache-2.0",
@@ -494,7 +460,7 @@ _ALIASES: Final = {
 
 # The OSI list, for the SPDX ids that models and their code commonly use. CC licenses, the
 # WTFPL and the model licenses are not OSI-approved.
-_OSI_APPROVED: Final = frozenset(
+_OSI_APPROVED = frozenset(
     {
         "0BSD", "AFL-3.0", "AGPL-3.0-only", "AGPL-3.0-or-later", "Apache-1.1", "Apache-2.0",
         "APSL-2.0", "Artistic-2.0", "BSD-1-Clause", "BSD-2-Clause", "BSD-2-Clause-Patent",
@@ -507,9 +473,9 @@ _OSI_APPROVED: Final = frozenset(
         "Python-2.0", "UPL-1.0", "Unlicense", "W3C", "Zlib", "ZPL-2.0", "ZPL-2.1",
     }
 )  # fmt: skip
-_NOT_OSI_FAMILIES: Final = frozenset({OPEN_RAIL, COMMUNITY, NON_COMMERCIAL, RESEARCH, PROPRIETARY})
+_NOT_OSI_FAMILIES = frozenset({OPEN_RAIL, COMMUNITY, NON_COMMERCIAL, RESEARCH, PROPRIETARY})
 
-_SEPARATORS: Final = re.compile(r"[\s_]+")
+_SEPARATORS = re.compile(r"[\s_]+")
 
 
 def _key(value: str) -> str:
@@ -519,7 +485,7 @@ def _key(value: str) -> str:
     return _SEPARATORS.sub("-", value)
 
 
-_LLAMA_KEY: Final = re.compile(r"(?:meta-)?llama-?(2|3(?:\.[123])?|4)(?:-community)?(?:-license)?")
+_LLAMA_KEY = re.compile(r"(?:meta-)?llama-?(2|3(?:\.[123])?|4)(?:-community)?(?:-license)?")
 
 
 # Cards and Hub entries name the same few hundred licenses over and over; the answer is frozen.
@@ -539,7 +505,7 @@ def _known(key: str) -> _Known | None:
     return _spdx_known(key) or _full_names().get(_loose_key(key))
 
 
-_LOOSE_DROP: Final = re.compile(r"[^a-z0-9.+]+|(?<![a-z])(?:the|version|v(?=\d))(?![a-z])")
+_LOOSE_DROP = re.compile(r"[^a-z0-9.+]+|(?<![a-z])(?:the|version|v(?=\d))(?![a-z])")
 
 
 def _loose_key(key: str) -> str:
@@ -565,7 +531,7 @@ def _full_names() -> dict[str, _Known]:
 
 
 # The Hub's own spellings (hub-docs "Licenses") where they differ from the names above.
-_HUB_FULL_NAMES: Final = {
+_HUB_FULL_NAMES = {
     "Community Data License Agreement – Sharing, Version 1.0": "cdla-sharing-1.0",
     "Community Data License Agreement – Permissive, Version 1.0": "cdla-permissive-1.0",
     "Community Data License Agreement – Permissive, Version 2.0": "cdla-permissive-2.0",
@@ -624,7 +590,7 @@ def _spdx_family(spdx_id: str) -> tuple[str | None, bool | None]:
 # ScanCode's license categories (shipped with license_expression's SPDX index), for the SPDX
 # ids the rules above do not place. 'Source-available' and 'Free Restricted' licenses allow
 # commercial use on terms that differ from one license to the next: unknowable here.
-_SCANCODE_FAMILIES: Final = {
+_SCANCODE_FAMILIES = {
     "Permissive": (PERMISSIVE, True),
     "Public Domain": (PERMISSIVE, True),
     "Copyleft": (COPYLEFT, True),
@@ -681,7 +647,7 @@ def _unnamed_other(name: str, evidence: list[Evidence]) -> License:
     return License(f"other:{key}", name.strip()[:120], family, commercial, None, None, evidence)
 
 
-_FAMILY_WORDS: Final = (
+_FAMILY_WORDS = (
     (re.compile(r"non[\s-]?commercial|\bnc\b|non[\s-]?production", re.I), NON_COMMERCIAL, False),
     (re.compile(r"research", re.I), RESEARCH, None),
     (re.compile(r"rail\b", re.I), OPEN_RAIL, True),
@@ -714,7 +680,7 @@ def license_from_id(
 
 # Cards -----------------------------------------------------------------------------------------
 
-_LINK_HINTS: Final = (
+_LINK_HINTS = (
     (re.compile(r"apache\.org/licenses/LICENSE-2\.0", re.I), "apache-2.0"),
     (re.compile(r"opensource\.org/licenses/MIT", re.I), "mit"),
     (re.compile(r"ai\.google\.dev/gemma/terms", re.I), "gemma"),
@@ -807,7 +773,7 @@ def license_from_tags(tags: object, source: str = "") -> License | None:
 
 # Prose -------------------------------------------------------------------------------------------
 
-_TEXT_PATTERNS: Final[tuple[tuple[re.Pattern, str], ...]] = tuple(
+_TEXT_PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), key)
     for pattern, key in (
         (r"\bllama\s*(2|3(?:\.[123])?|4)\s+(?:community\s+)?licen[cs]e", "llama"),
@@ -859,7 +825,7 @@ _TEXT_PATTERNS: Final[tuple[tuple[re.Pattern, str], ...]] = tuple(
     )
 )  # fmt: skip
 # Each pattern runs only when one of its words is in the text at all.
-_TEXT_KEYWORDS: Final[dict[str, tuple[str, ...]]] = {
+_TEXT_KEYWORDS: dict[str, tuple[str, ...]] = {
     "llama": ("llama",),
     "gemma": ("gemma",),
     "mnpl": ("mistral", "mnpl"),
@@ -912,17 +878,17 @@ _TEXT_KEYWORDS: Final[dict[str, tuple[str, ...]]] = {
 # 'CC BY-NC 4.0', 'GPLv3', 'MNPL', 'for research purposes only'); the others name a license
 # ('Llama 3.1 Community License') and are tried only when such a word is present. Model names
 # contain family words (llama, gemma, qwen), so this keeps names and titles cheap.
-_WITHOUT_LICENSE_WORD: Final = frozenset(
+_WITHOUT_LICENSE_WORD = frozenset(
     {"apache-2.0", "mit", "cc0-1.0", "cc", "cc-long", "agpl", "lgpl", "gpl", "bsd-n"}
     | {"mpl-2.0", "openrail", "openrail++", "creativeml-openrail-m", "bigscience-openrail-m"}
     | {"osl-3.0", "afl-3.0", "epl", "eupl"}
     | {"bigcode-openrail-m", "mnpl", "generic-nc", "generic-research-only"}
     | {"generic-proprietary"}
 )
-_ALL_PATTERNS: Final = tuple((p, k, _TEXT_KEYWORDS[k]) for p, k in _TEXT_PATTERNS)
-_ID_PATTERNS: Final = tuple(item for item in _ALL_PATTERNS if item[1] in _WITHOUT_LICENSE_WORD)
-_ID_WORDS: Final = frozenset(w for item in _ID_PATTERNS for w in item[2])
-_ALL_WORDS: Final = tuple(sorted({w for item in _ALL_PATTERNS for w in item[2]}))
+_ALL_PATTERNS = tuple((p, k, _TEXT_KEYWORDS[k]) for p, k in _TEXT_PATTERNS)
+_ID_PATTERNS = tuple(item for item in _ALL_PATTERNS if item[1] in _WITHOUT_LICENSE_WORD)
+_ID_WORDS = frozenset(w for item in _ID_PATTERNS for w in item[2])
+_ALL_WORDS = tuple(sorted({w for item in _ALL_PATTERNS for w in item[2]}))
 
 
 def _key_word_automaton() -> ahocorasick.Automaton:
@@ -935,7 +901,7 @@ def _key_word_automaton() -> ahocorasick.Automaton:
 
 # All the key words of a text in one pass (Aho-Corasick), rather than one substring search
 # per word: 48 searches through an announcement cost twice this one pass.
-_KEY_WORDS: Final = _key_word_automaton()
+_KEY_WORDS = _key_word_automaton()
 
 
 def _present_words(lowered: str) -> set[str]:
@@ -943,20 +909,20 @@ def _present_words(lowered: str) -> set[str]:
     return {word for _, word in _KEY_WORDS.iter(lowered)}
 
 
-_PATTERNS_BY_WORD: Final[dict[str, list[int]]] = {
+_PATTERNS_BY_WORD: dict[str, list[int]] = {
     word: [index for index, item in enumerate(_ALL_PATTERNS) if word in item[2]]
     for word in _ALL_WORDS
 }
 # Key words that the patterns also accept inside a word ('openrail', 'noncommercial'); every
 # other key word starts a word in every pattern, so an occurrence inside a word ('submit',
 # 'permitted') cannot start a match and is skipped.
-_INNER_WORDS: Final = frozenset({"rail", "commercial"})
+_INNER_WORDS = frozenset({"rail", "commercial"})
 # A pattern is not searched for over the whole text: it is matched only at the word starts
 # shortly before each occurrence of its key words. Every pattern starts at a word boundary,
 # and most start with their key word ('Apache 2.0', 'Llama 3.1 Community License'); these are
 # the ones whose key word may come later, and how many characters later at most.
-MAX_WORD_HITS: Final = 2000
-_KEY_WORD_OFFSET: Final = {
+MAX_WORD_HITS = 2000
+_KEY_WORD_OFFSET = {
     "mit": 24,  # 'under the MIT', 'license: MIT'
     "qwen-research": 16,  # 'Tongyi Qianwen Research License'
     "qwen": 16,
@@ -976,7 +942,7 @@ _KEY_WORD_OFFSET: Final = {
     "openrail++": 10,  # 'Open RAIL++-M'
     "openrail": 10,
 }
-_GENERIC: Final = {
+_GENERIC = {
     "generic-nc": (None, "non-commercial license", NON_COMMERCIAL, False, NC_TERMS),
     "generic-research-only": (None, "research-only license", RESEARCH, False, RESEARCH_TERMS),
     "generic-research": (None, "research license", RESEARCH, None, None),
@@ -1028,7 +994,7 @@ def _match_near_words(
 
 
 # A word start (the regex engine looks at the character before `pos` too).
-_WORD_START: Final = re.compile(r"\b\w")
+_WORD_START = re.compile(r"\b\w")
 
 
 def _text_known(key: str, match: re.Match) -> _Known | tuple | None:
@@ -1069,9 +1035,9 @@ def _cc_long_key(text: str) -> str:
 # Around a 'License' that no pattern named, the words before it (and a few after it:
 # 'Agreement', a version, 'for Research') are looked up as a license's full name: 'under the
 # PostgreSQL License', 'the SIL Open Font License 1.1', 'Apple Model License for Research'.
-MAX_NAME_WORDS: Final = 9
-MAX_TAIL_WORDS: Final = 5
-_PHRASE_WORD: Final = re.compile(r"[^\s()\[\]\"'`]+")
+MAX_NAME_WORDS = 9
+MAX_TAIL_WORDS = 5
+_PHRASE_WORD = re.compile(r"[^\s()\[\]\"'`]+")
 
 
 def _spelled_out(text: str, lowered: str) -> list[tuple[int, int, _Known]]:
@@ -1101,8 +1067,8 @@ def _spelled_out(text: str, lowered: str) -> list[tuple[int, int, _Known]]:
 # A text that is nothing but a license's id or name ('MIT', 'cc-by-nc-4.0', 'PostgreSQL
 # License'): a license field copied as it is. Model names hold the words of their makers'
 # licenses ('Llama 3.1', 'gemma'), so a text with one of these words must say 'license'.
-MAX_ID_TEXT_CHARS: Final = 80
-_MODEL_NAME_WORDS: Final = (
+MAX_ID_TEXT_CHARS = 80
+_MODEL_NAME_WORDS = (
     "llama", "gemma", "qwen", "qianwen", "deepseek", "falcon", "hunyuan", "jamba", "flux",
     "grok", "mistral", "nvidia", "stability", "glm", "yi", "exaone", "bloom", "openrail",
 )  # fmt: skip

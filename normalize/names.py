@@ -12,24 +12,23 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Final
 
 from normalize.vendors import VENDORS
 
-_SIZE: Final = re.compile(r"^(?:\d+x)?\d+(?:\.\d+)?[mbt]$", re.I)  # 27b, 1.5B, 135M, 1T, 8x7B
-_ACTIVE: Final = re.compile(r"^a\d+(?:\.\d+)?[mb]$", re.I)  # A3B (MoE active), only after a size
-_EXPERTS: Final = re.compile(r"^\d+e$", re.I)  # 16E, only after a size
-_EFFECTIVE: Final = re.compile(r"^e\d+(?:\.\d+)?[mb]$", re.I)  # Gemma 3n E2B: effective size
-_CONTEXT: Final = re.compile(r"^\d+k$", re.I)  # 4k, 128k
-_DATE: Final = re.compile(r"^(?:2[3-9](?:0[1-9]|1[0-2])|(?:0[1-9]|1[0-2])[0-3]\d)$")  # 2501 / 0528
-_VERSION: Final = re.compile(r"^v\d+(?:\.\d+)*$", re.I)
-_QUANT: Final = re.compile(
+_SIZE = re.compile(r"^(?:\d+x)?\d+(?:\.\d+)?[mbt]$", re.I)  # 27b, 1.5B, 135M, 1T, 8x7B
+_ACTIVE = re.compile(r"^a\d+(?:\.\d+)?[mb]$", re.I)  # A3B (MoE active), only after a size
+_EXPERTS = re.compile(r"^\d+e$", re.I)  # 16E, only after a size
+_EFFECTIVE = re.compile(r"^e\d+(?:\.\d+)?[mb]$", re.I)  # Gemma 3n E2B: effective size
+_CONTEXT = re.compile(r"^\d+k$", re.I)  # 4k, 128k
+_DATE = re.compile(r"^(?:2[3-9](?:0[1-9]|1[0-2])|(?:0[1-9]|1[0-2])[0-3]\d)$")  # 2501 / 0528
+_VERSION = re.compile(r"^v\d+(?:\.\d+)*$", re.I)
+_QUANT = re.compile(
     r"^(?:gguf|ggml|awq|gptq|exl2|exl3|mlx|onnx|bnb|qat|hqq|eetq|"
     r"\d+bits?|int[248]|fp[48]|bf16|fp16|f16|f32|nf4|mxfp4|nvfp4|w\d+a\d+|"
     r"q\d(?:_[a-z0-9]+)*|iq\d(?:_[a-z0-9]+)*|dynamic|unsloth|quantized|dwq)$",
     re.I,
 )
-_FLAVOURS: Final = {
+_FLAVOURS = {
     "it": "instruct",
     "instruct": "instruct",
     "chat": "instruct",
@@ -37,11 +36,11 @@ _FLAVOURS: Final = {
     "pt": "base",
     "base": "base",
 }
-_DIGIT_UNDERSCORE: Final = re.compile(r"(?<=\d)_(?=\d)")
-_LOWER_WORDS: Final = {"mini", "small", "medium", "large", "nano", "micro", "tiny", "flash"}
+_DIGIT_UNDERSCORE = re.compile(r"(?<=\d)_(?=\d)")
+_LOWER_WORDS = {"mini", "small", "medium", "large", "nano", "micro", "tiny", "flash"}
 # Repo names are often lower case; these words are written so by their makers. Display only:
 # the family key stays lower case.
-_CASED: Final = {
+_CASED = {
     word.lower(): word
     for word in (
         "GPT", "GLM", "OPT", "MPT", "RWKV", "MoE", "LLM", "VL", "OCR", "TTS", "ASR", "BERT",
@@ -56,8 +55,7 @@ _CASED: Final = {
 }  # fmt: skip
 
 
-# init=False: the written __init__ is compiled (see `normalize.evidence.Evidence`).
-@dataclass(init=False, frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class RepoName:
     org: str
     name: str
@@ -66,24 +64,6 @@ class RepoName:
     size_label: str | None  # "27B", "30B-A3B", "17B-16E", "8x7B", "E2B"
     flavour: str | None  # instruct | base | None
     quantized: bool
-
-    def __init__(
-        self,
-        org: str,
-        name: str,
-        family: str,
-        family_key: str,
-        size_label: str | None,
-        flavour: str | None,
-        quantized: bool,
-    ) -> None:
-        object.__setattr__(self, "org", org)
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "family", family)
-        object.__setattr__(self, "family_key", family_key)
-        object.__setattr__(self, "size_label", size_label)
-        object.__setattr__(self, "flavour", flavour)
-        object.__setattr__(self, "quantized", quantized)
 
 
 def split_repo_id(repo_id: str) -> tuple[str, str]:
@@ -198,8 +178,8 @@ def parse_repo_name(repo_id: str) -> RepoName:
     )
 
 
-_TOKEN_SPLIT: Final = re.compile(r"[-\s]+")
-_NOT_KEY: Final = re.compile(r"[^a-z0-9.]+")
+_TOKEN_SPLIT = re.compile(r"[-\s]+")
+_NOT_KEY = re.compile(r"[^a-z0-9.]+")
 
 
 @functools.lru_cache(maxsize=16384)
@@ -212,7 +192,7 @@ def _word_parts(token: str) -> tuple[str, ...]:
     return tuple(part for part in _DIGIT_UNDERSCORE.sub(".", token).split("_") if part)
 
 
-@dataclass(init=False, frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class _TokenKind:
     """What one word of a repo name can be; which it is depends on the words before it."""
 
@@ -225,28 +205,6 @@ class _TokenKind:
     quant: bool
     context: bool  # '128k'
     key: bool  # a version or date code
-
-    def __init__(
-        self,
-        size: bool,
-        experts_size: bool,
-        effective: bool,
-        active: bool,
-        experts: bool,
-        flavour: str | None,
-        quant: bool,
-        context: bool,
-        key: bool,
-    ) -> None:
-        object.__setattr__(self, "size", size)
-        object.__setattr__(self, "experts_size", experts_size)
-        object.__setattr__(self, "effective", effective)
-        object.__setattr__(self, "active", active)
-        object.__setattr__(self, "experts", experts)
-        object.__setattr__(self, "flavour", flavour)
-        object.__setattr__(self, "quant", quant)
-        object.__setattr__(self, "context", context)
-        object.__setattr__(self, "key", key)
 
 
 # Repo names reuse a few thousand words ('Instruct', 'GGUF', '8B'), so each is read once.

@@ -13,51 +13,35 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from typing import Final
+from dataclasses import dataclass, field
 
 from normalize.evidence import Evidence, compact, make_evidence, snippet_around
 from normalize.text import ascii_lower, contains_any, find_all, lower_ascii, matches_at_words
 
-VERSION: Final = "1"
-MAX_TEXT_CHARS: Final = 200_000
+VERSION = "1"
+MAX_TEXT_CHARS = 200_000
 # A pricing line on a comparison page is short; longer text is an announcement, where tier
 # words only count inside a sentence about prices.
-SHORT_TEXT: Final = 300
-MAX_TABLE_ROWS: Final = 200
-MAX_PRICE: Final = 1e6  # USD per million tokens or per month; larger is a parsing accident
-MAX_DOLLARS: Final = 400  # '$' signs read per text: prices are stated a few times, not hundreds
-MAX_CONTEXT_HITS: Final = 400
+SHORT_TEXT = 300
+MAX_TABLE_ROWS = 200
+MAX_PRICE = 1e6  # USD per million tokens or per month; larger is a parsing accident
+MAX_DOLLARS = 400  # '$' signs read per text: prices are stated a few times, not hundreds
+MAX_CONTEXT_HITS = 400
 
-FREE: Final = "free"
-FREEMIUM: Final = "freemium"
-PAID: Final = "paid"
-OPEN_WEIGHTS: Final = "open-weights"
-UNKNOWN: Final = "unknown"
+FREE = "free"
+FREEMIUM = "freemium"
+PAID = "paid"
+OPEN_WEIGHTS = "open-weights"
+UNKNOWN = "unknown"
 
 
-# init=False: the written __init__ is compiled (see `normalize.evidence.Evidence`).
-@dataclass(init=False, slots=True)
+@dataclass(slots=True)
 class Pricing:
     tier: str
     input_usd_per_mtok: float | None
     output_usd_per_mtok: float | None
     subscription_usd_per_month: float | None
-    evidence: list[Evidence]
-
-    def __init__(
-        self,
-        tier: str,
-        input_usd_per_mtok: float | None,
-        output_usd_per_mtok: float | None,
-        subscription_usd_per_month: float | None,
-        evidence: list[Evidence] | None = None,
-    ) -> None:
-        self.tier = tier
-        self.input_usd_per_mtok = input_usd_per_mtok
-        self.output_usd_per_mtok = output_usd_per_mtok
-        self.subscription_usd_per_month = subscription_usd_per_month
-        self.evidence = [] if evidence is None else evidence
+    evidence: list[Evidence] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -114,7 +98,7 @@ def _tier_for(prices: list[float | None], self_hosted: bool = False) -> str:
 
 # LiteLLM providers that run the model on the user's own hardware: a zero price there means
 # self-hosted, not a free tier.
-_SELF_HOSTED_PROVIDERS: Final = frozenset(
+_SELF_HOSTED_PROVIDERS = frozenset(
     {"ollama", "ollama_chat", "vllm", "hosted_vllm", "lm_studio", "llamafile", "xinference"}
     | {"triton", "openai_like_local", "llamacpp", "local"}
 )
@@ -231,7 +215,7 @@ def _from_hf_router(record: dict, source: str) -> Pricing | None:
     return Pricing(_tier_for([input_m, output_m]), input_m, output_m, None, evidence)
 
 
-_SUBSCRIPTION_KEYS: Final = ("subscription_usd_per_month", "price_per_month", "monthly_price_usd")
+_SUBSCRIPTION_KEYS = ("subscription_usd_per_month", "price_per_month", "monthly_price_usd")
 
 
 def _from_subscription(record: dict, source: str) -> Pricing | None:
@@ -247,22 +231,22 @@ def _from_subscription(record: dict, source: str) -> Pricing | None:
 
 # Text ----------------------------------------------------------------------------------------
 
-_AMOUNT: Final = r"(?:US)?\$\s?(?P<amount>\d{1,7}(?:,\d{3})*(?:\.\d{1,8})?)"
+_AMOUNT = r"(?:US)?\$\s?(?P<amount>\d{1,7}(?:,\d{3})*(?:\.\d{1,8})?)"
 # A price per million characters, images or seconds is not a token price (PaLM's per-character
 # prices, image and audio models): such a unit after the scale rules the match out.
-_NOT_TOKENS: Final = (
+_NOT_TOKENS = (
     r"(?!\s+(?:input\s+|output\s+)?(?:characters?|chars?|images?|pixels?|seconds?|minutes?|"
     r"hours?|requests?|queries|searches|pages?|words?|calls?|steps?)\b)"
 )
 # A price per another unit: the model is paid for, with no per-token price to report.
-_UNIT_PRICE: Final = re.compile(
+_UNIT_PRICE = re.compile(
     _AMOUNT + r"(?:\s?USD)?\s*(?:/|per|for|an?|each)\s*(?:(?:1|one)\s*)?"
     r"(?:(?:m(?:illion)?|k|thousand|1,000,000|1,000|1000000|1000)\s+)?(?:input\s+|output\s+)?"
     r"(?:characters?|chars?|images?|seconds?|minutes?|hours?|requests?|queries|searches|"
     r"pages?|calls?|steps?)\b",
     re.IGNORECASE,
 )
-_TOKEN_PRICE: Final = re.compile(
+_TOKEN_PRICE = re.compile(
     _AMOUNT + r"(?:\s?USD)?\s*(?:/|per|for)\s*(?:(?:1|one)\s*)?"
     r"(?P<scale>m(?:illion)?|mtoks?|mtok|k|thousand|1,000,000|1,000|1000000|1000|tokens?)\b"
     + _NOT_TOKENS
@@ -270,7 +254,7 @@ _TOKEN_PRICE: Final = re.compile(
     r"(?:tokens?|toks?)\b|\s*(?:tokens?|toks?)\b)?",
     re.IGNORECASE,
 )
-_PAIR_PRICE: Final = re.compile(
+_PAIR_PRICE = re.compile(
     _AMOUNT.replace("amount", "first")
     + r"\s*/\s*"
     + _AMOUNT.replace("amount", "second")
@@ -280,9 +264,9 @@ _PAIR_PRICE: Final = re.compile(
 )
 # '$0.4 input / $2 output per M token', '$0.40 input and $1.60 output per 1M tokens': each price
 # names its direction and one unit after both covers the pair.
-_SCALE: Final = r"(?P<scale>m(?:illion)?|mtoks?|k|thousand|1,000,000|1,000|1000000|1000)\b"
-_DIRECTION: Final = r"(?:input|prompt|output|completion)"
-_LABELLED_PAIR: Final = re.compile(
+_SCALE = r"(?P<scale>m(?:illion)?|mtoks?|k|thousand|1,000,000|1,000|1000000|1000)\b"
+_DIRECTION = r"(?:input|prompt|output|completion)"
+_LABELLED_PAIR = re.compile(
     _AMOUNT.replace("amount", "first")
     + rf"(?:\s?USD)?\s*\(?(?P<first_label>{_DIRECTION})\)?(?:\s+(?:tokens?|toks?))?"
     + r"\s*(?:/|,|;|\||\+|&|and)\s*"
@@ -293,76 +277,74 @@ _LABELLED_PAIR: Final = re.compile(
     + _NOT_TOKENS,
     re.IGNORECASE,
 )
-_SUBSCRIPTION: Final = re.compile(
+_SUBSCRIPTION = re.compile(
     _AMOUNT + r"(?:\s?USD)?\s*(?:/|per|a|an|each)\s*(?:(?:user|seat)\s*(?:/|per)\s*)?"
     r"(?P<period>mo(?:nth)?|year|yr|annum)\b",
     re.IGNORECASE,
 )
-_LABEL_BEFORE: Final = re.compile(
+_LABEL_BEFORE = re.compile(
     r"(?P<label>input|output|prompt|completion|cached\s+input|cache\s+\w+)[^$\n]{0,20}$",
     re.IGNORECASE,
 )
 # '$0.15/M input', '$2 (output)', '$1 for input': the label after the price, unless it names
 # both directions ('$0.20 per 1M tokens input and output').
-_LABEL_AFTER: Final = re.compile(
+_LABEL_AFTER = re.compile(
     r"[ \t]*(?:\(|for[ \t]+|of[ \t]+|on[ \t]+)?(?P<label>input|output|prompt|completion)\b"
     r"(?![ \t]*(?:and|&|/|,|\+|or)[ \t]*(?:input|output|prompt|completion))"
     # 'Output:' heads the next price ('Input: $3 / MTok Output: $15 / MTok').
     r"(?![ \t]*(?:tokens?[ \t]*)?[:=])",
     re.IGNORECASE,
 )
-_LABEL_STEMS: Final = ("put", "prompt", "complet", "cache")
+_LABEL_STEMS = ("put", "prompt", "complet", "cache")
 # A label that heads the price itself ('Input: $3', 'output tokens = $15').
-_LABEL_HEAD: Final = re.compile(
+_LABEL_HEAD = re.compile(
     r"(?P<label>input|output|prompt|completion|cached\s+input|cache\s+\w+)(?:\s+tokens?)?"
     r"\s*(?:price)?\s*[:=]?\s*\**\s*$",
     re.IGNORECASE,
 )
 # Words without which a text says nothing about price (substring tests are cheap).
-_PRECHECK_WORDS: Final = (
+_PRECHECK_WORDS = (
     "free", "paid", "pric", "pay", "subscri", "open weight", "open-weight", "self-host",
     "self host", "cost", "contact sales", "download", "open source", "open-source", "usd", "cent",
 )  # fmt: skip
-_FREEMIUM: Final = re.compile(
+_FREEMIUM = re.compile(
     r"\bfreemium\b|\bfree\s+(?:tier|plan|version|trial\s+credits?)\b[^.\n]{0,80}?"
     r"\b(?:then|paid|pro|plus|premium|upgrade|pay|\$)|\bfree\s+(?:tier|plan)\b",
     re.IGNORECASE,
 )
-_OPEN_WEIGHTS: Final = re.compile(
+_OPEN_WEIGHTS = re.compile(
     r"\bopen[\s-]weights?\b|\bself[\s-]hosted\b|\bdownload(?:able)?\s+(?:the\s+)?weights\b"
     r"|\bopen[\s-]source(?:d)?\b",
     re.IGNORECASE,
 )
-_FREE: Final = re.compile(
+_FREE = re.compile(
     r"(?<![\w-])free(?![\w-])(?!\s+(?:trial|of\s+(?:bias|errors?|hallucinations?)|to\s+"
     r"(?:contact|reach|ask)))",
     re.IGNORECASE,
 )
-_FEEL_FREE: Final = re.compile(
-    r"\bfeel\s+free\b|\bfree\s+(?:and\s+)?open[\s-]source\b", re.IGNORECASE
-)
+_FEEL_FREE = re.compile(r"\bfeel\s+free\b|\bfree\s+(?:and\s+)?open[\s-]source\b", re.IGNORECASE)
 # 'Free' denied: 'no free tier', 'not free', 'without a free plan'.
-_NOT_FREE: Final = re.compile(
+_NOT_FREE = re.compile(
     r"\b(?:no|not\s+a|without\s+(?:a\s+|any\s+)?)\s*free\s+(?:tier|plan|version|trial|usage)\b"
     r"|\bnot\s+free\b",
     re.IGNORECASE,
 )
-_NOT_FREE_WORDS: Final = ("no free", "not free", "not a free", "without")
-_PAID: Final = re.compile(
+_NOT_FREE_WORDS = ("no free", "not free", "not a free", "without")
+_PAID = re.compile(
     r"\bpaid\b|\bpay[\s-]as[\s-]you[\s-]go\b|\busage[\s-]based\b|\bcontact\s+sales\b|"
     r"\benterprise\s+pricing\b|\bsubscription\b|\bfree\s+trial\b"
     r"|\bpay[\s-]per[\s-](?:use|token|request|call|query)\b|\bcustom\s+pricing\b",
     re.IGNORECASE,
 )
-_PRICING_CONTEXT: Final = re.compile(
+_PRICING_CONTEXT = re.compile(
     r"pric|cost|\bplan\b|\btier\b|subscri|\bpay|\$|charge|billing", re.IGNORECASE
 )
-_VARIES: Final = re.compile(
+_VARIES = re.compile(
     r"\b(?:costs?|pric\w+)\s+(?:vary|varies|differ)|\bpricing\s+(?:tbd|tba|not\s+(?:yet\s+)?"
     r"(?:announced|available|published))",
     re.IGNORECASE,
 )
-_SENTENCE: Final = re.compile(r"[^.!?\n]+[.!?]?")
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 
 
 def _scale_to_million(scale: str) -> float:
@@ -382,24 +364,12 @@ def _amount(text: str) -> float | None:
     return value if math.isfinite(value) and value <= MAX_PRICE * 1000 else None
 
 
-@dataclass(init=False, slots=True)
+@dataclass(slots=True)
 class _Found:
-    input: float | None
-    output: float | None
-    subscription: float | None
-    spans: list[tuple[int, int]]
-
-    def __init__(
-        self,
-        input: float | None = None,
-        output: float | None = None,
-        subscription: float | None = None,
-        spans: list[tuple[int, int]] | None = None,
-    ) -> None:
-        self.input = input
-        self.output = output
-        self.subscription = subscription
-        self.spans = [] if spans is None else spans
+    input: float | None = None
+    output: float | None = None
+    subscription: float | None = None
+    spans: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _at_dollars(pattern: re.Pattern, text: str, dollars: list[int]):
@@ -454,12 +424,12 @@ def _token_prices(text: str, found: _Found, dollars: list[int]) -> None:
 
 # A unit stated once before the prices it covers: 'Price per 1M tokens: Input $0.27 | Output
 # $1.10', '1M tokens: $0.50 input / $1.50 output'.
-_SCALE_HEADER: Final = re.compile(
+_SCALE_HEADER = re.compile(
     r"(?:per|/)\s*(?:(?:1|one)\s*)?(?P<scale>m(?:illion)?|mtoks?|k|thousand|1,000,000|1,000)"
     r"\s+(?:tokens?|toks?)\b|\b(?:1|one)\s*(?P<scale2>m|million|k|thousand)\s+tokens?\s*[:=]",
     re.IGNORECASE,
 )
-_BARE_AMOUNT: Final = re.compile(_AMOUNT + r"(?!\s*(?:/|per\b|for\b))", re.IGNORECASE)
+_BARE_AMOUNT = re.compile(_AMOUNT + r"(?!\s*(?:/|per\b|for\b))", re.IGNORECASE)
 
 
 def _header_prices(text: str, found: _Found, dollars: list[int]) -> None:
@@ -581,7 +551,7 @@ def _column(header: list[str], words: tuple[str, ...]) -> int | None:
     return None
 
 
-_CELL_PRICE: Final = re.compile(r"\$\s?(\d{1,7}(?:\.\d{1,8})?)")
+_CELL_PRICE = re.compile(r"\$\s?(\d{1,7}(?:\.\d{1,8})?)")
 
 
 def _cell_price(row: list[str], column: int | None) -> float | None:
@@ -591,8 +561,8 @@ def _cell_price(row: list[str], column: int | None) -> float | None:
     return _amount(match[1]) if match else None
 
 
-_HTML_CELL: Final = re.compile(r"<t[hd]\b[^>]{0,300}>", re.IGNORECASE)
-_TAG: Final = re.compile(r"<[^>]{0,500}>")
+_HTML_CELL = re.compile(r"<t[hd]\b[^>]{0,300}>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]{0,500}>")
 
 
 def _table_rows(text: str) -> list[list[str]]:
@@ -646,10 +616,10 @@ def _tier_from_words(text: str, lowered: str, found: _Found) -> str | None:
     return None
 
 
-_OPEN_WORDS: Final = ("open", "self", "download")
+_OPEN_WORDS = ("open", "self", "download")
 
 
-_PAID_WORDS: Final = (
+_PAID_WORDS = (
     "paid",
     "pay",
     "usage",
@@ -661,13 +631,13 @@ _PAID_WORDS: Final = (
 )
 # Words that put a sentence of a long text in scope (the `_PRICING_CONTEXT` alternatives); the
 # ones the pattern wants as whole words are checked at a word boundary.
-_CONTEXT_WORDS: Final = (
+_CONTEXT_WORDS = (
     ("pric", False, False), ("cost", False, False), ("plan", True, True),
     ("tier", True, True), ("subscri", False, False), ("pay", True, False), ("$", False, False),
     ("charge", False, False), ("billing", False, False),
 )  # fmt: skip
 # Sentence ends ('.', '!', '?', newline) all become one byte, so one `find` finds the next.
-_SENTENCE_ENDS: Final = bytes.maketrans(b".!?", b"\n\n\n")
+_SENTENCE_ENDS = bytes.maketrans(b".!?", b"\n\n\n")
 
 
 def _pricing_sentences(lowered: str) -> list[tuple[int, int]]:
@@ -704,21 +674,19 @@ def _is_word_char(char: str) -> bool:
 
 # 'USD 0.50' and '0.50 USD' are read as '$0.50': rewritten in place, at the same length, so
 # every offset (the evidence's) still points into the original text.
-_USD_BEFORE: Final = re.compile(r"(?<![\w$])USD\s?(?=\d)", re.IGNORECASE)
-_USD_AFTER: Final = re.compile(
-    r"(?<![\w.,$])(\d{1,7}(?:,\d{3})*(?:\.\d{1,8})?)(\s?)USD\b", re.IGNORECASE
-)
+_USD_BEFORE = re.compile(r"(?<![\w$])USD\s?(?=\d)", re.IGNORECASE)
+_USD_AFTER = re.compile(r"(?<![\w.,$])(\d{1,7}(?:,\d{3})*(?:\.\d{1,8})?)(\s?)USD\b", re.IGNORECASE)
 # A price in another currency: paid for, at a price this module does not convert.
-_OTHER_CURRENCY: Final = re.compile(
+_OTHER_CURRENCY = re.compile(
     r"[€£¥₹]\s?\d|\d\s?(?:[€£¥₹]|(?:EUR|GBP|CNY|RMB|JPY|INR)\b)", re.IGNORECASE
 )
 
 
 # '15 cents per million input tokens' is '$0.15 per million …'.
-_CENTS: Final = re.compile(r"(?<![\w.,$])(\d{1,3}(?:\.\d{1,6})?)\s?(?:cents?\b|¢)", re.IGNORECASE)
+_CENTS = re.compile(r"(?<![\w.,$])(\d{1,3}(?:\.\d{1,6})?)\s?(?:cents?\b|¢)", re.IGNORECASE)
 
 
-_CURRENCY_CODES: Final = ("eur", "gbp", "cny", "rmb", "jpy", "inr")
+_CURRENCY_CODES = ("eur", "gbp", "cny", "rmb", "jpy", "inr")
 
 
 def _other_currency(text: str, lowered: str) -> bool:

@@ -17,7 +17,7 @@ import os
 import re
 import select
 import stat
-from typing import BinaryIO, Final
+from typing import BinaryIO
 
 import orjson
 
@@ -31,24 +31,22 @@ from normalize.licenses import (
 from normalize.params import Params, best_params, params_from_name, params_from_text
 from normalize.pricing import pricing_from_record, pricing_from_text
 
-MAX_LINE_CHARS: Final = 8_000_000
-READ_BLOCK: Final = 1 << 20
+MAX_LINE_CHARS = 8_000_000
+READ_BLOCK = 1 << 20
 # Repeated short lines are answered from a memo (`_answer`).
-MEMO_LINE_BYTES: Final = 512
-MEMO_ENTRIES: Final = 50_000
-ERROR_LINE_CHARS: Final = 200
+MEMO_LINE_BYTES = 512
+MEMO_ENTRIES = 50_000
+ERROR_LINE_CHARS = 200
 # A text this short on one line is a name or a title ('Code Llama 4 (70B & 400B)'), so the
 # name rules apply to it as well as the prose rules.
-NAME_LIKE_CHARS: Final = 120
-HUB: Final = "https://huggingface.co"
+NAME_LIKE_CHARS = 120
+HUB = "https://huggingface.co"
 
 # The front matter keys this module reads; the rest of the front matter is never parsed.
-CARD_KEYS: Final = frozenset(
-    {"license", "license_name", "license_link", "model_name", "model-index"}
-)
+CARD_KEYS = frozenset({"license", "license_name", "license_link", "model_name", "model-index"})
 
-_HEADING: Final = re.compile(r"^#\s+(.{1,160})$", re.MULTILINE)
-HEADING_CHARS: Final = 20_000
+_HEADING = re.compile(r"^#\s+(.{1,160})$", re.MULTILINE)
+HEADING_CHARS = 20_000
 
 
 # orjson parses and writes JSON lines several times faster than the stdlib.
@@ -237,7 +235,7 @@ def _license_conflicts(chosen: License | None, text: str | None, sources: dict) 
 
 # Two counts of one model agree when they are this close: a name's nominal size and the exact
 # count ('Gemma 2B' has 2.5B, 'Qwen2.5-7B' 7.6B) are the same statement, 8B and 70B are not.
-SAME_SIZE_RATIO: Final = 1.35
+SAME_SIZE_RATIO = 1.35
 
 
 def _params_conflicts(

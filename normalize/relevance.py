@@ -12,34 +12,33 @@ with the entry, so an editor can see why something was or was not queued.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Final
+from dataclasses import dataclass, field
 
-THRESHOLD: Final = 3
-_LAUNCH: Final = re.compile(
+THRESHOLD = 3
+_LAUNCH = re.compile(
     r"\b(?:introduc(?:e|es|ing)|announc(?:e|es|ing)|releas(?:e|es|ed|ing)|launch(?:es|ed|ing)?|"
     r"welcome|now available|generally available|open[- ]sourc(?:e|ed|ing)|open[- ]weights?|"
     r"is here|is out|unveil(?:s|ed|ing)?|debut(?:s)?)\b|^\s*meet\b",
     re.I,
 )
-_SIZE: Final = re.compile(
+_SIZE = re.compile(
     r"(?<![\w.])\d+(?:\.\d+)?\s?(?:[bm]\b|billion|million|trillion)(?:[- ]param)?|"
     r"\b\d+x\d+b\b|\b\d+b-a\d+b\b",
     re.I,
 )
-_MODEL_WORDS: Final = re.compile(
+_MODEL_WORDS = re.compile(
     r"\b(?:model|models|llm|checkpoints?|weights|parameters?|multimodal|mixture[- ]of[- ]experts|"
     r"moe|instruct|reasoning model|vision[- ]language|embedding model)\b",
     re.I,
 )
-_FAMILIES: Final = re.compile(
+_FAMILIES = re.compile(
     r"\b(?:gemma|llama|code ?llama|mistral|mixtral|ministral|codestral|magistral|devstral|"
     r"pixtral|qwen\d*(?:\.\d)?|qwq|deepseek|phi-?\d|smollm\d?|smolvlm|falcon|olmo|granite|"
     r"command[- ]r|aya|yi-|glm|kimi|gpt-oss|nemotron|jamba|lfm|minimax|hunyuan|ernie|"
     r"internlm|starcoder|stable diffusion|flux|whisper|bloom)",
     re.I,
 )
-_NEGATIVE: Final = (
+_NEGATIVE = (
     (re.compile(r"\b(?:we(?:'re| are) hiring|join (?:our|the) team|careers?|job opening)\b", re.I),
      -4, "hiring"),
     (re.compile(r"\b(?:webinar|meetups?|hackathon|conference|summit|workshop|event recap|"
@@ -53,17 +52,15 @@ _NEGATIVE: Final = (
      -2, "business news"),
 )  # fmt: skip
 # How a tutorial opens; an announcement seldom does.
-_TUTORIAL_OPENING: Final = re.compile(
+_TUTORIAL_OPENING = re.compile(
     r"\bin this (?:tutorial|guide|walkthrough|notebook)\b|\bthis (?:tutorial|guide) (?:shows|"
     r"walks)\b",
     re.I,
 )
-_PATCH_TAG: Final = re.compile(r"^\s*v?\d+\.\d+\.(?:[1-9]\d*)(?:[-.+]\w+)?\s*$", re.I)
-_MAJOR_TAG: Final = re.compile(r"^\s*v?[1-9]\d*(?:\.0){1,2}\s*$", re.I)
-_REPO_WORD: Final = re.compile(r"[a-z]{3,}\d*", re.I)
-_FIX_WORDS: Final = re.compile(
-    r"\b(?:fix(?:es|ed)?|bug|typo|docs?|documentation|patch|hotfix)\b", re.I
-)
+_PATCH_TAG = re.compile(r"^\s*v?\d+\.\d+\.(?:[1-9]\d*)(?:[-.+]\w+)?\s*$", re.I)
+_MAJOR_TAG = re.compile(r"^\s*v?[1-9]\d*(?:\.0){1,2}\s*$", re.I)
+_REPO_WORD = re.compile(r"[a-z]{3,}\d*", re.I)
+_FIX_WORDS = re.compile(r"\b(?:fix(?:es|ed)?|bug|typo|docs?|documentation|patch|hotfix)\b", re.I)
 
 
 def _repo_named(repo: str, title: str) -> bool:
@@ -73,17 +70,11 @@ def _repo_named(repo: str, title: str) -> bool:
     return first is not None and first.group(0).lower() in title.lower()
 
 
-# init=False: the written __init__ is compiled (see `normalize.evidence.Evidence`).
-@dataclass(init=False, slots=True)
+@dataclass(slots=True)
 class Relevance:
     relevant: bool
     score: int
-    reasons: list[str]
-
-    def __init__(self, relevant: bool, score: int, reasons: list[str] | None = None) -> None:
-        self.relevant = relevant
-        self.score = score
-        self.reasons = [] if reasons is None else reasons
+    reasons: list[str] = field(default_factory=list)
 
     def reason(self) -> str:
         verdict = "announces a model" if self.relevant else "not an announcement"

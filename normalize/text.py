@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Final
 
 
 def lower_ascii(text: str) -> str:
@@ -48,8 +47,7 @@ def find_all(text: str, needle: str, limit: int = 1000, start: int = 0) -> list[
 
 def contains_any(text: str, needles: tuple[str, ...], start: int = 0, end: int = -1) -> bool:
     """True when any of `needles` occurs in `text[start:end]` (the whole text when `end` is
-    -1): one fast C search per needle, which compiled is cheaper than a regex alternation
-    even over a short window."""
+    -1): one C search per needle."""
     start = max(0, start)
     if end < 0:
         end = len(text)
@@ -59,7 +57,7 @@ def contains_any(text: str, needles: tuple[str, ...], start: int = 0, end: int =
     return False
 
 
-MAX_WORD_STARTS: Final = 200
+MAX_WORD_STARTS = 200
 
 
 def matches_at_words(pattern: re.Pattern, text: str, lowered: str, words: tuple[str, ...]) -> bool:

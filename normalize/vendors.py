@@ -7,9 +7,7 @@ what an editor would type anyway.
 
 from __future__ import annotations
 
-from typing import Final
-
-VENDORS: Final[dict[str, str]] = {
+VENDORS: dict[str, str] = {
     "google": "Google DeepMind",
     "google-bert": "Google",
     "google-t5": "Google",

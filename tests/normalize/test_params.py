@@ -832,6 +832,6 @@ def test_llama4_card_row_chosen_by_name(name, total):
 
 
 def test_a_letter_u_after_a_digit_is_not_a_unit():
-    from normalize.params import _unit_hits
+    from normalize.params.prose import _unit_hits
 
     assert _unit_hits("gpt-4u and 0u, a 7b model") == [len("gpt-4u and 0u, a ")]

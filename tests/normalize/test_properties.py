@@ -5,11 +5,11 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from normalize import params as params_module
 from normalize import record as record_module
 from normalize.cards import split_card
 from normalize.licenses import license_from_card, license_from_text
 from normalize.params import best_params, params_from_name, params_from_text
+from normalize.params import merge as params_merge
 from normalize.pricing import pricing_from_record, pricing_from_text
 from normalize.record import normalize_line, normalize_record
 
@@ -76,7 +76,7 @@ def test_best_params_never_raises(model_info, text):
     info = model_info if isinstance(model_info, dict) else None
     result = best_params(info, text, text, text)
     # The public function has a safety net; the inner one must not need it.
-    assert params_module._best_params(info, text, text, text, "") == result or result is None
+    assert params_merge._best_params(info, text, text, text, "") == result or result is None
     if result is not None:
         json.dumps(result.to_json())
 
@@ -166,7 +166,7 @@ def test_unit_hits_are_the_digits_before_a_unit(text):
     """The `find`-based scan gives exactly the offsets the plain regex gives."""
     import re
 
-    from normalize.params import _unit_hits
+    from normalize.params.prose import _unit_hits
     from normalize.text import ascii_lower
 
     lowered = ascii_lower(text)
@@ -253,7 +253,7 @@ def test_words_after_a_size_read_as_the_seven_word_rule(after, limit):
     """The two-word fast path decides exactly as the plain rule over seven words does."""
     import re
 
-    from normalize import params
+    from normalize.params import prose as params
 
     words = re.findall(r"[a-z][a-z\-#]*|\d[\w.,]*|[|\n:;.!?,]", after[: min(80, limit)])
     expected = params._read_words(params._clause_words(words), True)
