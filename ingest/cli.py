@@ -463,7 +463,12 @@ def demo(
     # The Hub's responses and, beside them, feeds, pages and a price list (fixtures/web).
     # Always on one port: the origin is part of every stored URL, and a second demo on the
     # same database must find the same documents, not a copy of each under a new port.
-    port = DEMO_PORT
+    try:
+        port = int(os.environ.get("TOOLSCOUT_DEMO_PORT") or DEMO_PORT)
+        if not 0 < port < 65536:
+            raise ValueError(port)
+    except ValueError:
+        fail(f"TOOLSCOUT_DEMO_PORT {os.environ['TOOLSCOUT_DEMO_PORT']!r} is not a port (1-65535)")
     try:
         server = ReplayServer([root / "hub", root / "web"], port=port).start()
     except OSError as exc:
