@@ -1,10 +1,21 @@
-"""The `toolscout` command: crawl, triage the queue, normalize, run the demo."""
+"""The `toolscout` command: crawl, triage the queue, normalize, run the demo.
+
+Errors a person can act on: every error is one line (two at most) saying what is wrong and
+what to do, on stderr, with exit code 2 for usage and configuration errors (a bad option,
+sources.toml, the environment) and 1 for a failure at run time. `main()` is where an
+exception becomes that line; the traceback is shown only with `--debug` or
+TOOLSCOUT_LOG_LEVEL=DEBUG. Durations (`--time-limit`, `--interval`, …) take what
+sources.toml takes: 90, "90s", "15m", "1h".
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+import threading
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -29,9 +40,61 @@ out = Console(highlight=False, width=None if sys.stdout.isatty() else 180)
 err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 180)
 
 
-def fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}")
+USAGE, FAILURE = 2, 1  # exit codes: a usage or configuration error; a failure at run time
+DEMO_PORT = 8765  # the replay origin of `toolscout demo` (fixtures/sources.demo.toml's)
+_debug = False  # --debug: tracebacks instead of one line
+
+
+def say_error(message: str) -> None:
+    """`error: <message>` on stderr; the message is text, never Rich markup ('[hub]')."""
+    from rich.text import Text
+
+    # soft_wrap: one line however long, so a monitor or `grep` sees the whole of it.
+    err.print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True)
+
+
+def fail(message: str, code: int = USAGE) -> None:
+    say_error(message)
     raise typer.Exit(code)
+
+
+def debugging() -> bool:
+    from ingest.environment import debug_requested
+
+    return _debug or debug_requested()
+
+
+def duration(value: object) -> float:
+    """An option's duration: 90, "90s", "15m", "1h" (as sources.toml takes them)."""
+    from ingest.sources import SourcesError, parse_duration
+
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return parse_duration(str(value))
+    except SourcesError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show tracebacks (as TOOLSCOUT_LOG_LEVEL=DEBUG does)."),
+    ] = False,
+) -> None:
+    """toolscout: AI-tool intake. Crawls sources into evidence-backed candidates for editors."""
+    global _debug
+    _debug = _debug or debug
+    if ctx.invoked_subcommand == "normalize":
+        return  # pure: needs neither a database nor sources.toml
+    from ingest.environment import EnvError, check
+
+    try:
+        check()
+    except EnvError as exc:
+        fail(str(exc))
 
 
 def human_count(n: float | None) -> str:
@@ -64,7 +127,8 @@ def crawl(
         bool, typer.Option("--all", help="Crawl every source in sources.toml.")
     ] = False,
     time_limit: Annotated[
-        float | None, typer.Option(help="Seconds before the crawl is stopped.")
+        float | None,
+        typer.Option(parser=duration, help="Time before the crawl is stopped: 90s, 15m, 1h."),
     ] = None,
 ) -> None:
     """Crawl now and print a summary per source."""
@@ -78,13 +142,75 @@ def crawl(
     except SourcesError as exc:
         fail(str(exc))
     err.print(f"crawling {len(chosen)} source(s): {', '.join(s.name for s in chosen)}")
-    with err.status("crawling… (TOOLSCOUT_LOG_LEVEL=INFO shows Scrapy's log)"):
+    with (
+        _tracebacks_folded(),
+        err.status("crawling… (TOOLSCOUT_LOG_LEVEL=INFO shows Scrapy's log)"),
+    ):
         outcome = run_crawl([s.name for s in chosen], time_limit=time_limit)
     print_runs(outcome.runs, f"crawl finished in {outcome.seconds:.1f}s")
     if outcome.killed:
         fail(f"crawl stopped after {outcome.seconds:.0f}s (time limit)", 1)
     if outcome.exit_code != 0 or any(r.status in ("failed", "killed") for r in outcome.runs):
         raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def _tracebacks_folded() -> Iterator[None]:
+    """While a crawl child runs, its stderr (Scrapy's log, inherited) passes through a
+    filter that drops Python tracebacks: an offline crawl logs one of ~70 lines per failed
+    request, where the log line before it and the run's summary already say what failed.
+    With --debug or TOOLSCOUT_LOG_LEVEL=DEBUG everything passes."""
+    if debugging():
+        yield
+        return
+    sys.stderr.flush()
+    real = os.dup(2)
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    hidden = [0]
+    copier = threading.Thread(target=_copy_without_tracebacks, args=(read_end, real, hidden))
+    copier.start()
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(real, 2)  # closes our write end; the copier ends when the child's is closed
+        copier.join(timeout=10)
+        os.close(real)
+        if hidden[0]:
+            err.print(
+                f"({hidden[0]} traceback(s) hidden; --debug or TOOLSCOUT_LOG_LEVEL=DEBUG "
+                "shows them)",
+                markup=False,
+            )
+
+
+_CHAINED = ("The above exception was", "During handling of the above exception")
+
+
+def _copy_without_tracebacks(read_fd: int, write_fd: int, hidden: list[int]) -> None:
+    normal, frames, after = 0, 1, 2
+    with os.fdopen(read_fd, "rb") as source, os.fdopen(write_fd, "wb", closefd=False) as sink:
+        state = normal
+        for line in source:
+            text = line.decode("utf-8", "replace").rstrip("\r\n")
+            if text.startswith("Traceback (most recent call last)"):
+                hidden[0] += state == normal
+                state = frames
+                continue
+            if state == frames:
+                # Frames are indented; the exception's own line is not: it ends the frames.
+                if text[:1] not in (" ", "\t", ""):
+                    state = after
+                continue
+            if state == after:
+                # A chained traceback follows after a blank line and a sentence.
+                if not text or text.startswith(_CHAINED):
+                    continue
+                state = normal
+            sink.write(line)
+            sink.flush()
 
 
 def print_runs(runs: list, title: str) -> None:
@@ -258,10 +384,18 @@ def queue_duplicate(
 def queue_snooze(
     slugs: list[str],
     until: Annotated[
-        datetime | None, typer.Option(help="Date to bring it back (YYYY-MM-DD).")
+        datetime | None, typer.Option(help="Date to bring it back (YYYY-MM-DD, UTC).")
     ] = None,
 ) -> None:
-    """Snooze candidates until a date."""
+    """Snooze candidates until a date (default: a week from now)."""
+    from datetime import UTC, timedelta
+
+    from store.models import utcnow
+
+    if until is None:
+        until = utcnow() + timedelta(days=7)
+    elif until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)  # typer's formats carry no zone: the date is UTC
     _decide(slugs, "snoozed", until=until)
 
 
@@ -287,7 +421,14 @@ def renormalize() -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from ingest.renormalize import renormalize_all
+    from ingest.sources import SourcesError, load_sources
 
+    # Without its sources file, renormalize would not know which orgs publish derivatives:
+    # every quantizer's repo would be queued as a release of its own.
+    try:
+        load_sources()
+    except SourcesError as exc:
+        fail(str(exc))
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("documents", total=None)
@@ -320,7 +461,22 @@ def demo(
 
     root = Path(__file__).resolve().parent.parent / "fixtures"
     # The Hub's responses and, beside them, feeds, pages and a price list (fixtures/web).
-    server = ReplayServer([root / "hub", root / "web"]).start()
+    # Always on one port: the origin is part of every stored URL, and a second demo on the
+    # same database must find the same documents, not a copy of each under a new port.
+    try:
+        port = int(os.environ.get("TOOLSCOUT_DEMO_PORT") or DEMO_PORT)
+        if not 0 < port < 65536:
+            raise ValueError(port)
+    except ValueError:
+        fail(f"TOOLSCOUT_DEMO_PORT {os.environ['TOOLSCOUT_DEMO_PORT']!r} is not a port (1-65535)")
+    try:
+        server = ReplayServer([root / "hub", root / "web"], port=port).start()
+    except OSError as exc:
+        fail(
+            f"the demo's replay server cannot listen on 127.0.0.1:{port} ({exc.strerror}); "
+            "stop what uses that port (another `toolscout demo`?) and try again",
+            FAILURE,
+        )
     os.environ["HF_ENDPOINT"] = server.url
     os.environ.setdefault("TOOLSCOUT_SOURCES", str(root / "sources.demo.toml"))
     err.print(
@@ -370,21 +526,29 @@ IntervalOption = Annotated[
     typer.Option(
         "--interval",
         envvar="TOOLSCOUT_INTERVAL",
-        help="Seconds between runs of every source, instead of sources.toml's interval.",
+        parser=duration,
+        help="Time between runs of every source (90s, 15m, 1h), instead of sources.toml's.",
     ),
 ]
 JitterOption = Annotated[
     float | None,
-    typer.Option(help="Random delay added to each run, seconds (default: interval/10, ≤ 60)."),
+    typer.Option(
+        parser=duration,
+        help="Random delay added to each run, e.g. 30s (default: interval/10, ≤ 60s).",
+    ),
 ]
 TimeLimitOption = Annotated[
-    float | None, typer.Option(help="Hard time limit of one crawl, seconds.")
+    float | None,
+    typer.Option(parser=duration, help="Hard time limit of one crawl: 90s, 15m, 1h."),
 ]
-WorkersOption = Annotated[int, typer.Option(help="Crawls that may run at the same time.")]
+WorkersOption = Annotated[
+    int, typer.Option(min=1, max=64, help="Crawls that may run at the same time.")
+]
 StopTimeoutOption = Annotated[
     float,
     typer.Option(
-        help="On SIGTERM/SIGINT, seconds running crawls get to finish before they are stopped."
+        parser=duration,
+        help="On SIGTERM/SIGINT, the time running crawls get to finish (e.g. 10s, 1m).",
     ),
 ]
 
@@ -395,7 +559,7 @@ HostOption = Annotated[
         help="Address to listen on; other than loopback only with TOOLSCOUT_EDITOR_PASSWORD."
     ),
 ]
-PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
+PortOption = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on (1-65535).")]
 
 
 def _start_scheduler(
@@ -508,14 +672,21 @@ def export(
 
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}")
+    handle = None
+    if output is not None:
+        # Opened before any record is read: a path that cannot be written is a usage error.
+        try:
+            handle = output.open("w", encoding="utf-8", newline="")
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror} (--output names a file to create)")
     engine = get_engine()
     upgrade(engine)
-    if output is None:
+    if handle is None:
         n = export_records(engine, fmt, sys.stdout)
         sys.stdout.flush()
     else:
-        with output.open("w", encoding="utf-8", newline="") as fh:
-            n = export_records(engine, fmt, fh)
+        with handle:
+            n = export_records(engine, fmt, handle)
     err.print(f"exported {n} record(s) as {fmt}")
 
 
@@ -523,26 +694,33 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def health_rows(now: datetime | None = None) -> list[dict]:
-    """`toolscout status --json`: one object per source (see README, "Scheduling and health")."""
+def health_rows(now: datetime | None = None, strict: bool = True) -> list[dict]:
+    """`toolscout status --json`: one object per source (see README, "Scheduling and health").
+
+    Without a usable sources file: a SourcesError when `strict` (the CLI refuses to guess),
+    else the sources the store knows (the web status page still shows something)."""
+    from ingest.crawl import DEFAULT_TIME_LIMIT_S
     from ingest.sources import SourcesError, load_sources
     from store import health
     from store.db import get_engine, session, upgrade
     from store.models import utcnow
 
     now = now or utcnow()
-    upgrade(get_engine())
     try:
-        configured = [(s.name, s.kind, s.interval_s) for s in load_sources().sources]
-    except SourcesError as exc:
-        err.print(f"[yellow]warning:[/] {exc}; showing the sources the store knows")
-        configured = []
+        config = load_sources()
+    except SourcesError:
+        if strict:
+            raise
+        config = None
+    upgrade(get_engine())
+    configured = [(s.name, s.kind, s.interval_s) for s in config.sources] if config else []
+    limit = (config.crawl.get("TOOLSCOUT_TIME_LIMIT") if config else None) or DEFAULT_TIME_LIMIT_S
     rows = []
     with session() as s:
         names = {name for name, _, _ in configured}
         extra = [(n, None, 3600.0) for n in health.known_sources(s) if n not in names]
         for name, kind, interval in configured + extra:
-            h = health.source_health(s, name, interval, now)
+            h = health.source_health(s, name, interval, now, run_limit_s=limit)
             r = h.last_run
             rows.append(
                 {
@@ -608,24 +786,38 @@ def status(
     check: Annotated[
         bool,
         typer.Option(
-            "--check", help="For monitors: exit 1 if any source is unhealthy or stale, else 0."
+            "--check",
+            help="For monitors: exit 1 if any configured source is unhealthy, stale or never "
+            "ran, 2 if the configuration is missing or invalid, else 0.",
         ),
     ] = False,
 ) -> None:
     """Each source's last run, next run, health and last error."""
+    from ingest.sources import SourcesError
     from store.health import FAILING, NEVER_RUN
     from store.models import utcnow
 
     now = utcnow()
-    rows = health_rows(now)
-    failing = [r for r in rows if r["configured"] and r["health"] in FAILING]
+    try:
+        rows = health_rows(now)
+    except SourcesError as exc:
+        fail(str(exc))
+    failing = [
+        r for r in rows if r["configured"] and (r["health"] in FAILING or r["health"] == NEVER_RUN)
+    ]
+    for r in failing:
+        if r["health"] == NEVER_RUN and not r["reason"]:
+            r["reason"] = "configured but never ran (crawl it, or is the scheduler running?)"
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
     elif check:
         for r in failing:
             out.print(f"{r['source']}: {r['health']}: {r['reason']}", markup=False)
         if not failing:
-            out.print(f"all {sum(r['configured'] for r in rows)} source(s) healthy")
+            configured = sum(r["configured"] for r in rows)
+            if not configured:
+                fail("the sources file lists no sources: nothing to check")
+            out.print(f"all {configured} source(s) healthy")
     else:
         table = Table(title=f"{len(rows)} source(s)", title_justify="left")
         columns = (
@@ -672,4 +864,64 @@ def status(
 
 
 def main() -> None:
-    app()
+    """The console script: runs the command and turns what it raises into one line."""
+    code = run_cli(sys.argv[1:])
+    sys.exit(code)
+
+
+# The exceptions of the click typer runs on (click itself, or the copy newer typers carry).
+_cx = sys.modules[typer.BadParameter.__module__]
+
+
+def run_cli(argv: list[str]) -> int:
+    global _debug
+    _debug = "--debug" in argv
+    try:
+        result = app(args=argv, prog_name="toolscout", standalone_mode=False)
+    except _cx.UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError" and exc.ctx is not None:
+            out.print(exc.ctx.get_help(), markup=False, highlight=False)
+            return USAGE
+        command = exc.ctx.command_path if exc.ctx else "toolscout"
+        say_error(f"{exc.format_message()} (see {command} --help)")
+        return USAGE
+    except _cx.ClickException as exc:
+        say_error(exc.format_message())
+        return exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("interrupted", markup=False)
+        return 130
+    except Exception as exc:
+        if debugging():
+            raise
+        code, message = explain(exc)
+        say_error(message)
+        if code == FAILURE:
+            err.print("(--debug shows the traceback)", markup=False, style="dim")
+        return code
+    return result if isinstance(result, int) else 0
+
+
+def explain(exc: BaseException) -> tuple[int, str]:
+    """The exit code and one line for an exception no command turned into a message."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+
+    from ingest.environment import EnvError
+    from ingest.sources import SourcesError
+    from store.db import database_url
+    from web.config import ConfigError
+
+    if isinstance(exc, SourcesError | EnvError | ConfigError):
+        return USAGE, str(exc)
+    if isinstance(exc, ArgumentError):
+        return USAGE, f"DATABASE_URL: {exc}"
+    if isinstance(exc, OperationalError | DBAPIError):
+        from ingest.environment import _shown
+
+        reason = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0][:300]
+        return FAILURE, f"database {_shown(database_url())}: {reason}"
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" {exc.filename}" if exc.filename else ""
+        return FAILURE, f"{exc.strerror}:{where}".rstrip(":")
+    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    return FAILURE, f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -15,6 +15,9 @@ anything of their own:
   yielded some, or when its error ratio `errors / (items + errors)` exceeds 0.5. `stale`
   when it has not succeeded for 3 intervals (the scheduler may be down). Otherwise
   `healthy`; a source without any run is `never run`.
+- **Unclosed.** A run still `running` long after a crawl could have lasted (its time limit
+  plus `UNCLOSED_GRACE_S`) never closed: its process died without a word (killed -9, host
+  lost). That makes the source `unhealthy` until a later run closes.
 - Runs stopped by the scheduler's own shutdown are marked `interrupted:` in their message;
   they count for nothing: no backoff, no health verdict, and they are due again at once.
 """
@@ -37,6 +40,8 @@ ERROR_RATIO_LIMIT = 0.5
 STALE_INTERVALS = 3
 HISTORY = 20  # runs per source looked at
 INTERRUPTED = "interrupted:"
+DEFAULT_RUN_LIMIT_S = 3600.0  # a crawl's hard time limit when none is configured
+UNCLOSED_GRACE_S = 300.0  # the parent's time to stop a child and close its runs
 
 HEALTHY, UNHEALTHY, STALE, NEVER_RUN = "healthy", "unhealthy", "stale", "never run"
 FAILING = frozenset({UNHEALTHY, STALE})  # what `status --check` reports
@@ -139,8 +144,10 @@ def assess(
     runs: Sequence[CrawlRun],
     state: SourceState | None = None,
     now: datetime | None = None,
+    run_limit_s: float | None = None,
 ) -> Health:
-    """The health of one source from its recent runs (newest first) and its state row."""
+    """The health of one source from its recent runs (newest first) and its state row;
+    `run_limit_s` is the crawl time limit, past which a running run never closed."""
     now = now or utcnow()
     h = Health(source=source, interval_s=interval_s, health=NEVER_RUN)
     h.last_run = runs[0] if runs else None
@@ -157,7 +164,16 @@ def assess(
     if h.last_error is None and state and state.last_error and runs:
         h.last_error = (ended(runs[0]), state.last_error)
     done = settled(runs)
+    limit = (run_limit_s or DEFAULT_RUN_LIMIT_S) + UNCLOSED_GRACE_S
+    if runs and runs[0].status == "running" and now - runs[0].started_at > timedelta(seconds=limit):
+        h.reasons.append(
+            f"last run (started {runs[0].started_at.isoformat(timespec='seconds')}) never "
+            f"closed: its crawl process died or hangs past the {limit:.0f}s a run may take"
+        )
     if not done:
+        if h.reasons:
+            h.health, h.reason = UNHEALTHY, "; ".join(h.reasons)
+            return h
         h.reason = "first run in progress" if runs else None
         return h
     last = done[0]
@@ -208,11 +224,14 @@ def recent_runs(session: Session, source: str, limit: int = HISTORY) -> list[Cra
 
 
 def source_health(
-    session: Session, source: str, interval_s: float, now: datetime | None = None
+    session: Session,
+    source: str,
+    interval_s: float,
+    now: datetime | None = None,
+    run_limit_s: float | None = None,
 ) -> Health:
-    return assess(
-        source, interval_s, recent_runs(session, source), session.get(SourceState, source), now
-    )
+    state = session.get(SourceState, source)
+    return assess(source, interval_s, recent_runs(session, source), state, now, run_limit_s)
 
 
 def known_sources(session: Session) -> list[str]:

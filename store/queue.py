@@ -9,7 +9,7 @@ sources into the original when read, so a re-crawl of the duplicate keeps feedin
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
@@ -264,6 +264,8 @@ def set_status(
         cand.duplicate_of = None
         if previous is not None:
             touched.append(previous)
+    if until is not None and until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)  # a date typed without a zone ("2030-01-01") is UTC
     cand.snoozed_until = until if status == "snoozed" else None
     cand.status = status
     cand.status_reason = reason

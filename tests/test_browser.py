@@ -215,3 +215,50 @@ def test_bulk_selection_with_the_keyboard(server, browser):
     assert watch.dialogs == ["reject 2 candidate(s)?"]
     assert slugs(engine, status="rejected") == [HOSTILE_SLUG, "qwen3"]
     assert watch.csp == []
+
+
+def test_error_pages_in_the_browser(server, browser):
+    """What an editor sees on a wrong link, a stale form and too many failed logins: a page
+    with the right status (a browser sends Accept: text/html), never 'Internal Server Error'."""
+    base, _engine = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    Watch(page)
+    page.goto(f"{base}/login")
+    page.fill("input[name=name]", "alice")
+    page.fill("input[name=secret]", "hunter2")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/queue")
+
+    missing = page.goto(f"{base}/candidates/no-such-model")
+    assert missing.status == 404
+    assert page.locator("h1").inner_text() == "404"
+    assert "no-such-model" in page.locator("p.error").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "error-404.png"))
+
+    # A form whose CSRF token went stale (another tab logged in again): 403, explained.
+    page.goto(f"{base}/queue")
+    page.evaluate("document.querySelectorAll('input[name=csrf]').forEach(i => i.value = 'x')")
+    with page.expect_navigation() as nav:
+        page.evaluate("document.querySelector('form[action=\"/logout\"]').submit()")
+    assert nav.value.status == 403
+    assert "CSRF" in page.locator("p.error").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "error-403.png"))
+
+    # Five wrong passwords, then the sixth attempt is throttled: 429 as a page.
+    other = browser.new_page()
+    for _ in range(5):
+        other.goto(f"{base}/login")
+        other.fill("input[name=name]", "mallory")
+        other.fill("input[name=secret]", "guess")
+        with other.expect_navigation() as nav:
+            other.click("button[type=submit]")
+        assert nav.value.status == 401
+    other.goto(f"{base}/login")
+    other.fill("input[name=name]", "mallory")
+    other.fill("input[name=secret]", "hunter2")
+    with other.expect_navigation() as nav:
+        other.click("button[type=submit]")
+    assert nav.value.status == 429
+    assert other.locator("h1").inner_text() == "429"
+    other.screenshot(path=str(ARTIFACTS / "error-429.png"))

@@ -29,23 +29,34 @@ def test_orgs_become_named_sources_and_env_overrides_endpoint(tmp_path, monkeypa
     assert len(config.named(["hf"])) == 3
 
 
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ('[hub]\nendpoint = "huggingface.co"\n', "absolute"),
-        ('[hub]\norgs = ["a"]\ninterval = "soon"\n', "not a duration"),
-        ("[crawl]\nspeed = 3\n", "unknown \\[crawl\\] key 'speed'"),
-        ("[hub\n", "sources.toml"),
-        ('[[pages]]\nname = "x"\n', "needs a name and a url"),
-        ('[[pages]]\nname = "x"\nurl = "https://a.test/news"\npattern = "("\n', "bad pattern"),
-        ('[[pricing]]\nname = "x"\nurl = "https://a.test/m"\nformat = "csv"\n', "unknown format"),
-        ('[[pricing]]\nname = "x"\nurl = "/api/v1/models"\n', "absolute"),
-        ("[notability]\nmin_likes = -1\n", "non-negative"),
-        ('[notability]\nmin_likes = "many"\n', "non-negative"),
-        ("[notability]\nstars = 3\n", "unknown \\[notability\\] key 'stars'"),
-        ('[notability]\norgs = "google"\n', "list of Hub org names"),
-    ],
-)
+BAD_FILES = [
+    ('[hub]\nendpoint = "huggingface.co"\n', "absolute"),
+    ('[hub]\norgs = ["a"]\ninterval = "soon"\n', "not a duration"),
+    ("[hub\n", "sources.toml: not valid TOML"),
+    ('[[pages]]\nname = "x"\n', r"\[\[pages\]\] entry 1 \(x\) needs 'url'"),
+    ('[[pages]]\nname = "x"\nurl = "https://a.test/news"\npattern = "("\n', "bad pattern"),
+    (
+        '[[pricing]]\nname = "x"\nurl = "https://a.test/m"\nformat = "csv"\n',
+        "format: must be 'openrouter'",
+    ),
+    ('[[pricing]]\nname = "x"\nurl = "/api/v1/models"\n', "absolute"),
+    ("[notability]\nmin_likes = -1\n", "min_likes: must be greater than or equal to 0"),
+    ('[notability]\nmin_likes = "many"\n', "min_likes: must be a valid integer"),
+    ('[notability]\norgs = "google"\n', r"\[notability\] orgs: must be a valid list"),
+    ("[hub]\npage_size = 5000\n", "page_size: must be less than or equal to 1000"),
+    ('[crawl]\ndelay = "fast"\n', "delay: must be a valid number"),
+    ('[crawl]\ntime_limit = "forever"\n', "time_limit: 'forever' is not a duration"),
+    ('[crawl]\nallow_private = "http://10.0.0.5"\n', "allow_private: must be a valid list"),
+    ('[hub]\nsince = "last week"\n', "since: must be a valid date"),
+    ("feeds = 3\n", r"\[\[feeds\]\]: must be a valid list"),
+    (
+        '[[feeds]]\nname = "a"\nurl = "https://a.test/f"\n[[feeds]]\nname = "a"\nurl = "https://b.test/f"\n',
+        "unique: feed:a",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_FILES)
 def test_bad_sources_files_say_what_is_wrong(tmp_path, monkeypatch, text, message):
     monkeypatch.delenv("HF_ENDPOINT", raising=False)
     with pytest.raises(SourcesError, match=message):
@@ -121,3 +132,116 @@ def test_notability_allowlist_defaults_to_the_watched_orgs(tmp_path, monkeypatch
     config = load_sources(write(tmp_path, '[hub]\norgs = ["google", "Qwen"]\n'))
     assert config.notability.orgs == frozenset({"google", "qwen"})
     assert config.notability.min_likes is None
+
+
+# Typos: each is named with its section and the closest valid name, never silently dropped.
+TYPOS = [
+    ('[hub]\nogrs = ["google"]\n', "unknown key 'ogrs' in [hub] (did you mean 'orgs'?)"),
+    (
+        '[hub]\nderivative_org = ["unsloth"]\n',
+        "unknown key 'derivative_org' in [hub] (did you mean 'derivative_orgs'?)",
+    ),
+    ("[hub]\npagesize = 5\n", "unknown key 'pagesize' in [hub] (did you mean 'page_size'?)"),
+    (
+        '[[feed]]\nname = "a"\nurl = "https://a.test/f"\n',
+        "unknown section [feed] (did you mean [[feeds]]?)",
+    ),
+    (
+        '[[page]]\nname = "a"\nurl = "https://a.test/f"\n',
+        "unknown section [page] (did you mean [[pages]]?)",
+    ),
+    ("[hubb]\norgs = []\n", "unknown section [hubb] (did you mean [hub]?)"),
+    ("[crawl]\ndelays = 1\n", "unknown key 'delays' in [crawl] (did you mean 'delay'?)"),
+    (
+        "[crawl]\nallow_privat = []\n",
+        "unknown key 'allow_privat' in [crawl] (did you mean 'allow_private'?)",
+    ),
+    ("[crawl]\nspeed = 3\n", "unknown key 'speed' in [crawl] (known: delay, autothrottle,"),
+    (
+        "[notability]\nmin_like = 3\n",
+        "unknown key 'min_like' in [notability] (did you mean 'min_likes'?)",
+    ),
+    ("[notability]\nstars = 3\n", "unknown key 'stars' in [notability] (known: orgs, min_likes,"),
+    (
+        '[[feeds]]\nname = "blog"\nurll = "https://a.test/f"\n',
+        "unknown key 'urll' in [[feeds]] entry 1 (blog) (did you mean 'url'?) (and 1 more)",
+    ),
+    (
+        '[[feeds]]\nname = "blog"\nurl = "https://a.test/f"\nfolow = false\n',
+        "unknown key 'folow' in [[feeds]] entry 1 (blog) (did you mean 'follow'?)",
+    ),
+    (
+        '[[pages]]\nname = "n"\nurl = "https://a.test/n"\npatern = "x"\n',
+        "unknown key 'patern' in [[pages]] entry 1 (n) (did you mean 'pattern'?)",
+    ),
+    (
+        '[[pricing]]\nname = "x"\nurl = "https://a.test/m"\nformt = "openrouter"\n',
+        "unknown key 'formt' in [[pricing]] entry 1 (x) (did you mean 'format'?)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), TYPOS)
+def test_typos_are_errors_that_name_key_section_and_closest_name(
+    tmp_path, monkeypatch, text, message
+):
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    path = write(tmp_path, text)
+    with pytest.raises(SourcesError) as caught:
+        load_sources(path)
+    said = str(caught.value)
+    assert said.startswith(f"{path}: ") and "\n" not in said
+    assert message in said
+
+
+def test_crawl_section_becomes_scrapy_settings(tmp_path, monkeypatch):
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    text = (
+        '[crawl]\ndelay = 0\nautothrottle = false\nper_domain = 8\ntimeout = "90s"\n'
+        'max_bytes = 1000000\nobey_robots = true\nuser_agent = "ua"\ncard_budget = 5\n'
+        'time_limit = "15m"\nallow_private = ["http://10.0.0.5:8080", "http://127.0.0.1:9"]\n'
+    )
+    assert load_sources(write(tmp_path, text)).crawl == {
+        "DOWNLOAD_DELAY": 0.0,
+        "AUTOTHROTTLE_ENABLED": False,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+        "DOWNLOAD_TIMEOUT": 90.0,
+        "DOWNLOAD_MAXSIZE": 1000000,
+        "ROBOTSTXT_OBEY": True,
+        "USER_AGENT": "ua",
+        "TOOLSCOUT_CARD_BUDGET": 5,
+        "TOOLSCOUT_TIME_LIMIT": 900.0,
+        "TOOLSCOUT_ALLOW_PRIVATE": ["http://10.0.0.5:8080", "http://127.0.0.1:9"],
+    }
+    assert load_sources(write(tmp_path, "")).crawl == {}
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda p: None, "sources file not found"),
+        (lambda p: p.mkdir(), "is a directory"),
+        (lambda p: p.write_bytes(b"[hub]\norgs = ['\xff']\n"), "not UTF-8"),
+        (lambda p: (p.write_text("[hub]\n"), p.chmod(0)), "not readable"),
+    ],
+)
+def test_a_missing_or_unreadable_file_is_an_error(tmp_path, setup, message):
+    import os
+
+    path = tmp_path / "sources.toml"
+    setup(path)
+    if message == "not readable" and os.geteuid() == 0:
+        pytest.skip("root reads any file")
+    with pytest.raises(SourcesError, match=message):
+        load_sources(path)
+
+
+@pytest.mark.parametrize("text", ["1h", "90s", "15m", "1.5h", "2d", "45", 45, 0.5])
+def test_parse_duration_accepts_every_spelling(text):
+    assert parse_duration(text) > 0
+
+
+@pytest.mark.parametrize("text", ["soon", "-5", "1w", "", "h", True, -1, float("nan")])
+def test_parse_duration_refuses_what_is_not_a_duration(text):
+    with pytest.raises(SourcesError, match="not a duration"):
+        parse_duration(text)

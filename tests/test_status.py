@@ -271,8 +271,15 @@ def test_status_json_shape_and_verdicts(store):
 
 def test_status_check_fails_while_broken_and_passes_after_recovery(store):
     result = status("--check")
-    assert result.exit_code == 0, result.output  # nothing crawled yet: never run is not unhealthy
+    assert result.exit_code == 1, result.output  # a configured source that never ran fails
+    assert [line.split(":")[1] for line in result.stdout.splitlines()] == [
+        "google",
+        "meta-llama",
+        "Qwen",
+    ]
+    assert "hf:Qwen: never run: configured but never ran" in result.stdout
     record(store, "hf:google", "ok")
+    record(store, "hf:Qwen", "ok")
     record(store, "hf:meta-llama", "failed", items=0, errors=2)
     result = status("--check")
     assert result.exit_code == 1
@@ -303,6 +310,8 @@ def test_status_table_and_backoff(store):
 
 
 def test_runs_of_unknown_sources_do_not_alarm(store):
+    for name in ("hf:google", "hf:meta-llama", "hf:Qwen"):
+        record(store, name, "ok")
     record(store, "hf:retired", "failed", items=0, errors=1)
     rows = {r["source"]: r for r in json.loads(status("--json").stdout)}
     assert rows["hf:retired"]["configured"] is False
@@ -317,3 +326,46 @@ def test_mark_interrupted(engine):
         assert row.status == "killed" and row.message.startswith("interrupted:")
         assert health.interrupted(row)
         assert health.source_health(s, "hf:x", HOUR).health == NEVER_RUN
+
+
+def test_status_check_fails_on_a_run_that_never_closed(store):
+    for name in ("hf:google", "hf:meta-llama", "hf:Qwen"):
+        record(store, name, "ok")
+    with Session(store, expire_on_commit=False) as s:
+        run_id = runs.start_run(s, "hf:Qwen")  # its process died: nobody closes it
+        s.commit()
+    assert status("--check").exit_code == 0  # still within the time a crawl may take
+    with Session(store, expire_on_commit=False) as s:
+        row = s.get(CrawlRun, run_id)
+        row.started_at = row.started_at - timedelta(hours=2)
+        s.add(row)
+        s.commit()
+    result = status("--check")
+    assert result.exit_code == 1
+    assert "hf:Qwen: unhealthy: last run (started" in result.stdout
+    assert "never closed" in result.stdout
+
+
+def test_a_first_run_that_never_closed_is_unhealthy():
+    going = run(1, "running")
+    going.started_at = NOW - timedelta(hours=3)
+    h = assess("hf:x", HOUR, [going], None, NOW)
+    assert h.health == "unhealthy" and "never closed" in h.reason
+    assert assess("hf:x", HOUR, [going], None, NOW, run_limit_s=4 * HOUR).health == NEVER_RUN
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda p: p.unlink(), "sources file not found"),
+        (lambda p: p.write_text("[hub]\nogrs = ['google']\n"), "unknown key 'ogrs' in [hub]"),
+        (lambda p: p.write_text("[hub\n"), "not valid TOML"),
+    ],
+)
+def test_status_refuses_a_missing_or_broken_config(store, tmp_path, setup, message):
+    setup(tmp_path / "sources.toml")
+    for args in (["--check"], ["--json"], []):
+        result = status(*args)
+        assert result.exit_code == 2, result.output
+        assert message in result.output
+        assert "healthy" not in result.output and "Traceback" not in result.output

@@ -36,7 +36,8 @@ def store(engine, db_url, monkeypatch, tmp_path):
 
 @pytest.fixture
 def client(store):
-    app = create_app(store, EditorConfig(password="pw"), sync_interval=0)
+    config = EditorConfig(password="pw", allowed_hosts=frozenset({"testserver"}))
+    app = create_app(store, config, sync_interval=0)
     with TestClient(app) as c:
         yield c
 

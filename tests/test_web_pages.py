@@ -34,7 +34,11 @@ from tests.web_seed import (
 from web.app import create_app
 from web.config import ConfigError, EditorConfig, check_bind, parse_tokens
 
-CONFIG = EditorConfig(password="correct horse", tokens={"tok-bob-123": "bob"})
+# TestClient names its server "testserver"; the https test, "tools.example".
+TEST_HOSTS = frozenset({"testserver", "tools.example"})
+CONFIG = EditorConfig(
+    password="correct horse", tokens={"tok-bob-123": "bob"}, allowed_hosts=TEST_HOSTS
+)
 
 
 @pytest.fixture
@@ -210,7 +214,7 @@ def test_open_mode_answers_loopback_hosts_only(store):
         assert response.status_code == 200
     assert [e.editor for e in history(store, "gemma-3") if e.action == "status"] == ["dev"]
     with TestClient(app, base_url="http://rebound.evil.example") as c:  # DNS rebinding
-        assert c.get("/queue").status_code == 403
+        assert c.get("/queue").status_code == 400  # a host not allowed, before any page
 
 
 # -- queue ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import re
 from datetime import UTC, datetime
 from functools import cache, partial
 from typing import Annotated
@@ -53,6 +54,13 @@ def not_modified(request: Request | str | None, etag: str) -> bool:
         return True
     tags = {t.strip().removeprefix("W/") for t in sent.split(",")}
     return etag.removeprefix("W/") in tags
+
+
+def public_base(request: Request) -> str:
+    """Where absolute links point: TOOLSCOUT_PUBLIC_URL, else the requested host, which
+    `web.app.HostCheck` has checked against the allowed ones."""
+    public_url = getattr(request.app.state.config, "public_url", None)
+    return public_url or str(request.base_url).rstrip("/")
 
 
 def _version(conn: Connection) -> int:
@@ -143,16 +151,30 @@ def encode_cursor(tool_id: int, updated_at: datetime | None = None) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
+MAX_ID = 2**63 - 1  # ids are 64-bit signed integers in both databases
+_SEQ = re.compile(r"[0-9]{1,19}")  # ASCII digits only: str.isdigit() also takes "²"
+
+
+def parse_id(text: str) -> int:
+    """A row id as sent by a client; ValueError past what the database can compare."""
+    if not _SEQ.fullmatch(text):
+        raise ValueError(text)
+    value = int(text)
+    if value > MAX_ID:
+        raise ValueError(text)
+    return value
+
+
 def decode_cursor(cursor: str, by_time: bool) -> tuple[int, datetime | None]:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         if by_time and text.startswith("u"):
             tool_id, _, when = text[1:].partition("|")
-            return int(tool_id), _utc(datetime.fromisoformat(when))
+            return parse_id(tool_id), _utc(datetime.fromisoformat(when))
         if not by_time and text.startswith("t"):
-            return int(text[1:]), None
+            return parse_id(text[1:]), None
         raise ValueError(text)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise HTTPException(400, "bad cursor: pass next_cursor from the previous page") from exc
 
 
@@ -360,13 +382,19 @@ def changes(
 ) -> Response:
     columns = (ToolChange.id, ToolChange.at, ToolChange.slug, ToolChange.action, ToolChange.field)
     query = select(*columns, cast(ToolChange.value, Text).label("value"))
-    if since.strip().isdigit():
-        after = int(since)
+    since = since.strip()
+    if since.isascii() and since.isdigit():
+        try:
+            after = parse_id(since)
+        except ValueError as exc:
+            raise HTTPException(
+                400, f"since: a sequence number is at most {MAX_ID} (pass next_since back)"
+            ) from exc
         query = query.where(ToolChange.id > after)
     else:
         try:
-            when = _utc(datetime.fromisoformat(since.strip().replace("Z", "+00:00")))
-        except ValueError as exc:
+            when = _utc(datetime.fromisoformat(since.replace("Z", "+00:00")))
+        except (ValueError, OverflowError) as exc:
             raise HTTPException(400, "since: a sequence number or an ISO 8601 time") from exc
         query = query.where(ToolChange.at >= when)
         after = 0

@@ -30,7 +30,14 @@ from store.db import get_engine, upgrade
 from store.models import utcnow
 from store.publish import analyze, reconcile, sync_since
 from web import api, feed, pages
-from web.auth import PUBLIC_PREFIXES, LoginRequired, LoginThrottle, SessionMiddleware
+from web.auth import (
+    PUBLIC_PREFIXES,
+    LoginRequired,
+    LoginThrottle,
+    SessionMiddleware,
+    SessionRegistry,
+    host_name,
+)
 from web.config import EditorConfig, config_from_env
 from web.queue_view import QueueFilters, RowCache, queue_page
 from web.render import environment
@@ -78,6 +85,40 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class HostCheck:
+    """Answer only requests addressed to an allowed host (`EditorConfig.host_allowed`): a
+    forged Host header never reaches a handler, so it is never written into a link, and a
+    DNS-rebinding page cannot talk to the server under its own name."""
+
+    def __init__(self, app, config: EditorConfig) -> None:
+        self.app = app
+        self.config = config
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host = ""
+        for name, value in scope.get("headers", []):
+            if name == b"host":
+                host = value.decode("latin-1")
+                break
+        if not host and scope.get("server"):
+            host = str(scope["server"][0])
+        if self.config.host_allowed(host_name(host)):
+            await self.app(scope, receive, send)
+            return
+        response = JSONResponse(
+            {
+                "detail": f"this server does not answer for host {host_name(host)[:100]!r}; "
+                "its operator lists the names it serves in TOOLSCOUT_ALLOWED_HOSTS or "
+                "TOOLSCOUT_PUBLIC_URL"
+            },
+            status_code=400,
+        )
+        await response(scope, receive, send)
 
 
 class PublicationSync:
@@ -150,9 +191,7 @@ def _error_page(request: Request, status_code: int, message: str) -> Response:
         "accept", ""
     ):
         return JSONResponse({"detail": message}, status_code=status_code)
-    return pages.render(
-        request, "error.html", status_code, status_code=status_code, message=message
-    )
+    return pages.render(request, "error.html", status_code, message=message)
 
 
 def create_app(
@@ -193,6 +232,7 @@ def create_app(
     app.state.config = config
     app.state.templates = environment()
     app.state.login_throttle = LoginThrottle()
+    app.state.sessions = SessionRegistry()
     app.state.queue_cache = RowCache()
     app.state.sync = sync
     app.include_router(api.router)
@@ -222,6 +262,7 @@ def create_app(
             return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
         return _error_page(request, 400, "the form was incomplete or malformed")
 
-    app.add_middleware(SessionMiddleware, config=config)
+    app.add_middleware(SessionMiddleware, config=config, registry=app.state.sessions)
+    app.add_middleware(HostCheck, config=config)
     app.add_middleware(SecurityHeaders)
     return app

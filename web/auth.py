@@ -5,14 +5,23 @@ request came over https) holding the editor's name and a CSRF token. Every visit
 editor pages gets one, so the login form is CSRF-protected too, and logging in replaces it
 (new token: no session fixation). The public API and feeds never read or set it.
 
+A signed cookie alone cannot be taken back, so a logged-in session also names a session id
+that this server keeps (`SessionRegistry`): logout forgets it, and a cookie whose id the
+server does not know is a visitor, not an editor. The id is bound to a fingerprint of the
+credential that opened it, so a changed password or token ends the sessions it opened
+even where the signing key (`TOOLSCOUT_SECRET_KEY`) stays the same. The registry lives in
+the server's memory: a restart ends every session (editors log in again), never the reverse.
+
 Every POST must carry the session's token in the form field `csrf`; a POST without a session,
 without the token, or from another origin is refused with 403, before any handler runs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
+import threading
 import time
 from collections import defaultdict, deque
 from http.cookies import SimpleCookie
@@ -34,12 +43,69 @@ class LoginRequired(Exception):
     """Raised by page handlers: the visitor is sent to the login page."""
 
 
+class SessionRegistry:
+    """The logged-in sessions this server has opened and not yet ended (id -> editor)."""
+
+    def __init__(self) -> None:
+        self._live: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def open(self, editor: str) -> str:
+        sid = secrets.token_urlsafe(24)
+        with self._lock:
+            self._prune()
+            self._live[sid] = (editor, time.monotonic())
+        return sid
+
+    def alive(self, sid: object, editor: object) -> bool:
+        if not isinstance(sid, str):
+            return False
+        with self._lock:
+            entry = self._live.get(sid)
+        return entry is not None and entry[0] == editor
+
+    def end(self, sid: object) -> None:
+        if isinstance(sid, str):
+            with self._lock:
+                self._live.pop(sid, None)
+
+    def end_editor(self, editor: str) -> int:
+        """Every session of one editor (a password or token change, an admin's logout)."""
+        with self._lock:
+            gone = [sid for sid, (who, _) in self._live.items() if who == editor]
+            for sid in gone:
+                del self._live[sid]
+        return len(gone)
+
+    def __len__(self) -> int:
+        return len(self._live)
+
+    def _prune(self) -> None:
+        cutoff = time.monotonic() - SESSION_MAX_AGE
+        for sid in [sid for sid, (_, at) in self._live.items() if at < cutoff]:
+            del self._live[sid]
+
+
+def credential_mark(config: EditorConfig, secret: str) -> str:
+    """A short keyed digest of the credential a session was opened with (never the secret)."""
+    return hmac.new(config.secret, secret.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def current_marks(config: EditorConfig) -> set[str]:
+    marks = {credential_mark(config, token) for token in config.tokens}
+    if config.password:
+        marks.add(credential_mark(config, config.password))
+    return marks
+
+
 class SessionMiddleware:
     """Loads the signed session into `scope["session"]`, writes it back when it changed."""
 
-    def __init__(self, app, config: EditorConfig) -> None:
+    def __init__(self, app, config: EditorConfig, registry: SessionRegistry) -> None:
         self.app = app
         self.config = config
+        self.registry = registry
+        self.marks = current_marks(config)
         self.signer = URLSafeTimedSerializer(config.secret, salt="toolscout.session")
 
     async def __call__(self, scope, receive, send) -> None:
@@ -79,8 +145,18 @@ class SessionMiddleware:
                 except BadSignature:
                     return None
                 if isinstance(data, dict) and isinstance(data.get("csrf"), str):
-                    return data
+                    return self._checked(data)
         return None
+
+    def _checked(self, data: dict) -> dict:
+        """A session whose login ended (logout, restart, another password) keeps its CSRF
+        token, so forms still work, but is no longer an editor's."""
+        editor = data.get("editor")
+        if editor is None:
+            return data
+        if self.registry.alive(data.get("sid"), editor) and data.get("cred") in self.marks:
+            return data
+        return {"csrf": data["csrf"], "editor": None}
 
     def _cookie(self, scope, session: dict | None) -> str:
         secure = "; Secure" if scope.get("scheme") == "https" else ""
@@ -94,6 +170,21 @@ class SessionMiddleware:
 
 def new_session(editor: str | None) -> dict:
     return {"csrf": secrets.token_urlsafe(24), "editor": editor}
+
+
+def login_session(request: Request, editor: str, secret: str) -> dict:
+    """A new session (new token: no session fixation) that this server knows as logged in."""
+    config: EditorConfig = request.app.state.config
+    session = new_session(editor)
+    session["sid"] = request.app.state.sessions.open(editor)
+    session["cred"] = credential_mark(config, secret)
+    return session
+
+
+def logout_session(request: Request) -> dict:
+    """End the session here, on the server, not only in the browser's cookie jar."""
+    request.app.state.sessions.end(session_of(request).get("sid"))
+    return new_session(None)
 
 
 def session_of(request: Request) -> dict:

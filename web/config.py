@@ -8,19 +8,39 @@
   is drawn at start-up (sessions then end when the server restarts). It is never derived
   from the password: a signed cookie would let anyone holding one guess the password offline.
 
+- `TOOLSCOUT_PUBLIC_URL`: the address downstream sites reach this server at
+  (`https://tools.example.com`); absolute links (the Atom feed's) are built from it, never
+  from the request's Host header, and its host is allowed.
+- `TOOLSCOUT_ALLOWED_HOSTS`: comma-separated host names requests may be addressed to
+  (`tools.example.com,10.0.0.5`); loopback names always are. A request naming any other host
+  answers 400, so a forged Host header is never written into a link.
+- `TOOLSCOUT_TRUSTED_PROXIES`: comma-separated addresses or networks of reverse proxies
+  whose `X-Forwarded-For`/`X-Forwarded-Proto` are believed (uvicorn's forwarded_allow_ips).
+  Unset, those headers are ignored: the client is the peer of the TCP connection, which
+  is what the login throttle counts.
+
 With neither a password nor a token the pages are open, without login, to this machine
 only: the server refuses to listen on any other address (`check_bind`), and requests must
 name a loopback host (a DNS-rebinding page cannot reach it).
+
+The variables are read through a pydantic-settings schema (`WebSettings`): a value that
+cannot be used is a `ConfigError` naming the variable, before the server starts.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost", "ip6-loopback"})
+_HOST_NAME = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$|^[0-9a-f:.]+$")
 
 
 class ConfigError(ValueError):
@@ -33,10 +53,80 @@ class EditorConfig:
     tokens: dict[str, str] = field(default_factory=dict)  # token -> editor name
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     open_editor: str = "local"  # the editor's name when no login is configured
+    public_url: str | None = None  # "https://tools.example.com", no trailing slash
+    allowed_hosts: frozenset[str] = frozenset()  # beside loopback names, lower-case
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def login_required(self) -> bool:
         return bool(self.password or self.tokens)
+
+    def host_allowed(self, host: str) -> bool:
+        """Whether a request may name `host` (a Host header's name, without the port)."""
+        host = host.strip().strip("[]").lower().rstrip(".")
+        if is_loopback(host) or host in self.allowed_hosts:
+            return True
+        return bool(self.public_url) and host == (urlsplit(self.public_url).hostname or "")
+
+
+class WebSettings(BaseSettings):
+    """The web server's environment, as typed values (unknown variables are ignored: the
+    environment is shared with everything else on the host)."""
+
+    model_config = SettingsConfigDict(env_prefix="TOOLSCOUT_", extra="ignore")
+
+    editor_password: str | None = None
+    editor_tokens: str | None = None
+    secret_key: str | None = None
+    editor: str | None = None
+    public_url: str | None = None
+    allowed_hosts: str | None = None
+    trusted_proxies: str | None = None
+
+
+def parse_public_url(text: str | None) -> str | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise ConfigError(
+            f"TOOLSCOUT_PUBLIC_URL: {text!r} is not an http(s) base URL "
+            "like https://tools.example.com"
+        )
+    return text.rstrip("/")
+
+
+def parse_hosts(text: str | None) -> frozenset[str]:
+    hosts = set()
+    for part in (text or "").split(","):
+        host = part.strip().strip("[]").lower().rstrip(".")
+        if not host:
+            continue
+        if not _HOST_NAME.match(host):
+            raise ConfigError(
+                f"TOOLSCOUT_ALLOWED_HOSTS: {part.strip()!r} is not a host name "
+                "(names without scheme or port, comma-separated: tools.example.com,10.0.0.5)"
+            )
+        hosts.add(host)
+    return frozenset(hosts)
+
+
+def parse_proxies(text: str | None) -> tuple[str, ...]:
+    proxies = []
+    for part in (text or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError as exc:
+            raise ConfigError(
+                f"TOOLSCOUT_TRUSTED_PROXIES: {part!r} is not an IP address or network "
+                "(e.g. 127.0.0.1,10.0.0.0/8)"
+            ) from exc
+        proxies.append(part)
+    return tuple(proxies)
 
 
 def parse_tokens(text: str | None) -> dict[str, str]:
@@ -60,12 +150,29 @@ def parse_tokens(text: str | None) -> dict[str, str]:
 
 def config_from_env(environ: dict[str, str] | None = None) -> EditorConfig:
     env = os.environ if environ is None else environ
-    secret = env.get("TOOLSCOUT_SECRET_KEY")
+    try:
+        if environ is None:
+            settings = WebSettings()
+        else:  # a given mapping only (tests): model_validate reads no environment
+            settings = WebSettings.model_validate(
+                {
+                    name: env[f"TOOLSCOUT_{name.upper()}"]
+                    for name in WebSettings.model_fields
+                    if f"TOOLSCOUT_{name.upper()}" in env
+                }
+            )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(f"TOOLSCOUT_{str(first['loc'][0]).upper()}: {first['msg']}") from exc
+    secret = settings.secret_key
     return EditorConfig(
-        password=env.get("TOOLSCOUT_EDITOR_PASSWORD") or None,
-        tokens=parse_tokens(env.get("TOOLSCOUT_EDITOR_TOKENS")),
+        password=settings.editor_password or None,
+        tokens=parse_tokens(settings.editor_tokens),
         secret=secret.encode() if secret else secrets.token_bytes(32),
-        open_editor=env.get("TOOLSCOUT_EDITOR") or env.get("USER") or "local",
+        open_editor=settings.editor or env.get("USER") or "local",
+        public_url=parse_public_url(settings.public_url),
+        allowed_hosts=parse_hosts(settings.allowed_hosts),
+        trusted_proxies=parse_proxies(settings.trusted_proxies),
     )
 
 

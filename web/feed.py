@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from store.models import Tool, ToolChange
-from web.api import make_etag, not_modified
+from web.api import make_etag, not_modified, public_base
 from web.render import human_count
 
 router = APIRouter(tags=["read API"])
@@ -86,7 +86,7 @@ def atom_feed(records: list[dict], base: str, updated: datetime | None) -> bytes
     summary="Newly published tools, newest first (Atom 1.0).",
 )
 def tools_atom(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> Response:
-    base = str(request.base_url).rstrip("/")
+    base = public_base(request)
     with request.app.state.engine.connect() as conn:
         version = conn.execute(select(func.max(ToolChange.id))).scalar() or 0
         etag = make_etag("atom", version, limit, base)

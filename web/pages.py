@@ -33,7 +33,8 @@ from web.auth import (
     check_login,
     csrf_token,
     current_editor,
-    new_session,
+    login_session,
+    logout_session,
     require_editor,
     safe_next,
     session_of,
@@ -77,6 +78,32 @@ HINTS = {
 }
 
 
+MAX_JSON_DEPTH = 32  # an edited value is a field, not a document: deeper is a mistake or an attack
+
+
+def json_depth(text: str) -> int:
+    """How deeply brackets nest in `text` (outside JSON strings): checked before parsing,
+    since json.loads recurses once per level and 9,999 levels exhaust Python's stack."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 def db(request: Request):
     with Session(request.app.state.engine, expire_on_commit=False) as session:
         yield session
@@ -95,6 +122,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         csrf=csrf_token(request),
         flash=flash,
         now=utcnow(),
+        status_code=status_code,
         **context,
     )
     return HTMLResponse(html, status_code=status_code)
@@ -147,13 +175,13 @@ def login(
             request, "login.html", status_code=401, next=safe_next(next), name=name, error=error
         )
     throttle.succeeded(client)
-    request.scope["session"] = new_session(editor)  # a new token: no session fixation
+    request.scope["session"] = login_session(request, editor, secret)
     return back(next)
 
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
-    request.scope["session"] = new_session(None)
+    request.scope["session"] = logout_session(request)
     return RedirectResponse("/login", status_code=303)
 
 
@@ -349,6 +377,8 @@ def edit_field(
 ) -> Response:
     cand = _candidate(session, slug)
     try:
+        if json_depth(value) > MAX_JSON_DEPTH:
+            raise OverrideError(f"{field}: nested more than {MAX_JSON_DEPTH} levels deep")
         set_override(session, cand, field, parse_value(field, value), editor)
     except OverrideError as exc:
         flash(request, str(exc), "error")
@@ -397,7 +427,7 @@ def choose(
 def status(request: Request, editor: Editor) -> Response:
     from ingest.cli import health_rows
 
-    return render(request, "status.html", rows=health_rows())
+    return render(request, "status.html", rows=health_rows(strict=False))
 
 
 def login_redirect(request: Request, _exc: LoginRequired) -> Response:

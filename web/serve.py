@@ -24,16 +24,22 @@ START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
 
 
-def server_config(host: str, port: int, config: EditorConfig | None = None, **kw: Any):
-    """uvicorn's config for our app, after checking that this address may be served."""
+def server_config(
+    host: str, port: int, config: EditorConfig | None = None, app: Any = None, **kw: Any
+):
+    """uvicorn's config for our app (or `app`, built with the same `config`: the tests'),
+    after checking that this address may be served."""
     config = config or config_from_env()
     check_bind(host, config)
     return uvicorn.Config(
-        create_app(config=config, freeze=True),
+        app or create_app(config=config, freeze=True),
         host=host,
         port=port,
-        proxy_headers=True,  # X-Forwarded-Proto from a local proxy: Secure cookies on https
-        forwarded_allow_ips="127.0.0.1",
+        # X-Forwarded-For/-Proto only from the proxies the operator named: believed from
+        # anyone (uvicorn's default trusts loopback), a rotated X-Forwarded-For would give
+        # every login attempt a client of its own, past the throttle.
+        proxy_headers=bool(config.trusted_proxies),
+        forwarded_allow_ips=",".join(config.trusted_proxies) or None,
         server_header=False,
         timeout_graceful_shutdown=STOP_TIMEOUT_S,
         **kw,

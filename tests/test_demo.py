@@ -1,0 +1,50 @@
+"""`toolscout demo` twice on one database gives the same store: the replay server keeps its
+origin (TOOLSCOUT_DEMO_PORT, default 8765), so its URLs in stored documents, observations and
+announcements are the same on the second run and nothing is stored twice."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from store.db import make_engine
+from store.models import Candidate, Observation
+from tests.conftest import _free_port
+from tests.test_cli_errors import toolscout
+
+pytestmark = pytest.mark.crawl
+
+
+def counts(url: str) -> dict[str, int]:
+    engine = make_engine(url)
+    with Session(engine) as s:
+        found = {
+            "candidates": s.exec(select(func.count()).select_from(Candidate)).one()[0],
+            "observations": s.exec(select(func.count()).select_from(Observation)).one()[0],
+            "announcements": s.exec(
+                select(func.count())
+                .select_from(Observation)
+                .where(Observation.field == "announcement")
+            ).one()[0],
+        }
+    engine.dispose()
+    return found
+
+
+def test_demo_twice_gives_the_same_store(tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    env = {"DATABASE_URL": url, "TOOLSCOUT_DEMO_PORT": str(_free_port())}
+    first = toolscout(["demo", "--once"], env, tmp_path)
+    assert first.returncode == 0, first.stderr
+    before = counts(url)
+    assert before["candidates"] >= 20 and before["announcements"] > 0
+    second = toolscout(["demo", "--once"], env, tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert counts(url) == before
+
+
+def test_demo_refuses_a_bad_port(tmp_path):
+    result = toolscout(["demo", "--once"], {"TOOLSCOUT_DEMO_PORT": "http"}, tmp_path)
+    assert result.returncode == 2
+    assert "TOOLSCOUT_DEMO_PORT 'http' is not a port" in result.stderr
