@@ -448,8 +448,10 @@ def db_upgrade() -> None:
     """Create or migrate the schema to the newest version."""
     from store.db import database_url, get_engine, upgrade
 
+    from ingest.environment import _shown
+
     head = upgrade(get_engine())
-    err.print(f"database at revision {head}: {database_url()}")
+    err.print(f"database at revision {head}: {_shown(database_url())}", markup=False)
 
 
 @app.command()

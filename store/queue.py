@@ -264,8 +264,15 @@ def set_status(
         cand.duplicate_of = None
         if previous is not None:
             touched.append(previous)
-    if until is not None and until.tzinfo is None:
-        until = until.replace(tzinfo=UTC)  # a date typed without a zone ("2030-01-01") is UTC
+    if until is not None:
+        if until.tzinfo is None:
+            until = until.replace(tzinfo=UTC)  # a date typed without a zone is UTC
+        try:
+            until = until.astimezone(UTC)
+        except OverflowError:
+            raise QueueError(
+                f"snooze until {until.isoformat()}: not a date a store can keep"
+            ) from None
     cand.snoozed_until = until if status == "snoozed" else None
     cand.status = status
     cand.status_reason = reason

@@ -248,3 +248,37 @@ def test_a_deeply_nested_edit_is_refused_not_a_500(web):
         assert response.status_code == 303
         page = c.get(response.headers["location"])
         assert page.status_code == 200 and "nested more than" in page.text
+
+
+ODD_FORMS = [
+    ("/candidates/gemma-3/choose", {"field": "license", "option": "9" * 30}),
+    ("/candidates/gemma-3/choose", {"field": "license", "option": "-1"}),
+    ("/candidates/gemma-3/choose", {"field": "nosuch", "option": "0"}),
+    ("/candidates/gemma-3/status", {"action": "snooze", "until": "9999-12-31T23:59:59-23:59"}),
+    ("/candidates/gemma-3/status", {"action": "snooze", "until": "²"}),
+    ("/candidates/gemma-3/status", {"action": "duplicate", "of": "gemma-3"}),
+    ("/candidates/gemma-3/status", {"action": "launch"}),
+    ("/candidates/gemma-3/edit", {"field": "sizes", "value": "9" * 500 + "B"}),
+    ("/candidates/gemma-3/edit", {"field": "announced_at", "value": "99999-01-01"}),
+    ("/candidates/gemma-3/edit", {"field": "x" * 70, "value": "1"}),
+    ("/candidates/gemma-3/edit", {"field": "notes", "value": "{" * 5000}),
+    ("/candidates/gemma-3/edit", {"field": "license", "value": "(" * 3000}),
+    ("/candidates/gemma-3/clear", {"field": "nosuch"}),
+    ("/queue/bulk", {"action": "bogus", "slug": "gemma-3"}),
+    ("/queue?status=%ED%A0%80", None),
+    ("/api/tools?vendor=%FF", None),
+    ("/login?next=%C0%AF", None),
+]
+
+
+@pytest.mark.parametrize(("path", "form"), ODD_FORMS)
+def test_odd_forms_and_bytes_never_answer_500(web, path, form):
+    base = web()
+    with httpx.Client(base_url=base) as c:
+        assert login(c).status_code == 303
+        if form is None:
+            response = c.get(path, headers=HTML)
+        else:
+            token = csrf_of(c.get("/queue").text)
+            response = c.post(path, data={"csrf": token, **form}, headers=HTML)
+        assert response.status_code < 500, (path, response.status_code)
