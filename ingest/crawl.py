@@ -162,6 +162,7 @@ def _record_lost(s, config, names, recorded, pid, started, code) -> list[CrawlRu
     """A failed run for each source the child died before opening a run for (a broken
     import, a bad setting), so `status` and the backoff see the failure."""
     from ingest.sources import SourcesError
+    from store import runs
     from store.models import CrawlRun, utcnow
 
     try:
@@ -173,6 +174,7 @@ def _record_lost(s, config, names, recorded, pid, started, code) -> list[CrawlRu
         CrawlRun(
             source=name,
             pid=pid,
+            host=runs.this_host(),
             started_at=started,
             finished_at=utcnow(),
             status="failed",

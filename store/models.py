@@ -165,6 +165,7 @@ class CrawlRun(SQLModel, table=True):
     finished_at: datetime | None = None
     status: str = Field(default="running", max_length=20)  # running|ok|partial|failed|killed
     pid: int | None = None
+    host: str | None = Field(default=None, max_length=255)  # where `pid` ran
     requests: int = 0
     not_modified: int = 0
     bytes: int = 0

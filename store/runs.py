@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable
 from datetime import datetime
 
@@ -15,10 +16,16 @@ from store.models import CrawlError, CrawlRun, SourceState, utcnow
 
 
 def start_run(session: Session, source: str, started_at: datetime | None = None) -> int:
-    run = CrawlRun(source=source, pid=os.getpid(), started_at=started_at or utcnow())
+    run = CrawlRun(
+        source=source, pid=os.getpid(), host=this_host(), started_at=started_at or utcnow()
+    )
     session.add(run)
     session.commit()
     return run.id
+
+
+def this_host() -> str:
+    return socket.gethostname()[:255]
 
 
 def record_error(session: Session, run_id: int | None, source: str, url: str, reason: str) -> None:
@@ -50,24 +57,28 @@ def mark_dead_runs(session: Session, pid: int, status: str, message: str) -> int
 
 
 def close_abandoned(
-    session: Session, sources: list[str], before: datetime, alive: Callable[[int | None], bool]
+    session: Session,
+    sources: list[str] | None,
+    before: datetime,
+    alive: Callable[[int | None], bool],
 ) -> int:
-    """Runs of these sources left 'running' by a crawl whose process is gone: both the
-    crawl and the process that started it died (a reboot, an OOM kill of the group), so
-    nobody marked them. Closed as killed, so `status` stops showing them as going.
+    """Runs left 'running' by a crawl of this host whose process is gone: the crawl and the
+    process that started it both died (kill -9 of both, a reboot, an OOM kill of the group),
+    so nobody marked them. Closed as killed, so `status` stops showing them as going and the
+    source is due again. Called by every command that looks at runs (`crawl`, `status`).
 
-    Only runs started `before` (the current crawl's start) and whose pid `alive` says is
-    not a crawl on this host. A crawl of the same source on another host may be taken for
-    dead; its own close overwrites the verdict when it finishes."""
-    stale = session.exec(
-        select(CrawlRun).where(
-            CrawlRun.source.in_(sources),
-            CrawlRun.status == "running",
-            CrawlRun.started_at < before,
-        )
-    ).all()
+    Only runs of `sources` (None: all) started `before` now, recorded on this host (a run
+    of another host, or one recorded before runs knew their host, is that host's to close)
+    and whose pid `alive` says is not a crawl."""
+    query = select(CrawlRun).where(
+        CrawlRun.status == "running",
+        CrawlRun.started_at < before,
+        CrawlRun.host == this_host(),
+    )
+    if sources is not None:
+        query = query.where(CrawlRun.source.in_(sources))
     now, closed = utcnow(), 0
-    for run in stale:
+    for run in session.exec(query).all():
         if alive(run.pid):
             continue
         run.status = "killed"

@@ -1,4 +1,4 @@
-"""an entry is seen once judged; runs count their rate-limit waits (issue 17)
+"""an entry is seen once judged; runs count their rate-limit waits and know their host (issue 17)
 
 Revision ID: 0007
 Revises: 0006
@@ -22,10 +22,12 @@ def upgrade() -> None:
     with op.batch_alter_table("crawl_run") as batch:
         batch.add_column(sa.Column("rate_limited", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("waited_s", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("host", sa.String(length=255), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("crawl_run") as batch:
+        batch.drop_column("host")
         batch.drop_column("waited_s")
         batch.drop_column("rate_limited")
     with op.batch_alter_table("feed_entry") as batch:
