@@ -22,6 +22,15 @@ Stopping (SIGTERM, SIGINT): no new runs start; running crawls get `stop_timeout`
 finish, then their process groups get SIGTERM (Scrapy closes the run), then SIGKILL after
 `kill_timeout` more seconds (`crawl()` marks the run killed). Runs cut short are tagged
 `interrupted:` so they neither back off nor alarm, and are due again at the next start.
+
+Push: every `PUSH_POLL_S` a job on its own one-thread executor (so four long crawls never
+hold it up) reads the Hub webhook deliveries that `web.hooks` stored (`store.hooks`). An
+org whose deliveries have settled (`store.hooks.due_orgs`: quiet for a few seconds, or the
+oldest waiting half a minute) has its source's job moved to now: the same job, runner,
+backoff and run record as a scheduled run, so a push can never start a second crawl of a
+source beside a running one. A repo of an org that is not a source, but that a source
+found before (a derivative's base, say), runs that source. While the source's crawl is
+running its deliveries wait: that crawl may have listed the org before the commit.
 """
 
 from __future__ import annotations
@@ -39,7 +48,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from ingest.sources import Source
-from store import health
+from store import health, hooks
 from store.db import get_engine, session, upgrade
 from store.models import CrawlRun, utcnow
 
@@ -50,6 +59,16 @@ DEFAULT_WORKERS = 4
 DEFAULT_STOP_TIMEOUT_S = 10.0
 KILL_TIMEOUT_S = 20.0
 BACKOFF_SLACK_S = 1.0  # a job fired at the backoff's end is not early
+PUSH_POLL_S = 2.0
+# Debounce: a launch commits many files in a burst and edits its card for a while after.
+# An org is crawled once its deliveries are PUSH_QUIET_S quiet or the oldest has waited
+# PUSH_MAX_WAIT_S, and never twice within PUSH_MIN_GAP_S: ten events in a minute, one
+# crawl; the Hub's 1,000 triggers a day at most ~1,440 crawls of an org, in practice few.
+PUSH_QUIET_S = 10.0
+PUSH_MAX_WAIT_S = 60.0
+PUSH_MIN_GAP_S = 60.0
+PUSH_KEEP = timedelta(days=30)  # handled deliveries kept this long (replays recognised)
+PUSH_JOB = "push:huggingface"
 
 
 def default_jitter(interval_s: float) -> float:
@@ -95,9 +114,14 @@ class Scheduler:
         self.signalled_at: datetime | None = None
         self._lock = threading.Lock()
         self._active: dict[str, datetime] = {}  # source -> when its crawl started
+        self._pushed_at: dict[str, datetime] = {}  # source -> when a push last started it
+        self._pruned_at: datetime | None = None
         self._idle = threading.Condition(self._lock)
         self.scheduler = BlockingScheduler(
-            executors={"default": ThreadPoolExecutor(max_workers=max(1, workers))},
+            executors={
+                "default": ThreadPoolExecutor(max_workers=max(1, workers)),
+                "push": ThreadPoolExecutor(max_workers=1),
+            },
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
@@ -137,6 +161,71 @@ class Scheduler:
                 jitter,
                 first.isoformat(timespec="seconds"),
             )
+
+        self.scheduler.add_job(
+            self.dispatch_pushes,
+            IntervalTrigger(seconds=PUSH_POLL_S, timezone="UTC"),
+            id=PUSH_JOB,
+            name="Hub webhook deliveries",
+            executor="push",
+            replace_existing=True,
+        )
+
+    # -- push ----------------------------------------------------------------------------
+    def source_for(self, s, org: str, repos: tuple[str, ...]) -> str | None:
+        """The configured source a delivery for `org` (about `repos`) should crawl."""
+        by_lower = {name.lower(): name for name in self.jobs}
+        name = by_lower.get(f"hf:{org}".lower())
+        if name and self.jobs[name].source.kind == "hub":
+            return name
+        for repo in repos:
+            known = hooks.source_of_repo(s, repo)
+            if known in self.jobs:
+                return known
+        return None
+
+    def dispatch_pushes(self, now: datetime | None = None) -> list[str]:
+        """Start the crawls that settled deliveries ask for; return the sources started."""
+        if self.stopping.is_set():
+            return []
+        now = now or utcnow()
+        started = []
+        with session() as s:
+            if self._pruned_at is None or now - self._pruned_at > timedelta(hours=1):
+                hooks.prune(s, now - PUSH_KEEP)
+                self._pruned_at = now
+            for due in hooks.due_orgs(s, now, PUSH_QUIET_S, PUSH_MAX_WAIT_S):
+                name = self.source_for(s, due.org, due.repos)
+                if name is None:
+                    hooks.mark_handled(
+                        s, due.delivery_ids, "ignored", f"hf:{due.org} is not a configured source"
+                    )
+                    continue
+                with self._lock:
+                    running = name in self._active
+                last = self._pushed_at.get(name)
+                if running or (last and (now - last).total_seconds() < PUSH_MIN_GAP_S):
+                    continue
+                try:
+                    self.scheduler.modify_job(name, next_run_time=now)
+                except Exception:  # shutting down: the deliveries stay pending
+                    log.debug("could not start %s for a push", name, exc_info=True)
+                    continue
+                hooks.mark_handled(
+                    s,
+                    due.delivery_ids,
+                    "crawled",
+                    f"{name} crawl started for {', '.join(due.repos)}",
+                )
+                log.info(
+                    "%s: crawl started by %d Hub webhook deliveries (%s)",
+                    name,
+                    len(due.delivery_ids),
+                    ", ".join(due.repos),
+                )
+                self._pushed_at[name] = now
+                started.append(name)
+        return started
 
     # -- one run -------------------------------------------------------------------------
     def run_source(self, name: str) -> None:

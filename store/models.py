@@ -293,3 +293,23 @@ class ProviderPrice(SQLModel, table=True):
     snippet: str | None = None
     content_hash: str | None = Field(default=None, max_length=64)
     seen_at: datetime = Field(default_factory=utcnow)
+
+
+class HookDelivery(SQLModel, table=True):
+    """One push delivery (a Hugging Face Hub webhook), kept until the scheduler has acted.
+
+    `digest` is the SHA-256 of the body as delivered: the Hub's replays and a retried
+    delivery are the same bytes, and are stored once."""
+
+    __tablename__ = "hook_delivery"
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(unique=True, max_length=64)
+    received_at: datetime = Field(default_factory=utcnow, index=True)
+    scope: str = Field(max_length=100)
+    action: str = Field(max_length=50)
+    repo: str = Field(max_length=300)  # "org/name" of the repo the event is about
+    org: str = Field(max_length=200, index=True)
+    head_sha: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="pending", max_length=20, index=True)  # pending|crawled|ignored
+    note: str | None = Field(default=None, max_length=500)
+    handled_at: datetime | None = None

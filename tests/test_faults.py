@@ -309,7 +309,11 @@ def test_status_check_fails_while_a_source_is_broken_and_passes_once_it_recovers
     assert "hf:Qwen: unhealthy: last run failed" in broken.output
     assert "HTTP 500" in broken.output and "hf:microsoft" not in broken.output
 
+    # Every configured source must have run for the check to pass (a source that never
+    # ran is unhealthy too): the broken one again, and the two not crawled yet.
+    never_ran = check()
+    assert never_ran.exit_code == 1 and "hf:google: never run" in never_ran.output
     env.clear_faults()
-    crawl(["hf:Qwen"])
+    crawl(["hf:Qwen", "hf:google", "feed:blog"])
     recovered = check()
     assert recovered.exit_code == 0, recovered.output

@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from store.db import get_engine, upgrade
 from store.models import utcnow
 from store.publish import analyze, reconcile, sync_since
-from web import api, feed, pages
+from web import api, feed, hooks, pages
 from web.auth import (
     PUBLIC_PREFIXES,
     LoginRequired,
@@ -237,6 +237,7 @@ def create_app(
     app.state.sync = sync
     app.include_router(api.router)
     app.include_router(feed.router)
+    app.include_router(hooks.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

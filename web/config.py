@@ -18,6 +18,8 @@
   whose `X-Forwarded-For`/`X-Forwarded-Proto` are believed (uvicorn's forwarded_allow_ips).
   Unset, those headers are ignored: the client is the peer of the TCP connection, which
   is what the login throttle counts.
+- `TOOLSCOUT_HF_WEBHOOK_SECRET`: the secret of the Hugging Face Hub webhook that posts to
+  `/hooks/huggingface` (`web.hooks`); unset, that route is off (404). ASCII, as the Hub allows.
 
 With neither a password nor a token the pages are open, without login, to this machine
 only: the server refuses to listen on any other address (`check_bind`), and requests must
@@ -56,6 +58,7 @@ class EditorConfig:
     public_url: str | None = None  # "https://tools.example.com", no trailing slash
     allowed_hosts: frozenset[str] = frozenset()  # beside loopback names, lower-case
     trusted_proxies: tuple[str, ...] = ()
+    hf_webhook_secret: str | None = None
 
     @property
     def login_required(self) -> bool:
@@ -82,6 +85,19 @@ class WebSettings(BaseSettings):
     public_url: str | None = None
     allowed_hosts: str | None = None
     trusted_proxies: str | None = None
+    hf_webhook_secret: str | None = None
+
+
+def parse_webhook_secret(text: str | None) -> str | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not text.isascii() or len(text) < 16:
+        raise ConfigError(
+            "TOOLSCOUT_HF_WEBHOOK_SECRET: use at least 16 ASCII characters (the Hub sends "
+            "only ASCII secrets; a short one can be guessed), e.g. from `openssl rand -hex 32`"
+        )
+    return text
 
 
 def parse_public_url(text: str | None) -> str | None:
@@ -173,6 +189,7 @@ def config_from_env(environ: dict[str, str] | None = None) -> EditorConfig:
         public_url=parse_public_url(settings.public_url),
         allowed_hosts=parse_hosts(settings.allowed_hosts),
         trusted_proxies=parse_proxies(settings.trusted_proxies),
+        hf_webhook_secret=parse_webhook_secret(settings.hf_webhook_secret),
     )
 
 
