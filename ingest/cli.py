@@ -446,12 +446,11 @@ def renormalize() -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the schema to the newest version."""
+    from ingest.environment import masked_url
     from store.db import database_url, get_engine, upgrade
 
-    from ingest.environment import _shown
-
     head = upgrade(get_engine())
-    err.print(f"database at revision {head}: {_shown(database_url())}", markup=False)
+    err.print(f"database at revision {head}: {masked_url(database_url())}", markup=False)
 
 
 @app.command()
@@ -701,9 +700,9 @@ def health_rows(now: datetime | None = None, strict: bool = True) -> list[dict]:
 
     Without a usable sources file: a SourcesError when `strict` (the CLI refuses to guess),
     else the sources the store knows (the web status page still shows something)."""
-    from ingest.crawl import DEFAULT_TIME_LIMIT_S
+    from ingest.crawl import DEFAULT_TIME_LIMIT_S, crawl_alive
     from ingest.sources import SourcesError, load_sources
-    from store import health
+    from store import health, runs
     from store.db import get_engine, session, upgrade
     from store.models import utcnow
 
@@ -719,6 +718,9 @@ def health_rows(now: datetime | None = None, strict: bool = True) -> list[dict]:
     limit = (config.crawl.get("TOOLSCOUT_TIME_LIMIT") if config else None) or DEFAULT_TIME_LIMIT_S
     rows = []
     with session() as s:
+        # A run left `running` by a crawl of this host whose process is gone (its parent
+        # died too, so nothing closed it) is closed here, as `crawl` does for its sources.
+        runs.close_abandoned(s, None, now, crawl_alive)
         names = {name for name, _, _ in configured}
         extra = [(n, None, 3600.0) for n in health.known_sources(s) if n not in names]
         for name, kind, interval in configured + extra:
@@ -918,10 +920,10 @@ def explain(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, ArgumentError):
         return USAGE, f"DATABASE_URL: {exc}"
     if isinstance(exc, OperationalError | DBAPIError):
-        from ingest.environment import _shown
+        from ingest.environment import masked_url
 
         reason = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0][:300]
-        return FAILURE, f"database {_shown(database_url())}: {reason}"
+        return FAILURE, f"database {masked_url(database_url())}: {reason}"
     if isinstance(exc, OSError) and exc.strerror:
         where = f" {exc.filename}" if exc.filename else ""
         return FAILURE, f"{exc.strerror}:{where}".rstrip(":")

@@ -52,7 +52,7 @@ def database_url(text: str | None) -> str:
         url = make_url(text)
     except ArgumentError:
         raise EnvError(
-            f"DATABASE_URL {_shown(text)!r} is not a database URL; use {_EXAMPLES}"
+            f"DATABASE_URL {masked_url(text)!r} is not a database URL; use {_EXAMPLES}"
         ) from None
     backend, _, driver = url.drivername.partition("+")
     if backend == "postgresql":
@@ -77,7 +77,7 @@ def database_url(text: str | None) -> str:
     return text
 
 
-def _shown(text: str) -> str:
+def masked_url(text: str) -> str:
     """A URL as it may be printed: its password, if any, masked."""
     try:
         return make_url(text).render_as_string(hide_password=True)

@@ -332,7 +332,11 @@ def test_status_check_fails_on_a_run_that_never_closed(store):
     for name in ("hf:google", "hf:meta-llama", "hf:Qwen"):
         record(store, name, "ok")
     with Session(store, expire_on_commit=False) as s:
-        run_id = runs.start_run(s, "hf:Qwen")  # its process died: nobody closes it
+        # A crawl of another host whose process died: nobody here may close it.
+        run_id = runs.start_run(s, "hf:Qwen")
+        row = s.get(CrawlRun, run_id)
+        row.host = "crawler-2.example"
+        s.add(row)
         s.commit()
     assert status("--check").exit_code == 0  # still within the time a crawl may take
     with Session(store, expire_on_commit=False) as s:
@@ -369,3 +373,31 @@ def test_status_refuses_a_missing_or_broken_config(store, tmp_path, setup, messa
         assert result.exit_code == 2, result.output
         assert message in result.output
         assert "healthy" not in result.output and "Traceback" not in result.output
+
+
+def test_status_closes_this_hosts_abandoned_runs(store):
+    """A crawl killed with its parent (kill -9 of both, a reboot) left its run `running`;
+    `status` sees the process is gone and closes it as killed, so it neither shows as
+    going nor waits for the never-closed limit. A run whose process is a live crawl, or
+    that another host recorded, is left alone."""
+    import subprocess
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a pid that is no longer a process
+    for name in ("hf:google", "hf:meta-llama", "hf:Qwen"):
+        record(store, name, "ok")
+    with Session(store, expire_on_commit=False) as s:
+        dead = runs.start_run(s, "hf:Qwen")
+        other = runs.start_run(s, "hf:google")
+        for run_id, pid, host in ((dead, gone.pid, runs.this_host()), (other, gone.pid, "b")):
+            row = s.get(CrawlRun, run_id)
+            row.pid, row.host = pid, host
+            row.started_at = row.started_at - timedelta(seconds=1)
+            s.add(row)
+        s.commit()
+    rows = {r["source"]: r for r in json.loads(status("--json").stdout)}
+    qwen = rows["hf:Qwen"]
+    assert qwen["last_run"]["status"] == "killed"
+    assert qwen["last_run"]["message"].startswith(f"abandoned: crawl process {gone.pid} is gone")
+    assert qwen["health"] == "unhealthy" and qwen["next_run_at"] is not None
+    assert rows["hf:google"]["last_run"]["status"] == "running"  # another host's run
