@@ -576,7 +576,8 @@ def _start_scheduler(
     from ingest.sources import SourcesError, load_sources
 
     try:
-        chosen = load_sources().named(names or [])
+        config = load_sources()
+        chosen = config.named(names or [])
     except SourcesError as exc:
         fail(str(exc))
     if not chosen:
@@ -584,8 +585,11 @@ def _start_scheduler(
     if interval is not None and interval <= 0:
         fail("--interval must be positive")
     _configure_logging()
+    from store.cadence import Bounds
+
     scheduler = Scheduler(
         chosen,
+        bounds=Bounds(*config.cadence),
         interval_s=interval,
         jitter_s=jitter,
         time_limit=time_limit,
@@ -701,8 +705,9 @@ def health_rows(now: datetime | None = None, strict: bool = True) -> list[dict]:
     Without a usable sources file: a SourcesError when `strict` (the CLI refuses to guess),
     else the sources the store knows (the web status page still shows something)."""
     from ingest.crawl import DEFAULT_TIME_LIMIT_S, crawl_alive
-    from ingest.sources import SourcesError, load_sources
+    from ingest.sources import NOMINAL_INTERVAL_S, SourcesError, load_sources
     from store import health, runs
+    from store.cadence import Bounds, Cadence, cadence
     from store.db import get_engine, session, upgrade
     from store.models import utcnow
 
@@ -714,16 +719,26 @@ def health_rows(now: datetime | None = None, strict: bool = True) -> list[dict]:
             raise
         config = None
     upgrade(get_engine())
-    configured = [(s.name, s.kind, s.interval_s) for s in config.sources] if config else []
+    configured = list(config.sources) if config else []
+    bounds = Bounds(*config.cadence) if config else Bounds()
     limit = (config.crawl.get("TOOLSCOUT_TIME_LIMIT") if config else None) or DEFAULT_TIME_LIMIT_S
     rows = []
     with session() as s:
         # A run left `running` by a crawl of this host whose process is gone (its parent
         # died too, so nothing closed it) is closed here, as `crawl` does for its sources.
         runs.close_abandoned(s, None, now, crawl_alive)
-        names = {name for name, _, _ in configured}
-        extra = [(n, None, 3600.0) for n in health.known_sources(s) if n not in names]
-        for name, kind, interval in configured + extra:
+        names = {src.name for src in configured}
+        extra = [n for n in health.known_sources(s) if n not in names]
+        paces = [
+            (
+                src.name,
+                src.kind,
+                cadence(s, src.name, src.kind, src.org, src.interval_s, src.adaptive, bounds, now),
+            )
+            for src in configured
+        ] + [(n, None, Cadence(NOMINAL_INTERVAL_S, "not in sources.toml")) for n in extra]
+        for name, kind, pace in paces:
+            interval = pace.interval_s
             h = health.source_health(s, name, interval, now, run_limit_s=limit)
             r = h.last_run
             rows.append(
@@ -732,6 +747,7 @@ def health_rows(now: datetime | None = None, strict: bool = True) -> list[dict]:
                     "kind": kind,
                     "configured": kind is not None,
                     "interval_s": interval,
+                    "interval_reason": pace.reason,
                     "health": h.health,
                     "reason": h.reason,
                     "stale": h.stale,
@@ -765,6 +781,16 @@ def health_rows(now: datetime | None = None, strict: bool = True) -> list[dict]:
                 }
             )
     return rows
+
+
+def _span(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            value = seconds / size
+            return (
+                f"{value:.0f}{unit}" if value >= 10 or value == int(value) else f"{value:.1f}{unit}"
+            )
+    return f"{seconds:.0f}s"
 
 
 def _ago(iso: str | None, now: datetime) -> str:
@@ -841,6 +867,8 @@ def status(
             nxt = "now" if r["next_run_at"] is None else _ago(r["next_run_at"], now)
             if r["backoff_until"]:
                 nxt += f" (backoff, {r['consecutive_failures']} failed)"
+            elif r["configured"]:
+                nxt += escape(f" (every {_span(r['interval_s'])}: {r['interval_reason']})")
             error = r["last_error"]
             if last is None:
                 table.add_row(

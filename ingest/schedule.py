@@ -14,6 +14,11 @@ a source twice in one interval nor skips one.
 A crawl still running from before a restart (the scheduler was killed; its crawl runs on
 in its own process group and records its run) is that interval's run: the job skips.
 
+Cadence: a source without an `interval` in sources.toml (and no `--interval`) is checked at
+its own pace, `store.cadence` (Miniflux's entry frequency, clamped to `[schedule]`
+min/max): the interval is computed at start and again after each run, and the job is
+rescheduled when it changed.
+
 Backoff: before crawling, a job checks the source's backoff (`store.health`); while it has
 not expired the run is skipped (logged) and the job is moved to the backoff's end. After a
 failed run the job is moved there too; the first success resumes the normal cadence.
@@ -48,7 +53,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from ingest.sources import Source
-from store import health, hooks
+from store import cadence, health, hooks
 from store.db import get_engine, session, upgrade
 from store.models import CrawlRun, utcnow
 
@@ -103,8 +108,11 @@ class Scheduler:
         workers: int = DEFAULT_WORKERS,
         stop_timeout: float = DEFAULT_STOP_TIMEOUT_S,
         kill_timeout: float = KILL_TIMEOUT_S,
+        bounds: cadence.Bounds | None = None,
     ) -> None:
         self.jobs = {s.name: Job(s, float(interval_s or s.interval_s)) for s in sources}
+        self.fixed = interval_s is not None  # --interval: one fixed interval for all
+        self.bounds = bounds or cadence.Bounds()
         self.jitter_s = jitter_s
         self.time_limit = time_limit
         self.stop_timeout = stop_timeout
@@ -141,13 +149,28 @@ class Scheduler:
                 times[name] = max(now, due) if due else now
         return times
 
+    def cadence_of(self, s, name: str, now: datetime | None = None) -> cadence.Cadence:
+        job = self.jobs[name]
+        src = job.source
+        if self.fixed:
+            return cadence.Cadence(job.interval_s, "fixed by --interval")
+        return cadence.cadence(
+            s, name, src.kind, src.org, src.interval_s, src.adaptive, self.bounds, now or utcnow()
+        )
+
+    def _trigger(self, interval_s: float) -> IntervalTrigger:
+        jitter = self.jitter_s if self.jitter_s is not None else default_jitter(interval_s)
+        return IntervalTrigger(seconds=interval_s, jitter=jitter or None, timezone="UTC")
+
     def add_jobs(self) -> None:
+        with session() as s:
+            for name, job in self.jobs.items():
+                job.interval_s = self.cadence_of(s, name).interval_s
         for name, first in self.first_run_times().items():
             job = self.jobs[name]
-            jitter = self.jitter_s if self.jitter_s is not None else default_jitter(job.interval_s)
             self.scheduler.add_job(
                 self.run_source,
-                IntervalTrigger(seconds=job.interval_s, jitter=jitter or None, timezone="UTC"),
+                self._trigger(job.interval_s),
                 args=[name],
                 id=name,
                 name=f"crawl {name}",
@@ -155,10 +178,9 @@ class Scheduler:
                 replace_existing=True,
             )
             log.info(
-                "scheduled %s every %.0fs (jitter %.0fs); first run %s",
+                "scheduled %s every %.0fs; first run %s",
                 name,
                 job.interval_s,
-                jitter,
                 first.isoformat(timespec="seconds"),
             )
 
@@ -286,7 +308,15 @@ class Scheduler:
         if self.stopping.is_set():
             return
         with session() as s:
-            h = health.source_health(s, name, job.interval_s)
+            pace = self.cadence_of(s, name)
+            h = health.source_health(s, name, pace.interval_s)
+        if abs(pace.interval_s - job.interval_s) >= 1.0:
+            log.info("%s now every %.0fs (%s)", name, pace.interval_s, pace.reason)
+            job.interval_s = pace.interval_s
+            try:
+                self.scheduler.reschedule_job(name, trigger=self._trigger(pace.interval_s))
+            except Exception:  # shutting down
+                log.debug("could not reschedule %s", name, exc_info=True)
         if h.backoff_until:
             log.info(
                 "%s backing off after %d failed run(s): next run %s",

@@ -25,6 +25,9 @@ DEFAULT_HF_ENDPOINT = "https://huggingface.co"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 PRICING_FORMATS = ("openrouter",)
+# A source's interval when sources.toml gives none and its own cadence cannot be read
+# (price lists); the base of the backoff and the staleness of every source.
+NOMINAL_INTERVAL_S = 3600.0
 
 
 class SourcesError(ValueError):
@@ -42,6 +45,7 @@ class Source:
     follow: bool = True  # feeds: fetch the article page of new entries
     pattern: str | None = None  # pages: regex an article link's URL must match
     format: str | None = None  # pricing: the response format ("openrouter")
+    adaptive: bool = False  # no interval in sources.toml: checked by store.cadence
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,7 @@ class Sources:
     sources: tuple[Source, ...]
     crawl: dict  # [crawl]: politeness and limits, as Scrapy settings
     notability: Notability = Notability()
+    cadence: tuple[float, float, float] = (300.0, 86400.0, 24.0)  # [schedule] min, max, factor
 
     def named(self, names: list[str]) -> list[Source]:
         """Sources matching each name exactly, or a group: "hf" (every Hub org), "hub"."""
@@ -134,7 +139,7 @@ class _Section(BaseModel):
 
 class HubSection(_Section):
     endpoint: str | None = None
-    interval: Duration = 3600.0
+    interval: Duration | None = None  # unset: each source's own cadence (store.cadence)
     page_size: Annotated[int, Field(ge=1, le=1000)] = 100
     since: date | None = None  # a TOML date or a "2024-01-01" string
     orgs: list[Name] = []
@@ -176,6 +181,14 @@ class CrawlSection(_Section):
     allow_private: list[str] | None = None
 
 
+class ScheduleSection(_Section):
+    """[schedule]: the bounds of adaptive intervals (store.cadence)."""
+
+    min_interval: Duration = 300.0
+    max_interval: Duration = 86400.0
+    factor: Annotated[float, Field(gt=0, le=1000)] = 24.0
+
+
 class NotabilitySection(_Section):
     orgs: list[str] | None = None
     min_likes: Count | None = None
@@ -190,6 +203,7 @@ class SourcesFile(_Section):
     pricing: list[PricingEntry] = []
     crawl: CrawlSection = CrawlSection()
     notability: NotabilitySection = NotabilitySection()
+    schedule: ScheduleSection = ScheduleSection()
 
 
 # [crawl] key -> the Scrapy setting it sets (ingest/settings.py keeps the polite defaults).
@@ -334,8 +348,17 @@ def load_sources(path: Path | None = None) -> Sources:
     hub = config.hub
     endpoint = os.environ.get("HF_ENDPOINT") or hub.endpoint or DEFAULT_HF_ENDPOINT
     interval = hub.interval
+    if config.schedule.min_interval > config.schedule.max_interval:
+        raise SourcesError(f"{path}: [schedule] min_interval is longer than max_interval")
     sources = [
-        Source(name=f"hf:{org}", kind="hub", interval_s=interval, org=org, role=role)
+        Source(
+            name=f"hf:{org}",
+            kind="hub",
+            interval_s=interval or NOMINAL_INTERVAL_S,
+            org=org,
+            role=role,
+            adaptive=interval is None,
+        )
         for role, orgs in (("original", hub.orgs), ("derivative", hub.derivative_orgs))
         for org in orgs
     ]
@@ -354,6 +377,11 @@ def load_sources(path: Path | None = None) -> Sources:
         sources=tuple(sources),
         crawl=_crawl(config.crawl),
         notability=_notability(config.notability, hub.orgs),
+        cadence=(
+            config.schedule.min_interval,
+            config.schedule.max_interval,
+            config.schedule.factor,
+        ),
     )
 
 
@@ -368,7 +396,14 @@ def crawl_settings(section: dict) -> dict:
     return _crawl(validate({"crawl": section}, Path("[crawl]")).crawl)
 
 
-def _feed(entry: FeedEntry, kind: str, default_interval: float) -> Source:
+def _nominal(own: float | None, default: float | None) -> float:
+    for value in (own, default):
+        if value is not None:
+            return value
+    return NOMINAL_INTERVAL_S
+
+
+def _feed(entry: FeedEntry, kind: str, default_interval: float | None) -> Source:
     """A [[feeds]] entry → "feed:<name>"; a [[pages]] entry (an HTML index page of a vendor
     without a feed) → "pages:<name>"."""
     table = "feeds" if kind == "feed" else "pages"
@@ -381,7 +416,8 @@ def _feed(entry: FeedEntry, kind: str, default_interval: float) -> Source:
     return Source(
         name=f"{kind}:{entry.name}",
         kind=kind,
-        interval_s=entry.interval if entry.interval is not None else default_interval,
+        interval_s=_nominal(entry.interval, default_interval),
+        adaptive=entry.interval is None and default_interval is None,
         org=entry.org,
         url=_absolute(entry.url, f"[[{table}]] {entry.name!r} url"),
         follow=entry.follow,
@@ -389,12 +425,13 @@ def _feed(entry: FeedEntry, kind: str, default_interval: float) -> Source:
     )
 
 
-def _pricing(entry: PricingEntry, default_interval: float) -> Source:
+def _pricing(entry: PricingEntry, default_interval: float | None) -> Source:
     """A [[pricing]] entry (a provider's price list) → "pricing:<name>"."""
     return Source(
         name=f"pricing:{entry.name}",
         kind="pricing",
-        interval_s=entry.interval if entry.interval is not None else default_interval,
+        interval_s=_nominal(entry.interval, default_interval),
+        adaptive=entry.interval is None and default_interval is None,
         url=_absolute(entry.url, f"[[pricing]] {entry.name!r} url"),
         format=entry.format,
     )

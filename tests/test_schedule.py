@@ -150,7 +150,9 @@ def test_a_run_whose_crawl_and_parent_both_died_is_closed_by_the_next_crawl(engi
     source this crawl did not touch, are left alone."""
     from ingest.crawl import crawl
     from store.models import utcnow
+    from store.runs import this_host
 
+    here = this_host()
     gone = subprocess.Popen(["true"])
     gone.wait()
     # A process whose command line names the crawl module, as a live crawl's does.
@@ -159,9 +161,11 @@ def test_a_run_whose_crawl_and_parent_both_died_is_closed_by_the_next_crawl(engi
         long_ago = utcnow() - timedelta(hours=2)
         with Session(engine) as s:
             rows = [
-                CrawlRun(source="hf:google", pid=gone.pid, started_at=long_ago),
-                CrawlRun(source="hf:google", pid=live.pid, started_at=long_ago),
-                CrawlRun(source="hf:Qwen", pid=gone.pid, started_at=long_ago),
+                CrawlRun(source="hf:google", pid=gone.pid, started_at=long_ago, host=here),
+                CrawlRun(source="hf:google", pid=live.pid, started_at=long_ago, host=here),
+                CrawlRun(source="hf:Qwen", pid=gone.pid, started_at=long_ago, host=here),
+                # Another host's run: its pid means nothing here.
+                CrawlRun(source="hf:google", pid=gone.pid, started_at=long_ago, host="b"),
             ]
             s.add_all(rows)
             s.commit()
@@ -169,8 +173,9 @@ def test_a_run_whose_crawl_and_parent_both_died_is_closed_by_the_next_crawl(engi
         outcome = crawl(["hf:google"])
         assert outcome.exit_code == 0
         with Session(engine) as s:
-            dead, going, other = (s.get(CrawlRun, i) for i in ids)
+            dead, going, other, elsewhere = (s.get(CrawlRun, i) for i in ids)
         assert (dead.status, going.status, other.status) == ("killed", "running", "running")
+        assert elsewhere.status == "running"
         assert dead.message.startswith("abandoned:") and dead.finished_at is not None
     finally:
         live.kill()

@@ -187,6 +187,7 @@ STATUS_KEYS = {
     "kind",
     "configured",
     "interval_s",
+    "interval_reason",
     "health",
     "reason",
     "stale",
