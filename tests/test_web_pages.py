@@ -99,6 +99,8 @@ def _post_routes(routes) -> list[str]:
         if hasattr(route, "original_router"):  # an included router (our routers: no prefix)
             paths += _post_routes(route.original_router.routes)
         elif "POST" in (getattr(route, "methods", None) or ()):
+            if route.path.startswith("/hooks/"):  # machine posts: a secret, not a session
+                continue
             paths.append(route.path.replace("{slug}", "gemma-3"))
     return paths
 
