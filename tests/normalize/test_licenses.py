@@ -104,9 +104,9 @@ IDS = [
     ("deepseek", "other:deepseek", "open-rail", True, False),
     ("llama-3.1", "llama3.1", "community", True, False),
     # SPDX ids outside the tables: their family from ScanCode's license categories.
-    ("BlueOak-1.0.0", "BlueOak-1.0.0", "permissive", True, False),
+    ("BlueOak-1.0.0", "BlueOak-1.0.0", "permissive", True, True),
     ("X11", "X11", "permissive", True, False),
-    ("Sleepycat", "Sleepycat", "copyleft", True, False),
+    ("Sleepycat", "Sleepycat", "copyleft", True, True),
     ("PolyForm-Noncommercial-1.0.0", "PolyForm-Noncommercial-1.0.0", "non-commercial", False,
      False),
     ("Elastic-2.0", "Elastic-2.0", None, None, False),
@@ -114,7 +114,7 @@ IDS = [
     ("Creative Commons Zero v1.0 Universal", "CC0-1.0", "permissive", True, False),
     ("Community Data License Agreement – Sharing, Version 1.0", "CDLA-Sharing-1.0",
      "copyleft", True, False),
-    ("Tencent Hunyuan Community License Agreement", "other:hunyuan-community", "community",
+    ("Tencent Hunyuan Community License Agreement", "other:tencent-hunyuan-community", "community",
      True, False),
 ]  # fmt: skip
 
@@ -194,7 +194,7 @@ CARDS = [
         "other:qwen",
         True,
     ),
-    ({"license": "other", "license_name": "tongyi-qianwen"}, "other:qwen", True),
+    ({"license": "other", "license_name": "tongyi-qianwen"}, "other:tongyi-qianwen", True),
     ({"license": "other", "license_name": "qwen-research"}, "other:qwen-research", False),
     (
         {
@@ -221,20 +221,20 @@ CARDS = [
             "license_name": "falcon-llm-license",
             "license_link": "https://falconllm.tii.ae/falcon-terms-and-conditions.html",
         },
-        "other:falcon",
+        "other:falcon-llm-license",
         True,
     ),
     ({"license": "other", "license_name": "modified-mit"}, "other:modified-mit", True),
     (
         {"license": "other", "license_name": "nvidia-open-model-license"},
-        "other:nvidia-open-model",
+        "other:nvidia-open-model-license",
         True,
     ),
     ({"license": "other", "license_link": "https://ai.google.dev/gemma/terms"}, "gemma", True),
     ({"license": "other", "license_name": "exaone"}, "other:exaone", False),
     (
         {"license": "other", "license_name": "stabilityai-ai-community"},
-        "other:stabilityai-community",
+        "other:stabilityai-ai-community",
         True,
     ),
     ({"license": "other", "license_name": "glm-4"}, "other:glm-4", True),
@@ -267,8 +267,6 @@ def test_license_from_card(card, lid, commercial):
     "card",
     [
         {},
-        {"license": "other"},
-        {"license": "unknown"},
         {"license": None},
         {"license": 3},
         {"tags": ["x"]},
@@ -279,6 +277,21 @@ def test_license_from_card(card, lid, commercial):
 )
 def test_license_from_card_unstated(card):
     assert license_from_card(card) is None
+
+
+# `license: other` without a name and `license: unknown` state exactly that (the contract).
+@pytest.mark.parametrize(
+    ("card", "lid"),
+    [
+        ({"license": "other"}, "other"),
+        ({"license": "unknown"}, "unknown"),
+        ({"license": "other", "license_name": "other"}, "other"),
+        ({"license": "Unknown"}, "unknown"),
+    ],
+)
+def test_license_from_card_other_unknown(card, lid):
+    result = license_from_card(card)
+    assert (result.id, result.commercial_use, result.family) == (lid, None, None)
 
 
 def test_card_list_mentions_other_licenses():
@@ -364,8 +377,9 @@ TEXTS = [
     ),
     ("Qwen2.5-3B is under the Qwen Research License", "other:qwen-research", "research", False),
     ("The model is provided under the DeepSeek License", "other:deepseek", "open-rail", True),
-    ("Falcon 3 is released under the TII Falcon License 2.0", "other:falcon", "community", True),
-    ("Governed by the NVIDIA Open Model License.", "other:nvidia-open-model", "community", True),
+    ("Falcon 3 is released under the TII Falcon License 2.0", "other:falcon-llm-license", "community", True),
+    ("Governed by the NVIDIA Open Model License.", "other:nvidia-open-model-license", "community",
+     True),
     (
         "Stable Diffusion XL uses the CreativeML OpenRAIL-M license",
         "creativeml-openrail-m",
@@ -386,25 +400,25 @@ TEXTS = [
     ),
     (
         "Hunyuan is released under the Tencent Hunyuan Community License",
-        "other:hunyuan-community",
+        "other:tencent-hunyuan-community",
         "community",
         True,
     ),
     (
         "licensed under the Stability AI Community License",
-        "other:stabilityai-community",
+        "other:stabilityai-ai-community",
         "community",
         True,
     ),
     (
         "The weights are released under the FLUX.1 [dev] Non-Commercial License.",
-        "other:flux-1-dev-non-commercial",
+        "other:flux-1-dev-non-commercial-license",
         "non-commercial",
         False,
     ),
     # A model's name between 'Falcon' and 'TII License'.
-    ("Falcon2-11B is released under the Falcon 2 11B TII License", "other:falcon", "community", True),
-    ("Falcon Mamba 7B TII License", "other:falcon", "community", True),
+    ("Falcon2-11B is released under the Falcon 2 11B TII License", "other:falcon-llm-license", "community", True),
+    ("Falcon Mamba 7B TII License", "other:falcon-llm-license", "community", True),
     ("BLOOM is released under the BigScience RAIL License v1.0", "bigscience-bloom-rail-1.0",
      "open-rail", True),
     # CC named without its version: the current one, as the Hub's ids assume.
