@@ -48,6 +48,7 @@ OPEN_RAIL = "open-rail"
 COMMUNITY = "community"
 NON_COMMERCIAL = "non-commercial"
 RESEARCH = "research"
+SOURCE_AVAILABLE = "source-available"
 PROPRIETARY = "proprietary"
 
 OTHER = "other"
@@ -96,7 +97,7 @@ _VERSION_PREFIX = re.compile(r"v(?=\d)")
 # Words a license's name may carry or leave out; they never tell two licenses apart.
 _FILLER = frozenset(
     {"the", "a", "an", "version", "license", "licenses", "licensed", "agreement", "creative"}
-    | {"commons", "gnu", "international", "unported", "generic"}
+    | {"commons", "gnu", "international", "unported", "generic", "v"}
 )
 # Words that say a phrase is about a license (a token containing 'licen' counts too).
 _LICENSE_WORDS = frozenset({"agreement", "terms"})
@@ -223,9 +224,11 @@ def _vocabulary() -> _Vocabulary:
         spdx_entry = spdx.get(lid)
         osi = entry.get("osi", spdx_entry.osi_approved if spdx_entry else False)
         conditions = entry.get("conditions") or terms.get(entry.get("terms", ""))
+        # An SPDX license listed only for its terms takes its name from the SPDX List.
+        name = entry.get("name") or (spdx_entry.name if spdx_entry else lid)
         known = _Known(
             lid,
-            entry["name"],
+            name,
             entry.get("family"),
             entry.get("commercial_use"),
             conditions,
@@ -233,7 +236,7 @@ def _vocabulary() -> _Vocabulary:
             entry.get("bare", False),
             True,
         )
-        spellings = [lid.removeprefix("other:"), entry.get("hub", ""), entry["name"]]
+        spellings = [lid.removeprefix("other:"), entry.get("hub", ""), name]
         for phrase in [*spellings, *entry.get("also", ())]:
             if phrase and not phrase.endswith(" family"):
                 add(phrase, known, as_name=True)
@@ -272,6 +275,7 @@ def _vocabulary() -> _Vocabulary:
             if isinstance(key, str) and not key.startswith("LicenseRef-"):
                 add(key, target, as_name=False)
 
+    _add_unversioned(names)
     family_words = [
         (re.compile(rule["pattern"], re.IGNORECASE), rule["family"])
         for rule in data.get("family_word", ())
@@ -291,6 +295,33 @@ def _vocabulary() -> _Vocabulary:
         families,
         terms,
     )
+
+
+_VERSION_IN_ID = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
+def _add_unversioned(names: dict[str, _Known]) -> None:
+    """A name said without its version ('Server Side Public License', 'Elastic License',
+    'Creative Commons Attribution-NonCommercial') names the license when one license has that
+    name, or the latest version when its versions share it, as the Hub's unversioned ids
+    do; names of different licenses that meet once their versions go stay unknown."""
+    groups: dict[str, dict[str, _Known]] = {}
+    for bag, known in names.items():
+        words = bag.split(" ")
+        kept = [w for w in words if not w[:1].isdigit()]
+        if kept and len(kept) < len(words):
+            groups.setdefault(" ".join(kept), {})[known.id] = known
+    for bag, candidates in groups.items():
+        if bag in names:
+            continue
+        if len({_VERSION_IN_ID.sub("#", lid) for lid in candidates}) != 1:
+            continue  # different licenses, not versions of one
+
+        def version(lid: str) -> tuple[int, ...]:
+            found = _VERSION_IN_ID.search(lid)
+            return tuple(int(n) for n in found.group().split(".")) if found else ()
+
+        names[bag] = candidates[max(candidates, key=version)]
 
 
 _NC_ID = re.compile(r"(?:^|-)NC(?:-|$)|non-?commercial", re.IGNORECASE)
@@ -364,13 +395,44 @@ def _family_from_words(name: str) -> str | None:
     return None
 
 
+MAX_BASE_WORDS = 8
+
+
+def _base_of(name: str) -> _Known | None:
+    """The known license a custom license's name is built on: the longest run of its words
+    that is a known id or name ('solar-apache-2.0', 'Custom Apache 2.0' -> Apache-2.0)."""
+    vocab = _vocabulary()
+    words = _words(name)[:40]
+    best: tuple[int, _Known] | None = None
+    for i in range(len(words)):
+        compact = ""
+        for j in range(i, min(len(words), i + MAX_BASE_WORDS)):
+            compact += words[j]
+            known = vocab.compact.get(compact)
+            if known is not None and (best is None or j + 1 - i > best[0]):
+                best = (j + 1 - i, known)
+    return best[1] if best is not None else None
+
+
 def _custom(name: str, lid: str | None = None, words: str | None = None) -> _Known:
-    """A custom license nobody lists: its id is 'other:<name>', its family from the words of
-    its name (or `words`), and what that family means for commercial use ([families])."""
+    """A custom license nobody lists: its id is 'other:<name>'. What it allows is what its
+    name says: the family its words name ('Research', 'Non-Commercial', 'Community'; see
+    [[family_word]]) and that family's terms ([families]); else, for a variant of a known
+    license ('solar-apache-2.0'), that license's family and commercial use, its own terms
+    applying on top."""
     family = _family_from_words(words or name)
-    commercial, conditions = _vocabulary().families.get(family or "", (None, None))
     lid = lid or f"other:{_key(name)[:80]}"
+    if family is None and (base := _base_of(name)) is not None and base.family:
+        return _variant_of(base, lid, name)
+    commercial, conditions = _vocabulary().families.get(family or "", (None, None))
     return _Known(lid, name.strip()[:120], family, commercial, conditions)
+
+
+def _variant_of(base: _Known, lid: str, name: str) -> _Known:
+    """A license built on `base` under another name: what `base` allows, its own terms on top.
+    A variant is never `base` itself, and not OSI approved."""
+    conditions = f"a modified {base.name}; its own terms apply"
+    return _Known(lid, name.strip()[:120], base.family, base.commercial_use, conditions)
 
 
 _NOT_NAMES = frozenset({"", OTHER, UNKNOWN, "none", "n/a", "custom", "license"})
@@ -477,8 +539,12 @@ def license_from_tags(tags: object, source: str = "") -> License | None:
 
 # Phrases that state a kind of license without naming one (their id is None).
 _GENERIC = (
-    (re.compile(r"\bnon[\s-]?commercial\s+(?:research\s+)?(?:use\s+)?(?:only\s+)?licen[cs]e"
-                r"|\b(?:for|to)\s+non[\s-]?commercial\s+(?:research\s+)?(?:use|purposes)"),
+    # 'both commercial and non-commercial use' allows commercial use: not this.
+    (re.compile(r"(?<!commercial and )(?<!commercial or )(?<!commercial & )(?<!commercial/)"
+                r"\bnon[\s-]?commercial\s+(?:research\s+)?(?:use\s+)?(?:only\s+)?licen[cs]e"
+                r"|\b(?:for|to)\s+non[\s-]?commercial\s+(?:research\s+)?(?:use|purposes)"
+                r"|(?<!commercial and )(?<!commercial or )(?<!commercial & )(?<!commercial/)"
+                r"\bnon[\s-]?commercial\s+(?:research\s+)?(?:use|purposes)\s+only\b"),
      "commercial", "non-commercial license", NON_COMMERCIAL, False, "nc"),
     (re.compile(r"\bresearch[\s-]only\b|\bfor\s+research\s+purposes\s+only\b"),
      "research", "research-only license", RESEARCH, False, "research"),
@@ -603,7 +669,8 @@ def _trusted(
 
 def _variant(text: str, tokens: list[_Token], i: int, j: int, known: _Known) -> tuple:
     """A known license's name right after 'modified' / 'custom' or joined to a word by a hyphen
-    ('Solar-Apache License 2.0') names another license: 'other:<its name>', terms unknown."""
+    ('Solar-Apache License 2.0') names another license: 'other:<its name>', allowing what the
+    license it modifies allows unless its own words say otherwise (`_custom`)."""
     start, end = tokens[i].start, tokens[j].end
     prefix_start = None
     if i > 0 and tokens[i - 1].word in _MODIFIERS and tokens[i - 1].end + 2 >= start:
@@ -615,13 +682,11 @@ def _variant(text: str, tokens: list[_Token], i: int, j: int, known: _Known) -> 
     if j + 1 < len(tokens) and _is_license_word(tokens[j + 1].word):
         end = tokens[j + 1].end
     phrase = text[prefix_start:end]
-    variant = _Known(
-        f"other:{_slug(phrase)}",
-        phrase.strip()[:120],
-        None,
-        None,
-        f"a modified {known.name}; its own terms apply",
-    )
+    family = _family_from_words(phrase)
+    if family is not None:
+        variant = _custom(phrase, f"other:{_slug(phrase)}")
+    else:
+        variant = _variant_of(known, f"other:{_slug(phrase)}", phrase)
     return (prefix_start, end, 0, variant)
 
 

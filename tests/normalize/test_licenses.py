@@ -109,7 +109,17 @@ IDS = [
     ("Sleepycat", "Sleepycat", "copyleft", True, True),
     ("PolyForm-Noncommercial-1.0.0", "PolyForm-Noncommercial-1.0.0", "non-commercial", False,
      False),
-    ("Elastic-2.0", "Elastic-2.0", None, None, False),
+    # Source-available SPDX licenses: listed for their terms, named by the SPDX List.
+    ("Elastic-2.0", "Elastic-2.0", "source-available", True, False),
+    ("SSPL-1.0", "SSPL-1.0", "source-available", True, False),
+    ("BUSL-1.1", "BUSL-1.1", "source-available", False, False),
+    ("FSL-1.1-MIT", "FSL-1.1-MIT", "source-available", True, False),
+    ("PolyForm-Small-Business-1.0.0", "PolyForm-Small-Business-1.0.0", "source-available", True,
+     False),
+    # ScanCode keys of SPDX licenses.
+    ("mongodb-sspl-1.0", "SSPL-1.0", "source-available", True, False),
+    ("bsl-1.1", "BUSL-1.1", "source-available", False, False),
+    ("elastic-license-v2", "Elastic-2.0", "source-available", True, False),
     # Full names, as `license_name` gives them.
     ("Creative Commons Zero v1.0 Universal", "CC0-1.0", "permissive", True, False),
     ("Community Data License Agreement – Sharing, Version 1.0", "CDLA-Sharing-1.0",
@@ -250,7 +260,24 @@ CARDS = [
     ({"license": ["other", "cc-by-nc-4.0"]}, "CC-BY-NC-4.0", False),
     ({"license": "other", "license_name": "acme-model-license"}, "other:acme-model-license", None),
     ({"license": "other", "license_name": "acme-noncommercial"}, "other:acme-noncommercial", False),
-]
+    # A variant of a known license keeps its own name and allows what that license allows,
+    # unless its name says otherwise.
+    ({"license": "other", "license_name": "solar-apache-2.0"}, "other:solar-apache-2.0", True),
+    ({"license": "other", "license_name": "modified-apache-2.0"}, "other:modified-apache-2.0",
+     True),
+    ({"license": "other", "license_name": "custom-cc-by-nc-4.0"}, "other:custom-cc-by-nc-4.0",
+     False),
+    ({"license": "other", "license_name": "apache-2.0-research"}, "other:apache-2.0-research",
+     False),
+    # `license_name`s as Stable Video Diffusion and DBRX cards build them.
+    ({"license": "other", "license_name": "stable-video-diffusion-nc-community"},
+     "other:stable-video-diffusion-nc-community", False),
+    ({"license": "other", "license_name": "databricks-open-model-license"},
+     "other:databricks-open-model-license", True),
+    ({"license": "other", "license_name": "bsl-1.1"}, "BUSL-1.1", False),
+    ({"license": "other", "license_name": "polyform-noncommercial-1.0.0"},
+     "PolyForm-Noncommercial-1.0.0", False),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("card", "lid", "commercial"), CARDS)
@@ -454,6 +481,46 @@ TEXTS = [
     ("Zlib", "Zlib", "permissive", True),
     ("PolyForm-Noncommercial-1.0.0", "PolyForm-Noncommercial-1.0.0", "non-commercial", False),
     ("University of Illinois/NCSA Open Source License", "NCSA", "permissive", True),
+    # SPDX full names, and CC's long forms as the deeds title them.
+    ("Attribution-NonCommercial-ShareAlike 4.0 International", "CC-BY-NC-SA-4.0",
+     "non-commercial", False),
+    ("Attribution-NoDerivatives 4.0 International", "CC-BY-ND-4.0", "permissive", True),
+    ("Licensed under the Universal Permissive License v1.0", "UPL-1.0", "permissive", True),
+    ("Server Side Public License, v 1", "SSPL-1.0", "source-available", True),
+    ("Functional Source License, Version 1.1, MIT Future License", "FSL-1.1-MIT",
+     "source-available", True),
+    ("Functional Source License, Version 1.1, Apache 2.0 Future License", "FSL-1.1-ALv2",
+     "source-available", True),
+    ("PolyForm Noncommercial License 1.0.0", "PolyForm-Noncommercial-1.0.0", "non-commercial",
+     False),
+    # Named without a version: the one license of that name, or its latest version.
+    ("MongoDB moved to the Server Side Public License", "SSPL-1.0", "source-available", True),
+    ("The code is under the Business Source License", "BUSL-1.1", "source-available", False),
+    ("Released under the Elastic License", "Elastic-2.0", "source-available", True),
+    ("Released under the Mozilla Public License", "MPL-2.0", "copyleft", True),
+    ("Creative Commons Attribution-NonCommercial license", "CC-BY-NC-4.0", "non-commercial",
+     False),
+    # Variants of known licenses keep their own names.
+    ("Solar-Apache License 2.0", "other:solar-apache-license-2.0", "permissive", True),
+    ("The model is released under a Modified Apache 2.0 license", "other:modified-apache-2.0-license",
+     "permissive", True),
+    ("[Custom Apache 2.0](https://huggingface.co/x/y/blob/main/LICENSE)",
+     "other:custom-apache-2.0", "permissive", True),
+    # A vendor's research or non-commercial license, named in prose.
+    ("Released under the Acme Research License", "other:acme-research-license", "research",
+     False),
+    ("SVD is released under the Stable Video Diffusion Non-Commercial Community License",
+     "other:stable-video-diffusion-non-commercial-community-license", "non-commercial", False),
+    ("The DBRX model is available under the Databricks Open Model License",
+     "other:databricks-open-model-license", "community", True),
+    ("Gemma Community License", "gemma", "community", True),
+    # Markdown links resolved through the URL they point at.
+    ("[License](https://ai.google.dev/gemma/terms)", "gemma", "community", True),
+    ("[Custom](https://github.com/meta-llama/llama-models/blob/main/models/llama3_1/LICENSE)",
+     "llama3.1", "community", True),
+    ("License: [CC BY-NC 4.0](https://creativecommons.org/licenses/by-nc/4.0/)", "CC-BY-NC-4.0",
+     "non-commercial", False),
+    ("Non-Commercial use only", None, "non-commercial", False),
 ]  # fmt: skip
 
 
@@ -482,6 +549,7 @@ def test_license_from_text(text, lid, family, commercial):
         "Intel",
         "Free",
         "A license is required for commercial use.",
+        "The model supports both commercial and non-commercial use.",
     ],
 )
 def test_license_from_text_none(text):
