@@ -92,6 +92,7 @@ class _Known:
 # Keys ------------------------------------------------------------------------------------------
 
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*\+*")
+_TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*\+*|&")
 _TRAILING_ZERO = re.compile(r"(?<=\d)(?:\.0)+(?![.\d])")
 _VERSION_PREFIX = re.compile(r"v(?=\d)")
 # Words a license's name may carry or leave out; they never tell two licenses apart.
@@ -174,6 +175,7 @@ class _Vocabulary:
     family_words: list[tuple[re.Pattern, str]]
     families: dict[str, tuple[bool | None, str | None]]  # family -> commercial use, conditions
     terms: dict[str, str]
+    statements: list[tuple[str, re.Pattern, _Known]]  # (a word it needs, pattern, terms)
 
 
 def _data() -> dict:
@@ -238,7 +240,7 @@ def _vocabulary() -> _Vocabulary:
         )
         spellings = [lid.removeprefix("other:"), entry.get("hub", ""), name]
         for phrase in [*spellings, *entry.get("also", ())]:
-            if phrase and not phrase.endswith(" family"):
+            if phrase:
                 add(phrase, known, as_name=True)
         for pattern in entry.get("urls", ()):
             regex = ".*".join(re.escape(part) for part in pattern.lower().split("*"))
@@ -284,6 +286,16 @@ def _vocabulary() -> _Vocabulary:
         name: (rule.get("commercial_use"), rule.get("conditions") or terms.get(rule.get("terms")))
         for name, rule in data.get("families", {}).items()
     }
+    statements = []
+    for rule in data.get("statement", ()):
+        family = rule.get("family")
+        commercial, conditions = families.get(family or "", (None, None))
+        commercial = rule.get("commercial_use", commercial)
+        if commercial == UNKNOWN:  # TOML has no null: 'unknown' overrides the family's
+            commercial, conditions = None, None
+        known = _Known("", rule["name"], family, commercial, conditions)
+        pattern = re.compile(rule["pattern"], re.IGNORECASE | re.VERBOSE)
+        statements.append((rule.get("needs", ""), pattern, known))
     return _Vocabulary(
         compact,
         names,
@@ -294,6 +306,7 @@ def _vocabulary() -> _Vocabulary:
         family_words,
         families,
         terms,
+        statements,
     )
 
 
@@ -537,21 +550,6 @@ def license_from_tags(tags: object, source: str = "") -> License | None:
 
 # Prose -------------------------------------------------------------------------------------------
 
-# Phrases that state a kind of license without naming one (their id is None).
-_GENERIC = (
-    # 'both commercial and non-commercial use' allows commercial use: not this.
-    (re.compile(r"(?<!commercial and )(?<!commercial or )(?<!commercial & )(?<!commercial/)"
-                r"\bnon[\s-]?commercial\s+(?:research\s+)?(?:use\s+)?(?:only\s+)?licen[cs]e"
-                r"|\b(?:for|to)\s+non[\s-]?commercial\s+(?:research\s+)?(?:use|purposes)"
-                r"|(?<!commercial and )(?<!commercial or )(?<!commercial & )(?<!commercial/)"
-                r"\bnon[\s-]?commercial\s+(?:research\s+)?(?:use|purposes)\s+only\b"),
-     "commercial", "non-commercial license", NON_COMMERCIAL, False, "nc"),
-    (re.compile(r"\bresearch[\s-]only\b|\bfor\s+research\s+purposes\s+only\b"),
-     "research", "research-only license", RESEARCH, False, "research"),
-    (re.compile(r"\bresearch\s+licen[cs]e\b"), "research", "research license", RESEARCH, None, ""),
-    (re.compile(r"\bproprietary\s+licen[cs]e\b|\bclosed[\s-]weights?\b"), "",
-     "proprietary license", PROPRIETARY, False, ""),
-)  # fmt: skip
 _MODIFIERS = frozenset({"modified", "custom", "adapted", "amended", "extended"})
 # Characters between two words that end a license's name (a sentence, a cell, a clause).
 _BREAK = re.compile(r"[\n|;()]|\.\s")
@@ -574,7 +572,11 @@ class _Token:
 
 
 def _tokens(text: str, lowered: str) -> list[_Token]:
-    found = [_Token(_norm(m.group()), m.start(), m.end()) for m in _WORD.finditer(lowered)]
+    # '&' is the word 'and', as in `_words` ('Open Model, Data & Weights License').
+    found = [
+        _Token("and" if m.group() == "&" else _norm(m.group()), m.start(), m.end())
+        for m in _TOKEN.finditer(lowered)
+    ]
     merged: list[_Token] = []
     i = 0
     while i < len(found):
@@ -730,6 +732,9 @@ def _custom_names(text: str, tokens: list[_Token]) -> list[tuple]:
             if _BREAK.search(text, tokens[end].end, tokens[end + 1].start):
                 break
             end += 1
+        # A suffix joined by a hyphen is part of the name ('Source Code License-NC').
+        if end + 1 < len(tokens) and text[tokens[end].end : tokens[end + 1].start] == "-":
+            end += 1
         phrase = text[tokens[first].start : tokens[end].end]
         tail = text[tokens[end].end : tokens[end].end + 40].lstrip()
         # '… LICENSE AGREEMENT (for non-commercial use)': the parenthesis says what it is.
@@ -739,15 +744,34 @@ def _custom_names(text: str, tokens: list[_Token]) -> list[tuple]:
     return found  # fmt: skip
 
 
+def _with_stated_terms(best: _Known, found: list[tuple], lowered: str) -> _Known:
+    """A license whose terms are unknown here ('the Acme Model License') takes what the same
+    text states of them ('… for non-commercial use', '… which permits commercial use')."""
+    statements = [item for item in found if item[2] == 2] or _generic(lowered)
+    stated = next((k for _, _, _, k in statements if k.commercial_use is not None), None)
+    if stated is None:
+        return best
+    return _Known(
+        best.id,
+        best.name,
+        best.family or stated.family,
+        stated.commercial_use,
+        best.conditions or stated.conditions,
+        best.osi_approved,
+        best.bare,
+        best.listed,
+    )
+
+
 def _generic(lowered: str) -> list[tuple]:
-    terms = _vocabulary().terms
+    """Phrases that state terms without naming a license ('for non-commercial use',
+    'research use only'): a License whose id is None ([[statement]] in licenses.toml)."""
     found = []
-    for pattern, word, name, family, commercial, term in _GENERIC:
+    for word, pattern, known in _vocabulary().statements:
         if word and word not in lowered:
             continue
         match = pattern.search(lowered)
         if match is not None:
-            known = _Known("", name, family, commercial, terms.get(term))
             found.append((match.start(), match.end(), 2, known))
     return found
 
@@ -786,6 +810,8 @@ def license_from_text(text: object, source: str = "") -> License | None:
     # first mention wins.
     found.sort(key=lambda item: (item[2], item[0]))
     start, end, _, best = found[0]
+    if best.commercial_use is None and best.id:
+        best = _with_stated_terms(best, found, lowered)
     evidence = [
         make_evidence(
             source or "text", snippet_around(text, start, end, 60), "license.text", VERSION

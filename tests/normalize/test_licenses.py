@@ -275,6 +275,15 @@ CARDS = [
     ({"license": "other", "license_name": "databricks-open-model-license"},
      "other:databricks-open-model-license", True),
     ({"license": "other", "license_name": "bsl-1.1"}, "BUSL-1.1", False),
+    # Custom model licenses the data file knows the terms of.
+    ({"license": "other", "license_name": "lfm1.0"}, "other:lfm1.0", True),
+    ({"license": "other", "license_name": "coqui-public-model-license"},
+     "other:coqui-public-model-license", False),
+    ({"license": "other", "license_name": "cogvideox-license"}, "other:cogvideox-license", True),
+    ({"license": "other", "license_name": "cogvlm2"}, "other:cogvlm2", True),
+    ({"license": "other", "license_name": "minicpm-model-license"},
+     "other:minicpm-model-license", True),
+    ({"license": "other", "license_name": "bria-rmbg-1.4"}, "other:bria-rmbg-1.4", False),
     ({"license": "other", "license_name": "polyform-noncommercial-1.0.0"},
      "PolyForm-Noncommercial-1.0.0", False),
 ]  # fmt: skip
@@ -417,7 +426,21 @@ TEXTS = [
     ("Licensed under the GNU General Public License v3.0", "GPL-3.0-only", "copyleft", True),
     ("GNU Lesser General Public License v3", "LGPL-3.0-only", "copyleft", True),
     ("Distributed under the BSD 3-Clause license", "BSD-3-Clause", "permissive", True),
-    ("Released under a permissive research license", None, "research", None),
+    # A research license (unnamed) allows research, not commercial use.
+    ("Released under a permissive research license", None, "research", False),
+    ("For research use only.", None, "research", False),
+    ("The dataset may not be used for commercial purposes.", None, "non-commercial", False),
+    ("Released under the Acme Model License for non-commercial use", "other:acme-model-license",
+     "non-commercial", False),
+    ("Use is governed by the Acme Model License, which permits commercial use.",
+     "other:acme-model-license", None, True),
+    ("licensed under the NVIDIA Source Code License-NC", "other:nvidia-source-code-license-nc",
+     "non-commercial", False),
+    # The Hub's full names of its license families.
+    ("Creative Commons license family", "cc", None, None),
+    ("GNU General Public License family", "gpl", "copyleft", True),
+    ("GNU Free Documentation License family", "gfdl", "copyleft", True),
+    ("Open Model, Data & Weights License Agreement", "openmdw-1.0", "permissive", True),
     ("for non-commercial research purposes only", None, "non-commercial", False),
     (
         "SAM is released under the FAIR Noncommercial Research License",
