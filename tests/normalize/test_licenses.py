@@ -104,17 +104,27 @@ IDS = [
     ("deepseek", "other:deepseek", "open-rail", True, False),
     ("llama-3.1", "llama3.1", "community", True, False),
     # SPDX ids outside the tables: their family from ScanCode's license categories.
-    ("BlueOak-1.0.0", "BlueOak-1.0.0", "permissive", True, False),
+    ("BlueOak-1.0.0", "BlueOak-1.0.0", "permissive", True, True),
     ("X11", "X11", "permissive", True, False),
-    ("Sleepycat", "Sleepycat", "copyleft", True, False),
+    ("Sleepycat", "Sleepycat", "copyleft", True, True),
     ("PolyForm-Noncommercial-1.0.0", "PolyForm-Noncommercial-1.0.0", "non-commercial", False,
      False),
-    ("Elastic-2.0", "Elastic-2.0", None, None, False),
+    # Source-available SPDX licenses: listed for their terms, named by the SPDX List.
+    ("Elastic-2.0", "Elastic-2.0", "source-available", True, False),
+    ("SSPL-1.0", "SSPL-1.0", "source-available", True, False),
+    ("BUSL-1.1", "BUSL-1.1", "source-available", False, False),
+    ("FSL-1.1-MIT", "FSL-1.1-MIT", "source-available", True, False),
+    ("PolyForm-Small-Business-1.0.0", "PolyForm-Small-Business-1.0.0", "source-available", True,
+     False),
+    # ScanCode keys of SPDX licenses.
+    ("mongodb-sspl-1.0", "SSPL-1.0", "source-available", True, False),
+    ("bsl-1.1", "BUSL-1.1", "source-available", False, False),
+    ("elastic-license-v2", "Elastic-2.0", "source-available", True, False),
     # Full names, as `license_name` gives them.
     ("Creative Commons Zero v1.0 Universal", "CC0-1.0", "permissive", True, False),
     ("Community Data License Agreement – Sharing, Version 1.0", "CDLA-Sharing-1.0",
      "copyleft", True, False),
-    ("Tencent Hunyuan Community License Agreement", "other:hunyuan-community", "community",
+    ("Tencent Hunyuan Community License Agreement", "other:tencent-hunyuan-community", "community",
      True, False),
 ]  # fmt: skip
 
@@ -194,7 +204,7 @@ CARDS = [
         "other:qwen",
         True,
     ),
-    ({"license": "other", "license_name": "tongyi-qianwen"}, "other:qwen", True),
+    ({"license": "other", "license_name": "tongyi-qianwen"}, "other:tongyi-qianwen", True),
     ({"license": "other", "license_name": "qwen-research"}, "other:qwen-research", False),
     (
         {
@@ -221,20 +231,20 @@ CARDS = [
             "license_name": "falcon-llm-license",
             "license_link": "https://falconllm.tii.ae/falcon-terms-and-conditions.html",
         },
-        "other:falcon",
+        "other:falcon-llm-license",
         True,
     ),
     ({"license": "other", "license_name": "modified-mit"}, "other:modified-mit", True),
     (
         {"license": "other", "license_name": "nvidia-open-model-license"},
-        "other:nvidia-open-model",
+        "other:nvidia-open-model-license",
         True,
     ),
     ({"license": "other", "license_link": "https://ai.google.dev/gemma/terms"}, "gemma", True),
     ({"license": "other", "license_name": "exaone"}, "other:exaone", False),
     (
         {"license": "other", "license_name": "stabilityai-ai-community"},
-        "other:stabilityai-community",
+        "other:stabilityai-ai-community",
         True,
     ),
     ({"license": "other", "license_name": "glm-4"}, "other:glm-4", True),
@@ -250,7 +260,33 @@ CARDS = [
     ({"license": ["other", "cc-by-nc-4.0"]}, "CC-BY-NC-4.0", False),
     ({"license": "other", "license_name": "acme-model-license"}, "other:acme-model-license", None),
     ({"license": "other", "license_name": "acme-noncommercial"}, "other:acme-noncommercial", False),
-]
+    # A variant of a known license keeps its own name and allows what that license allows,
+    # unless its name says otherwise.
+    ({"license": "other", "license_name": "solar-apache-2.0"}, "other:solar-apache-2.0", True),
+    ({"license": "other", "license_name": "modified-apache-2.0"}, "other:modified-apache-2.0",
+     True),
+    ({"license": "other", "license_name": "custom-cc-by-nc-4.0"}, "other:custom-cc-by-nc-4.0",
+     False),
+    ({"license": "other", "license_name": "apache-2.0-research"}, "other:apache-2.0-research",
+     False),
+    # `license_name`s as Stable Video Diffusion and DBRX cards build them.
+    ({"license": "other", "license_name": "stable-video-diffusion-nc-community"},
+     "other:stable-video-diffusion-nc-community", False),
+    ({"license": "other", "license_name": "databricks-open-model-license"},
+     "other:databricks-open-model-license", True),
+    ({"license": "other", "license_name": "bsl-1.1"}, "BUSL-1.1", False),
+    # Custom model licenses the data file knows the terms of.
+    ({"license": "other", "license_name": "lfm1.0"}, "other:lfm1.0", True),
+    ({"license": "other", "license_name": "coqui-public-model-license"},
+     "other:coqui-public-model-license", False),
+    ({"license": "other", "license_name": "cogvideox-license"}, "other:cogvideox-license", True),
+    ({"license": "other", "license_name": "cogvlm2"}, "other:cogvlm2", True),
+    ({"license": "other", "license_name": "minicpm-model-license"},
+     "other:minicpm-model-license", True),
+    ({"license": "other", "license_name": "bria-rmbg-1.4"}, "other:bria-rmbg-1.4", False),
+    ({"license": "other", "license_name": "polyform-noncommercial-1.0.0"},
+     "PolyForm-Noncommercial-1.0.0", False),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("card", "lid", "commercial"), CARDS)
@@ -267,8 +303,6 @@ def test_license_from_card(card, lid, commercial):
     "card",
     [
         {},
-        {"license": "other"},
-        {"license": "unknown"},
         {"license": None},
         {"license": 3},
         {"tags": ["x"]},
@@ -279,6 +313,21 @@ def test_license_from_card(card, lid, commercial):
 )
 def test_license_from_card_unstated(card):
     assert license_from_card(card) is None
+
+
+# `license: other` without a name and `license: unknown` state exactly that (the contract).
+@pytest.mark.parametrize(
+    ("card", "lid"),
+    [
+        ({"license": "other"}, "other"),
+        ({"license": "unknown"}, "unknown"),
+        ({"license": "other", "license_name": "other"}, "other"),
+        ({"license": "Unknown"}, "unknown"),
+    ],
+)
+def test_license_from_card_other_unknown(card, lid):
+    result = license_from_card(card)
+    assert (result.id, result.commercial_use, result.family) == (lid, None, None)
 
 
 def test_card_list_mentions_other_licenses():
@@ -364,8 +413,9 @@ TEXTS = [
     ),
     ("Qwen2.5-3B is under the Qwen Research License", "other:qwen-research", "research", False),
     ("The model is provided under the DeepSeek License", "other:deepseek", "open-rail", True),
-    ("Falcon 3 is released under the TII Falcon License 2.0", "other:falcon", "community", True),
-    ("Governed by the NVIDIA Open Model License.", "other:nvidia-open-model", "community", True),
+    ("Falcon 3 is released under the TII Falcon License 2.0", "other:falcon-llm-license", "community", True),
+    ("Governed by the NVIDIA Open Model License.", "other:nvidia-open-model-license", "community",
+     True),
     (
         "Stable Diffusion XL uses the CreativeML OpenRAIL-M license",
         "creativeml-openrail-m",
@@ -376,7 +426,21 @@ TEXTS = [
     ("Licensed under the GNU General Public License v3.0", "GPL-3.0-only", "copyleft", True),
     ("GNU Lesser General Public License v3", "LGPL-3.0-only", "copyleft", True),
     ("Distributed under the BSD 3-Clause license", "BSD-3-Clause", "permissive", True),
-    ("Released under a permissive research license", None, "research", None),
+    # A research license (unnamed) allows research, not commercial use.
+    ("Released under a permissive research license", None, "research", False),
+    ("For research use only.", None, "research", False),
+    ("The dataset may not be used for commercial purposes.", None, "non-commercial", False),
+    ("Released under the Acme Model License for non-commercial use", "other:acme-model-license",
+     "non-commercial", False),
+    ("Use is governed by the Acme Model License, which permits commercial use.",
+     "other:acme-model-license", None, True),
+    ("licensed under the NVIDIA Source Code License-NC", "other:nvidia-source-code-license-nc",
+     "non-commercial", False),
+    # The Hub's full names of its license families.
+    ("Creative Commons license family", "cc", None, None),
+    ("GNU General Public License family", "gpl", "copyleft", True),
+    ("GNU Free Documentation License family", "gfdl", "copyleft", True),
+    ("Open Model, Data & Weights License Agreement", "openmdw-1.0", "permissive", True),
     ("for non-commercial research purposes only", None, "non-commercial", False),
     (
         "SAM is released under the FAIR Noncommercial Research License",
@@ -386,25 +450,25 @@ TEXTS = [
     ),
     (
         "Hunyuan is released under the Tencent Hunyuan Community License",
-        "other:hunyuan-community",
+        "other:tencent-hunyuan-community",
         "community",
         True,
     ),
     (
         "licensed under the Stability AI Community License",
-        "other:stabilityai-community",
+        "other:stabilityai-ai-community",
         "community",
         True,
     ),
     (
         "The weights are released under the FLUX.1 [dev] Non-Commercial License.",
-        "other:flux-1-dev-non-commercial",
+        "other:flux-1-dev-non-commercial-license",
         "non-commercial",
         False,
     ),
     # A model's name between 'Falcon' and 'TII License'.
-    ("Falcon2-11B is released under the Falcon 2 11B TII License", "other:falcon", "community", True),
-    ("Falcon Mamba 7B TII License", "other:falcon", "community", True),
+    ("Falcon2-11B is released under the Falcon 2 11B TII License", "other:falcon-llm-license", "community", True),
+    ("Falcon Mamba 7B TII License", "other:falcon-llm-license", "community", True),
     ("BLOOM is released under the BigScience RAIL License v1.0", "bigscience-bloom-rail-1.0",
      "open-rail", True),
     # CC named without its version: the current one, as the Hub's ids assume.
@@ -440,6 +504,46 @@ TEXTS = [
     ("Zlib", "Zlib", "permissive", True),
     ("PolyForm-Noncommercial-1.0.0", "PolyForm-Noncommercial-1.0.0", "non-commercial", False),
     ("University of Illinois/NCSA Open Source License", "NCSA", "permissive", True),
+    # SPDX full names, and CC's long forms as the deeds title them.
+    ("Attribution-NonCommercial-ShareAlike 4.0 International", "CC-BY-NC-SA-4.0",
+     "non-commercial", False),
+    ("Attribution-NoDerivatives 4.0 International", "CC-BY-ND-4.0", "permissive", True),
+    ("Licensed under the Universal Permissive License v1.0", "UPL-1.0", "permissive", True),
+    ("Server Side Public License, v 1", "SSPL-1.0", "source-available", True),
+    ("Functional Source License, Version 1.1, MIT Future License", "FSL-1.1-MIT",
+     "source-available", True),
+    ("Functional Source License, Version 1.1, Apache 2.0 Future License", "FSL-1.1-ALv2",
+     "source-available", True),
+    ("PolyForm Noncommercial License 1.0.0", "PolyForm-Noncommercial-1.0.0", "non-commercial",
+     False),
+    # Named without a version: the one license of that name, or its latest version.
+    ("MongoDB moved to the Server Side Public License", "SSPL-1.0", "source-available", True),
+    ("The code is under the Business Source License", "BUSL-1.1", "source-available", False),
+    ("Released under the Elastic License", "Elastic-2.0", "source-available", True),
+    ("Released under the Mozilla Public License", "MPL-2.0", "copyleft", True),
+    ("Creative Commons Attribution-NonCommercial license", "CC-BY-NC-4.0", "non-commercial",
+     False),
+    # Variants of known licenses keep their own names.
+    ("Solar-Apache License 2.0", "other:solar-apache-license-2.0", "permissive", True),
+    ("The model is released under a Modified Apache 2.0 license", "other:modified-apache-2.0-license",
+     "permissive", True),
+    ("[Custom Apache 2.0](https://huggingface.co/x/y/blob/main/LICENSE)",
+     "other:custom-apache-2.0", "permissive", True),
+    # A vendor's research or non-commercial license, named in prose.
+    ("Released under the Acme Research License", "other:acme-research-license", "research",
+     False),
+    ("SVD is released under the Stable Video Diffusion Non-Commercial Community License",
+     "other:stable-video-diffusion-non-commercial-community-license", "non-commercial", False),
+    ("The DBRX model is available under the Databricks Open Model License",
+     "other:databricks-open-model-license", "community", True),
+    ("Gemma Community License", "gemma", "community", True),
+    # Markdown links resolved through the URL they point at.
+    ("[License](https://ai.google.dev/gemma/terms)", "gemma", "community", True),
+    ("[Custom](https://github.com/meta-llama/llama-models/blob/main/models/llama3_1/LICENSE)",
+     "llama3.1", "community", True),
+    ("License: [CC BY-NC 4.0](https://creativecommons.org/licenses/by-nc/4.0/)", "CC-BY-NC-4.0",
+     "non-commercial", False),
+    ("Non-Commercial use only", None, "non-commercial", False),
 ]  # fmt: skip
 
 
@@ -468,6 +572,7 @@ def test_license_from_text(text, lid, family, commercial):
         "Intel",
         "Free",
         "A license is required for commercial use.",
+        "The model supports both commercial and non-commercial use.",
     ],
 )
 def test_license_from_text_none(text):
