@@ -13,7 +13,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -446,12 +449,68 @@ def renormalize() -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the schema to the newest version."""
-    from store.db import database_url, get_engine, upgrade
-
     from ingest.environment import _shown
+    from store.db import database_url, get_engine, upgrade
 
     head = upgrade(get_engine())
     err.print(f"database at revision {head}: {_shown(database_url())}", markup=False)
+
+
+class _ReplayProcess:
+    """The fixtures' replay server (`python -m fixtures.replay`) in a child process: the
+    product runs it, never imports it (fixtures are test data, kept out of the import graph
+    by the import contracts)."""
+
+    def __init__(self, roots: list[Path], port: int) -> None:
+        self.roots, self.port, self.url = roots, port, ""
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> _ReplayProcess:
+        argv = [sys.executable, "-m", "fixtures.replay", "--port", str(self.port)]
+        for root in self.roots:
+            argv += ["--root", str(root)]
+        # The package's parent on the path: `fixtures` is found from a checkout or an install.
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                [str(self.roots[0].parent.parent), os.environ.get("PYTHONPATH", "")]
+            ).rstrip(os.pathsep),
+        }
+        # stderr to a file, not a pipe: nobody reads it while the server runs (the child
+        # keeps its own descriptor of the file once this one is closed).
+        with tempfile.TemporaryFile("w+") as errors:
+            self.proc = subprocess.Popen(
+                argv, stdout=subprocess.PIPE, stderr=errors, text=True, env=env
+            )
+            # The server prints its URL once it listens, and dies with a traceback if not.
+            line = self.proc.stdout.readline().strip()
+            if not line.startswith("http"):
+                self.proc.wait()
+                errors.seek(0)
+                error = errors.read()
+                raise OSError(_errno_of(error), _strerror_of(error))
+        self.url = line
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def _errno_of(traceback_text: str) -> int:
+    found = re.search(r"\[Errno (\d+)\]", traceback_text)
+    return int(found.group(1)) if found else 0
+
+
+def _strerror_of(traceback_text: str) -> str:
+    """ "Address already in use" from the child's last line ("OSError: [Errno 98] …")."""
+    last = (traceback_text.strip().splitlines() or ["the server did not start"])[-1]
+    return re.sub(r"^\w+(?:Error)?: (?:\[Errno \d+\] )?", "", last)
 
 
 @app.command()
@@ -459,8 +518,6 @@ def demo(
     once: Annotated[bool, typer.Option("--once", help="Crawl once and exit.")] = False,
 ) -> None:
     """Start the replay server on the bundled fixtures, crawl it, print the queue (offline)."""
-    from fixtures.replay import ReplayServer
-
     root = Path(__file__).resolve().parent.parent / "fixtures"
     # The Hub's responses and, beside them, feeds, pages and a price list (fixtures/web).
     # Always on one port: the origin is part of every stored URL, and a second demo on the
@@ -471,8 +528,9 @@ def demo(
             raise ValueError(port)
     except ValueError:
         fail(f"TOOLSCOUT_DEMO_PORT {os.environ['TOOLSCOUT_DEMO_PORT']!r} is not a port (1-65535)")
+    server = _ReplayProcess([root / "hub", root / "web"], port)
     try:
-        server = ReplayServer([root / "hub", root / "web"], port=port).start()
+        server.start()
     except OSError as exc:
         fail(
             f"the demo's replay server cannot listen on 127.0.0.1:{port} ({exc.strerror}); "
@@ -599,7 +657,7 @@ def _start_scheduler(
     from web.serve import run_with
 
     try:
-        code = run_with(scheduler.run, *web)
+        code = run_with(scheduler.run, *web, status_rows=_status_page_rows)
     except (ConfigError, RuntimeError) as exc:
         fail(str(exc))
     raise typer.Exit(code)
@@ -655,7 +713,7 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
 
     _configure_logging()
     try:
-        serve_web(host, port)
+        serve_web(host, port, status_rows=_status_page_rows)
     except ConfigError as exc:
         fail(str(exc))
 
@@ -692,10 +750,6 @@ def export(
     err.print(f"exported {n} record(s) as {fmt}")
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def health_rows(now: datetime | None = None, strict: bool = True) -> list[dict]:
     """`toolscout status --json`: one object per source (see README, "Scheduling and health").
 
@@ -717,52 +771,14 @@ def health_rows(now: datetime | None = None, strict: bool = True) -> list[dict]:
     upgrade(get_engine())
     configured = [(s.name, s.kind, s.interval_s) for s in config.sources] if config else []
     limit = (config.crawl.get("TOOLSCOUT_TIME_LIMIT") if config else None) or DEFAULT_TIME_LIMIT_S
-    rows = []
     with session() as s:
-        names = {name for name, _, _ in configured}
-        extra = [(n, None, 3600.0) for n in health.known_sources(s) if n not in names]
-        for name, kind, interval in configured + extra:
-            h = health.source_health(s, name, interval, now, run_limit_s=limit)
-            r = h.last_run
-            rows.append(
-                {
-                    "source": name,
-                    "kind": kind,
-                    "configured": kind is not None,
-                    "interval_s": interval,
-                    "health": h.health,
-                    "reason": h.reason,
-                    "stale": h.stale,
-                    "consecutive_failures": h.failures,
-                    "consecutive_error_runs": h.error_runs,
-                    "backoff_until": _iso(h.backoff_until),
-                    "next_run_at": _iso(h.next_run_at),
-                    "last_success_at": _iso(h.last_success_at),
-                    "last_run": None
-                    if r is None
-                    else {
-                        "id": r.id,
-                        "status": r.status,
-                        "started_at": _iso(r.started_at),
-                        "finished_at": _iso(r.finished_at),
-                        "duration_s": round((r.finished_at - r.started_at).total_seconds(), 3)
-                        if r.finished_at
-                        else None,
-                        "requests": r.requests,
-                        "not_modified": r.not_modified,
-                        "bytes": r.bytes,
-                        "items": r.items,
-                        "new_candidates": r.new_candidates,
-                        "updated_candidates": r.updated_candidates,
-                        "errors": r.errors,
-                        "message": r.message,
-                    },
-                    "last_error": None
-                    if h.last_error is None
-                    else {"at": _iso(h.last_error[0]), "message": h.last_error[1]},
-                }
-            )
-    return rows
+        return health.health_rows(s, configured, now, limit)
+
+
+def _status_page_rows() -> list[dict]:
+    """The web status page's rows: every configured source, or without a usable sources
+    file the ones the store knows (the page still shows something)."""
+    return health_rows(strict=False)
 
 
 def _ago(iso: str | None, now: datetime) -> str:

@@ -17,8 +17,8 @@ from scrapy import signals
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ingest.crawl import crawl_started, run_deadline
 from ingest.fetch.ratelimit import sleeping_on
+from ingest.run_clock import crawl_started, run_deadline
 from ingest.sources import Notability, SourcesError, load_sources
 from spiders.feeds import FeedState
 from spiders.hf_models import HubState

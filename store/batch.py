@@ -55,7 +55,7 @@ from store.resolve import (
 from store.upsert import upsert_many
 
 if TYPE_CHECKING:
-    from ingest.sources import Notability
+    from store.notability import Notability
 
 # Names of quantized builds: a derivative's is_quantized without parsing the whole name.
 _QUANT_NAME = re.compile(

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session, col, select
 
 from store.draft import candidate_draft
+from store.merge import duplicates_of, merged_fields
 from store.models import (
     CANDIDATE_STATUSES,
     Candidate,
@@ -24,6 +25,7 @@ from store.models import (
     utcnow,
 )
 from store.overrides import effective_fields, open_conflicts, override_conflicts
+from store.publish import publish_candidate
 from store.similar import similar_candidates
 
 
@@ -89,35 +91,6 @@ def get_candidate(session: Session, slug: str) -> Candidate:
     if cand is None:
         raise QueueError(f"no candidate with slug {slug!r} (see `toolscout queue list`)")
     return cand
-
-
-def duplicates_of(session: Session, cand: Candidate) -> list[Candidate]:
-    """Candidates an editor marked as duplicates of this one: their sources are its own."""
-    if cand.id is None:
-        return []
-    query = select(Candidate).where(
-        Candidate.duplicate_of == cand.id, Candidate.status == "duplicate"
-    )
-    return list(session.exec(query.order_by(Candidate.id)))
-
-
-def merged_fields(cand: Candidate, duplicates: list[Candidate]) -> dict:
-    """Effective fields, with the sizes and repos of the duplicates merged in."""
-    fields = effective_fields(cand.fields, cand.overrides)
-    if not duplicates or "sizes" in (cand.overrides or {}):
-        sizes = list(fields.get("sizes") or [])
-    else:
-        by_label = {s["label"]: s for s in fields.get("sizes") or []}
-        for dup in duplicates:
-            for size in effective_fields(dup.fields, dup.overrides).get("sizes") or []:
-                by_label.setdefault(size["label"], size)
-        sizes = sorted(by_label.values(), key=lambda s: (s.get("total") or 0, s["label"]))
-    repos = set(fields.get("repos") or [])
-    derivatives = fields.get("derivatives") or 0
-    for dup in duplicates:
-        repos.update((dup.fields or {}).get("repos") or [])
-        derivatives += (dup.fields or {}).get("derivatives") or 0
-    return {**fields, "sizes": sizes, "repos": sorted(repos), "derivatives": derivatives}
 
 
 def _variant_json(v: Variant) -> dict:
@@ -234,8 +207,6 @@ def set_status(
     status withdraws it. A duplicate points at the original's original when that is itself
     a duplicate, and candidates that pointed at this one follow it, so merges stay one level.
     """
-    from store.publish import publish_candidate
-
     if status not in CANDIDATE_STATUSES:
         raise QueueError(f"unknown status {status!r}")
     cand = get_candidate(session, slug)

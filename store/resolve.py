@@ -37,7 +37,7 @@ from store.races import lock_announced
 from store.upsert import upsert
 
 if TYPE_CHECKING:
-    from ingest.sources import Notability
+    from store.notability import Notability
 
 TRUST = {"weights": 30, "declared": 20, "name": 10}
 _DATE_KEY = re.compile(r"-(?:2[3-9](?:0[1-9]|1[0-2])|(?:0[1-9]|1[0-2])[0-3]\d)$")
