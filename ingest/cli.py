@@ -244,7 +244,11 @@ def print_runs(runs: list, title: str) -> None:
 @queue_app.command("list")
 def queue_list(
     status: Annotated[
-        str | None, typer.Option(help="new|accepted|rejected|duplicate|snoozed")
+        str | None,
+        typer.Option(
+            help="new|accepted|rejected|duplicate|snoozed|held|all, as on the web queue page "
+            "(default: all but held)"
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Stable JSON (see README).")] = False,
 ) -> None:

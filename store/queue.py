@@ -10,8 +10,9 @@ sources into the original when read, so a re-crawl of the duplicate keeps feedin
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from store.draft import candidate_draft
 from store.merge import duplicates_of, merged_fields
@@ -70,20 +71,51 @@ def candidate_summary(c: Candidate) -> dict:
     }
 
 
-def list_candidates(session: Session, status: str | None = None) -> list[Candidate]:
-    """Candidates with that status; held ones (not notable, store.notability) only with
-    status "held"."""
+# The views of the queue, one definition for the CLI (`toolscout queue list --status`) and
+# the web queue page. "held": candidates notability keeps out of the queue (store.notability).
+QUEUE_VIEWS = ("new", *[s for s in CANDIDATE_STATUSES if s != "new"], "held", "all")
+
+
+def snooze_over(status: str | None, until: datetime | None, now: datetime) -> bool:
+    """A snoozed candidate whose snooze has run out: it is back in the queue."""
+    return status == "snoozed" and until is not None and until <= now
+
+
+def view_condition(view: str | None, now: datetime) -> Any:
+    """The condition on candidates of one view of the queue (None: no condition).
+
+    - "new": what waits for an editor: new candidates notability queued, and snoozed ones
+      whose snooze has run out (they show under "snoozed" too, as due);
+    - "held": what notability holds out of the queue, whatever its status;
+    - an editor's status ("accepted", "snoozed", …): the candidates an editor gave it;
+    - "all": every candidate; no view (the CLI's default): every candidate but the held.
+    """
+    if view == "all":
+        return None
+    if view == "held":
+        return col(Candidate.notable).is_(False)
+    if view is None:
+        return col(Candidate.notable).is_not(False)
+    if view not in CANDIDATE_STATUSES:
+        raise QueueError(f"unknown status {view!r} (one of {', '.join(QUEUE_VIEWS)})")
+    if view == "new":
+        waiting = or_(
+            Candidate.status == "new",
+            (Candidate.status == "snoozed") & (col(Candidate.snoozed_until) <= now),
+        )
+        return waiting & col(Candidate.notable).is_not(False)
+    return Candidate.status == view
+
+
+def list_candidates(
+    session: Session, status: str | None = None, now: datetime | None = None
+) -> list[Candidate]:
+    """The candidates of one view of the queue (`view_condition`), newest first."""
+    condition = view_condition(status, now or utcnow())
     query = select(Candidate)
-    if status == "held":
-        query = query.where(Candidate.notable.is_(False))
-        return list(session.exec(query.order_by(Candidate.announced_at.desc(), Candidate.slug)))
-    query = query.where(Candidate.notable.is_not(False))
-    if status:
-        if status not in CANDIDATE_STATUSES:
-            raise QueueError(f"unknown status {status!r} (one of {', '.join(CANDIDATE_STATUSES)})")
-        query = query.where(Candidate.status == status)
-    query = query.order_by(Candidate.announced_at.desc(), Candidate.slug)
-    return list(session.exec(query))
+    if condition is not None:
+        query = query.where(condition)
+    return list(session.exec(query.order_by(Candidate.announced_at.desc(), Candidate.slug)))
 
 
 def get_candidate(session: Session, slug: str) -> Candidate:
