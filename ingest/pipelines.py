@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ingest.fetch.ratelimit import sleeping_on
+from ingest.observe import judge_entry
 from ingest.run_clock import crawl_started, run_deadline
 from ingest.sources import Notability, SourcesError, load_sources
 from spiders.feeds import FeedState
@@ -423,7 +424,7 @@ class StorePipeline:
         # Ids only grow, so one max() tells new candidates from old ones without reading
         # every candidate id for each entry.
         newest_before = session.exec(select(func.max(Candidate.id))).one() or 0
-        ids = announce.judge_and_resolve(
+        ids = judge_entry(
             session, item, self._feed_org(source), f"crawler:{source}", self.derivative_orgs
         )
         for cid in ids:

@@ -31,9 +31,10 @@ from rich.markup import escape
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
+from ingest.observe import judge_entry
 from ingest.sources import SourcesError, load_sources
 from spiders.openrouter import models_of
-from store import announce, prices
+from store import prices
 from store.batch import apply_page
 from store.db import get_engine, upgrade
 from store.documents import document_body
@@ -101,7 +102,7 @@ def _documents(session: Session, roles: dict[str, str]) -> Iterator[tuple[int, s
         yield doc_id, source, url
 
 
-# What an entry's text was read into (`store.announce._observations`): dropped before the
+# What an entry's text was read into (`normalize.announcements`): dropped before the
 # entry is judged again.
 ENTRY_FIELDS = ("announcement", "license", "params", "pricing")
 
@@ -189,7 +190,7 @@ def _renormalize_entry(session: Session, entry_id: int, config: _Config) -> None
     )
     actor = f"crawler:{item.source}"
     org = config.feed_orgs.get(item.source)
-    now = set(announce.judge_and_resolve(session, item, org, actor, config.derivative_orgs))
+    now = set(judge_entry(session, item, org, actor, config.derivative_orgs))
     # Releases the entry no longer announces lose what it said.
     refresh_candidates(session, before - now, actor)
 

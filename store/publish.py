@@ -52,7 +52,7 @@ RECORD_KEYS = (
     "published_at",
     "updated_at",
 )
-# The site's text fields: an editor's value, else the draft's (`store.draft`).
+# The site's text fields: an editor's value, else the draft's (`normalize.draft`).
 TEXT_KEYS = ("category", "tagline", "description", "entry_price", "pricing_line")
 _LICENSE_KEYS = ("id", "name", "family", "commercial_use", "osi_approved")
 BATCH = 500

@@ -21,7 +21,7 @@ LINT_IMPORTS = shutil.which("lint-imports", path=str(Path(sys.executable).parent
 MODULES = (
     "normalize/__init__.py", "store/__init__.py", "web/__init__.py", "spiders/__init__.py",
     "fixtures/__init__.py", "ingest/__init__.py", "ingest/cli.py", "ingest/schedule.py",
-    "ingest/renormalize.py", "ingest/pipelines.py", "ingest/crawl.py", "ingest/fetch/__init__.py",
+    "ingest/renormalize.py", "ingest/pipelines.py", "ingest/crawl.py", "ingest/observe.py", "ingest/fetch/__init__.py",
     "ingest/sources.py", "ingest/run_clock.py", "ingest/environment.py", "ingest/settings.py",
 )  # fmt: skip
 

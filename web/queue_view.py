@@ -19,8 +19,8 @@ from urllib.parse import urlencode
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from normalize.params import parse_param_count
-from store.draft import entry_price
+from normalize.draft import entry_price
+from normalize.size_bounds import size_bound
 from store.models import Candidate, Observation, utcnow
 from store.overrides import effective_fields, open_conflicts
 from store.queue import QUEUE_VIEWS, snooze_over, view_condition
@@ -71,7 +71,7 @@ class QueueFilters:
             f.source = ""
         for name in ("min_params", "max_params"):
             text = getattr(f, name)
-            if text and bounds(text) is None:
+            if text and size_bound(text) is None:
                 f.errors.append(f"{name.replace('_', ' ')}: {text!r} is not a count like 7B")
         return f
 
@@ -91,11 +91,6 @@ class QueueFilters:
             "page": str(other.page) if other.page > 1 else "",
         }
         return urlencode({k: v for k, v in pairs.items() if v})
-
-
-def bounds(text: str) -> float | None:
-    text = text.strip().replace(" ", "")
-    return parse_param_count(text) or parse_param_count(text + "B") if text else None
 
 
 @dataclass(slots=True)
@@ -235,8 +230,8 @@ def queue_page(
     rows = (cache or RowCache()).get(session, stamps)
     vendors = sorted({r["vendor"] for r in rows if r["vendor"]}, key=str.lower)
     families = sorted({r["family"] or "none" for r in rows})
-    lo = bounds(f.min_params) if f.min_params else None
-    hi = bounds(f.max_params) if f.max_params else None
+    lo = size_bound(f.min_params) if f.min_params else None
+    hi = size_bound(f.max_params) if f.max_params else None
     feeds = _announced(session, None) if f.source else {}
     rows = [r for r in rows if _matches(r, f, lo, hi, feeds)]
     rows.sort(key=lambda r: (not r["notable"], -r["when"].timestamp(), r["slug"]))
