@@ -238,6 +238,7 @@ def pricing_line(open_weights: bool, pricing: dict | None, provider: str | None)
         return f"{_money(pricing['subscription_usd_per_month'])} per month"
     return {"free": "Free", "paid": "Paid (price not stated)"}.get(pricing.get("tier") or "")
 
+
 class Release(Protocol):
     """What a draft reads of a release (a store.models.Candidate has these)."""
 
