@@ -423,7 +423,15 @@ def normalize() -> None:
 
 
 @app.command()
-def renormalize() -> None:
+def renormalize(
+    stale: Annotated[
+        bool,
+        typer.Option(
+            "--stale",
+            help="Only the documents and entries read with an older ruleset than today's.",
+        ),
+    ] = False,
+) -> None:
     """Rebuild candidates from stored documents, without crawling (Hub, feeds, prices)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -440,7 +448,14 @@ def renormalize() -> None:
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("documents", total=None)
         counts = renormalize_all(
-            progress=bar, advance=lambda done, total: bar.update(task, completed=done, total=total)
+            progress=bar,
+            advance=lambda done, total: bar.update(task, completed=done, total=total),
+            stale=stale,
+        )
+    if stale:
+        err.print(
+            f"{counts['documents']} of {counts['stored']} stored document(s) and entr(ies) "
+            "were read with an older ruleset"
         )
     err.print(
         f"renormalized {counts['models']} model(s), {counts['entries']} feed entr(ies) and "

@@ -21,6 +21,7 @@ from ingest.fetch.ratelimit import sleeping_on
 from ingest.observe import judge_entry
 from ingest.run_clock import crawl_started, run_deadline
 from ingest.sources import Notability, SourcesError, load_sources
+from normalize.versions import document_ruleset
 from spiders.feeds import FeedState
 from spiders.hf_models import HubState
 from store import announce, notability, prices, runs
@@ -294,6 +295,7 @@ class StorePipeline:
             body=item["body"],
             etag=item.get("etag"),
             last_modified=item.get("last_modified"),
+            normalized_with=document_ruleset("hub"),
         )
         role = item.get("role", "original")
         try:
@@ -353,6 +355,7 @@ class StorePipeline:
                 status=200,
                 body=item["info_body"],
                 repo_id=repo_id,
+                normalized_with=document_ruleset("hub"),
             )
         save_document(
             session,
@@ -501,6 +504,7 @@ class StorePipeline:
             body=item["body"],
             etag=item.get("etag"),
             last_modified=item.get("last_modified"),
+            normalized_with=document_ruleset("prices"),
         )
         joined = prices.save_prices(session, source, item["url"], item["models"])
         for cid in joined:

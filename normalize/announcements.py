@@ -27,6 +27,7 @@ from normalize.titles import (
     searchable,
     title_words,
 )
+from normalize.versions import document_ruleset
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ class EntryReading:
     opening_search: str  # the opening of the text, likewise
     linked: tuple[LinkedRelease, ...]  # original (not quantized) repos, in the entry's order
     statements: tuple[Statement, ...]
+    ruleset: str  # the version of the rules that read it (normalize.versions)
 
 
 def read_entry(
@@ -89,6 +91,7 @@ def read_entry(
         opening_search=searchable(text[:OPENING_CHARS]),
         linked=tuple(_linked(hub_repos, words, family)),
         statements=tuple(_statements(f"{title}\n{prose}", feed_title or "", url)),
+        ruleset=document_ruleset("entry"),
     )
 
 

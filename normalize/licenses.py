@@ -19,8 +19,9 @@ import ahocorasick
 
 from normalize.evidence import Evidence, make_evidence, snippet_around
 from normalize.text import ascii_lower, contains_any, find_all
+from normalize.versions import ruleset_version
 
-VERSION = "1"
+VERSION = ruleset_version("license")
 MAX_TEXT_CHARS = 400_000
 MAX_ID_CHARS = 200
 

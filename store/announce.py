@@ -440,6 +440,7 @@ def _judge_and_resolve(
     item.relevant, item.relevance_score = verdict.relevant, verdict.score
     item.relevance_reason = verdict.reason()[:1000]
     item.judged_hash = item.content_hash
+    item.normalized_with = reading.ruleset
     session.add(item)
     if not verdict.relevant:
         item.candidate_id = None

@@ -226,6 +226,16 @@ def _update_signals(session: Session, entries: list[dict], stored: dict[str, tup
     return touched
 
 
+def stored_shas(session: Session, repo_ids: list[str]) -> dict[str, str | None]:
+    """repo id → the sha stored of these repos (those stored)."""
+    found: dict[str, str | None] = {}
+    for start in range(0, len(repo_ids), 1000):
+        chunk = repo_ids[start : start + 1000]
+        rows = session.exec(select(Variant.repo_id, Variant.sha).where(Variant.repo_id.in_(chunk)))
+        found.update(rows.all())
+    return found
+
+
 def _existing_candidates(session: Session, org: str, keys: set[str]) -> dict[str, int]:
     """family key → candidate id for this org's releases among `keys`, including a
     release first seen in a feed under a differently spelled key ("codellama-4")."""
