@@ -38,8 +38,10 @@ bench: $(VENV)/.bench-stamp postgres
 	  echo "== $$script"; $(PY) "$$script"; \
 	done
 
+## lint: ruff, and the package boundaries (import-linter contracts in pyproject.toml), which
+## the suite runs too (tests/test_import_contracts.py).
 lint: setup
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports
 
 ## postgres: install the server binaries from the system's packages if they are missing.
 postgres:

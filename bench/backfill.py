@@ -205,7 +205,7 @@ STEPS = (
     ("pipeline: one listing page", "pipelines.py", "_on_hf_listing"),
     ("normalize: model_facts", "normalize/hub.py", "model_facts"),
     ("store: save_document", "store/documents.py", "save_document"),
-    ("grouping: apply_model", "store/resolve.py", "apply_model"),
+    ("grouping: apply_page", "store/batch.py", "apply_page"),
     ("grouping: refresh_candidate", "store/resolve.py", "refresh_candidate"),
     ("store: upsert", "store/upsert.py", "upsert"),
     ("spider: parse_listing", "spiders/hf_models.py", "parse_listing"),

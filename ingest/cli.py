@@ -13,7 +13,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -241,7 +244,11 @@ def print_runs(runs: list, title: str) -> None:
 @queue_app.command("list")
 def queue_list(
     status: Annotated[
-        str | None, typer.Option(help="new|accepted|rejected|duplicate|snoozed")
+        str | None,
+        typer.Option(
+            help="new|accepted|rejected|duplicate|snoozed|held|all, as on the web queue page "
+            "(default: all but held)"
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Stable JSON (see README).")] = False,
 ) -> None:
@@ -416,7 +423,15 @@ def normalize() -> None:
 
 
 @app.command()
-def renormalize() -> None:
+def renormalize(
+    stale: Annotated[
+        bool,
+        typer.Option(
+            "--stale",
+            help="Only the documents and entries read with an older ruleset than today's.",
+        ),
+    ] = False,
+) -> None:
     """Rebuild candidates from stored documents, without crawling (Hub, feeds, prices)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -433,7 +448,14 @@ def renormalize() -> None:
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("documents", total=None)
         counts = renormalize_all(
-            progress=bar, advance=lambda done, total: bar.update(task, completed=done, total=total)
+            progress=bar,
+            advance=lambda done, total: bar.update(task, completed=done, total=total),
+            stale=stale,
+        )
+    if stale:
+        err.print(
+            f"{counts['documents']} of {counts['stored']} stored document(s) and entr(ies) "
+            "were read with an older ruleset"
         )
     err.print(
         f"renormalized {counts['models']} model(s), {counts['entries']} feed entr(ies) and "
@@ -453,13 +475,68 @@ def db_upgrade() -> None:
     err.print(f"database at revision {head}: {masked_url(database_url())}", markup=False)
 
 
+class _ReplayProcess:
+    """The fixtures' replay server (`python -m fixtures.replay`) in a child process: the
+    product runs it, never imports it (fixtures are test data, kept out of the import graph
+    by the import contracts)."""
+
+    def __init__(self, roots: list[Path], port: int) -> None:
+        self.roots, self.port, self.url = roots, port, ""
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> _ReplayProcess:
+        argv = [sys.executable, "-m", "fixtures.replay", "--port", str(self.port)]
+        for root in self.roots:
+            argv += ["--root", str(root)]
+        # The package's parent on the path: `fixtures` is found from a checkout or an install.
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                [str(self.roots[0].parent.parent), os.environ.get("PYTHONPATH", "")]
+            ).rstrip(os.pathsep),
+        }
+        # stderr to a file, not a pipe: nobody reads it while the server runs (the child
+        # keeps its own descriptor of the file once this one is closed).
+        with tempfile.TemporaryFile("w+") as errors:
+            self.proc = subprocess.Popen(
+                argv, stdout=subprocess.PIPE, stderr=errors, text=True, env=env
+            )
+            # The server prints its URL once it listens, and dies with a traceback if not.
+            line = self.proc.stdout.readline().strip()
+            if not line.startswith("http"):
+                self.proc.wait()
+                errors.seek(0)
+                error = errors.read()
+                raise OSError(_errno_of(error), _strerror_of(error))
+        self.url = line
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def _errno_of(traceback_text: str) -> int:
+    found = re.search(r"\[Errno (\d+)\]", traceback_text)
+    return int(found.group(1)) if found else 0
+
+
+def _strerror_of(traceback_text: str) -> str:
+    """ "Address already in use" from the child's last line ("OSError: [Errno 98] …")."""
+    last = (traceback_text.strip().splitlines() or ["the server did not start"])[-1]
+    return re.sub(r"^\w+(?:Error)?: (?:\[Errno \d+\] )?", "", last)
+
+
 @app.command()
 def demo(
     once: Annotated[bool, typer.Option("--once", help="Crawl once and exit.")] = False,
 ) -> None:
     """Start the replay server on the bundled fixtures, crawl it, print the queue (offline)."""
-    from fixtures.replay import ReplayServer
-
     root = Path(__file__).resolve().parent.parent / "fixtures"
     # The Hub's responses and, beside them, feeds, pages and a price list (fixtures/web).
     # Always on one port: the origin is part of every stored URL, and a second demo on the
@@ -470,8 +547,9 @@ def demo(
             raise ValueError(port)
     except ValueError:
         fail(f"TOOLSCOUT_DEMO_PORT {os.environ['TOOLSCOUT_DEMO_PORT']!r} is not a port (1-65535)")
+    server = _ReplayProcess([root / "hub", root / "web"], port)
     try:
-        server = ReplayServer([root / "hub", root / "web"], port=port).start()
+        server.start()
     except OSError as exc:
         fail(
             f"the demo's replay server cannot listen on 127.0.0.1:{port} ({exc.strerror}); "
@@ -602,7 +680,7 @@ def _start_scheduler(
     from web.serve import run_with
 
     try:
-        code = run_with(scheduler.run, *web)
+        code = run_with(scheduler.run, *web, status_rows=_status_page_rows)
     except (ConfigError, RuntimeError) as exc:
         fail(str(exc))
     raise typer.Exit(code)
@@ -658,7 +736,7 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
 
     _configure_logging()
     try:
-        serve_web(host, port)
+        serve_web(host, port, status_rows=_status_page_rows)
     except ConfigError as exc:
         fail(str(exc))
 
@@ -695,19 +773,15 @@ def export(
     err.print(f"exported {n} record(s) as {fmt}")
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def health_rows(now: datetime | None = None, strict: bool = True) -> list[dict]:
     """`toolscout status --json`: one object per source (see README, "Scheduling and health").
 
     Without a usable sources file: a SourcesError when `strict` (the CLI refuses to guess),
     else the sources the store knows (the web status page still shows something)."""
     from ingest.crawl import DEFAULT_TIME_LIMIT_S, crawl_alive
-    from ingest.sources import NOMINAL_INTERVAL_S, SourcesError, load_sources
+    from ingest.sources import SourcesError, load_sources
     from store import health, runs
-    from store.cadence import Bounds, Cadence, cadence
+    from store.cadence import Bounds, cadence
     from store.db import get_engine, session, upgrade
     from store.models import utcnow
 
@@ -722,65 +796,23 @@ def health_rows(now: datetime | None = None, strict: bool = True) -> list[dict]:
     configured = list(config.sources) if config else []
     bounds = Bounds(*config.cadence) if config else Bounds()
     limit = (config.crawl.get("TOOLSCOUT_TIME_LIMIT") if config else None) or DEFAULT_TIME_LIMIT_S
-    rows = []
     with session() as s:
         # A run left `running` by a crawl of this host whose process is gone (its parent
         # died too, so nothing closed it) is closed here, as `crawl` does for its sources.
         runs.close_abandoned(s, None, now, crawl_alive)
-        names = {src.name for src in configured}
-        extra = [n for n in health.known_sources(s) if n not in names]
-        paces = [
-            (
-                src.name,
-                src.kind,
-                cadence(s, src.name, src.kind, src.org, src.interval_s, src.adaptive, bounds, now),
+        paces = []
+        for src in configured:
+            pace = cadence(
+                s, src.name, src.kind, src.org, src.interval_s, src.adaptive, bounds, now
             )
-            for src in configured
-        ] + [(n, None, Cadence(NOMINAL_INTERVAL_S, "not in sources.toml")) for n in extra]
-        for name, kind, pace in paces:
-            interval = pace.interval_s
-            h = health.source_health(s, name, interval, now, run_limit_s=limit)
-            r = h.last_run
-            rows.append(
-                {
-                    "source": name,
-                    "kind": kind,
-                    "configured": kind is not None,
-                    "interval_s": interval,
-                    "interval_reason": pace.reason,
-                    "health": h.health,
-                    "reason": h.reason,
-                    "stale": h.stale,
-                    "consecutive_failures": h.failures,
-                    "consecutive_error_runs": h.error_runs,
-                    "backoff_until": _iso(h.backoff_until),
-                    "next_run_at": _iso(h.next_run_at),
-                    "last_success_at": _iso(h.last_success_at),
-                    "last_run": None
-                    if r is None
-                    else {
-                        "id": r.id,
-                        "status": r.status,
-                        "started_at": _iso(r.started_at),
-                        "finished_at": _iso(r.finished_at),
-                        "duration_s": round((r.finished_at - r.started_at).total_seconds(), 3)
-                        if r.finished_at
-                        else None,
-                        "requests": r.requests,
-                        "not_modified": r.not_modified,
-                        "bytes": r.bytes,
-                        "items": r.items,
-                        "new_candidates": r.new_candidates,
-                        "updated_candidates": r.updated_candidates,
-                        "errors": r.errors,
-                        "message": r.message,
-                    },
-                    "last_error": None
-                    if h.last_error is None
-                    else {"at": _iso(h.last_error[0]), "message": h.last_error[1]},
-                }
-            )
-    return rows
+            paces.append((src.name, src.kind, pace.interval_s, pace.reason))
+        return health.health_rows(s, paces, now, limit)
+
+
+def _status_page_rows() -> list[dict]:
+    """The web status page's rows: every configured source, or without a usable sources
+    file the ones the store knows (the page still shows something)."""
+    return health_rows(strict=False)
 
 
 def _span(seconds: float) -> str:

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from ingest.run_clock import DEADLINE_ENV, RUN_STARTED_ENV
+
 if TYPE_CHECKING:
     from store.models import CrawlRun
 
 DEFAULT_TIME_LIMIT_S = 3600.0
-DEADLINE_ENV = "TOOLSCOUT_RUN_DEADLINE"
 SCHEMA_FD_FLAG = "--schema-fd"
-RUN_STARTED_ENV = "TOOLSCOUT_RUN_STARTED"
 
 
 @dataclass(slots=True)
@@ -108,25 +108,6 @@ def crawl_alive(pid: int | None) -> bool:
     except OSError:
         return False
     return b"ingest.crawl" in argv
-
-
-def crawl_started() -> datetime | None:
-    """In a crawl child, when `crawl()` started it (RUN_STARTED_ENV); None otherwise."""
-    value = os.environ.get(RUN_STARTED_ENV)
-    try:
-        started = datetime.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-    return started if started is not None and started.tzinfo is not None else None
-
-
-def run_deadline() -> float | None:
-    """In a crawl child, the epoch second its parent's time limit ends it; None otherwise.
-    The fetch layer stops waiting on a rate limit it cannot sit out before then."""
-    try:
-        return float(os.environ[DEADLINE_ENV])
-    except (KeyError, ValueError):
-        return None
 
 
 def _send_schema_token(fd: int) -> None:

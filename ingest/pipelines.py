@@ -17,9 +17,11 @@ from scrapy import signals
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ingest.crawl import crawl_started, run_deadline
 from ingest.fetch.ratelimit import sleeping_on
+from ingest.observe import judge_entry
+from ingest.run_clock import crawl_started, run_deadline
 from ingest.sources import Notability, SourcesError, load_sources
+from normalize.versions import document_ruleset
 from spiders.feeds import FeedState
 from spiders.hf_models import HubState
 from store import announce, notability, prices, runs
@@ -293,6 +295,7 @@ class StorePipeline:
             body=item["body"],
             etag=item.get("etag"),
             last_modified=item.get("last_modified"),
+            normalized_with=document_ruleset("hub"),
         )
         role = item.get("role", "original")
         try:
@@ -352,6 +355,7 @@ class StorePipeline:
                 status=200,
                 body=item["info_body"],
                 repo_id=repo_id,
+                normalized_with=document_ruleset("hub"),
             )
         save_document(
             session,
@@ -423,7 +427,7 @@ class StorePipeline:
         # Ids only grow, so one max() tells new candidates from old ones without reading
         # every candidate id for each entry.
         newest_before = session.exec(select(func.max(Candidate.id))).one() or 0
-        ids = announce.judge_and_resolve(
+        ids = judge_entry(
             session, item, self._feed_org(source), f"crawler:{source}", self.derivative_orgs
         )
         for cid in ids:
@@ -500,6 +504,7 @@ class StorePipeline:
             body=item["body"],
             etag=item.get("etag"),
             last_modified=item.get("last_modified"),
+            normalized_with=document_ruleset("prices"),
         )
         joined = prices.save_prices(session, source, item["url"], item["models"])
         for cid in joined:

@@ -17,6 +17,11 @@ In the order a crawl meets them:
    to the releases whose repos it names.
 
 Each document or entry is its own transaction: a bad one fails alone, with its reason.
+
+Each document and entry remembers the ruleset it was read with (normalize.versions); with
+`stale`, only those read with another ruleset than today's are read again. A listing's
+model is then read again only where the listing describes the revision stored (its sha):
+an older page must not undo what a newer, current one stored.
 """
 
 from __future__ import annotations
@@ -28,15 +33,17 @@ from typing import Any
 
 import orjson
 from rich.markup import escape
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, true
 from sqlmodel import Session, select
 
+from ingest.observe import judge_entry
 from ingest.sources import SourcesError, load_sources
+from normalize.versions import HUB_DOCUMENT_KINDS, PRICE_DOCUMENT_KINDS, document_ruleset
 from spiders.openrouter import models_of
-from store import announce, prices
-from store.batch import apply_page
+from store import prices
+from store.batch import apply_page, stored_shas
 from store.db import get_engine, upgrade
-from store.documents import document_body
+from store.documents import document_body, mark_normalized
 from store.models import Candidate, Document, FeedEntry, Observation
 from store.resolve import refresh_candidates
 
@@ -87,13 +94,21 @@ def _cards(session: Session, repo_ids: list[str]) -> dict[str, str]:
     return cards
 
 
-def _documents(session: Session, roles: dict[str, str]) -> Iterator[tuple[int, str, str]]:
+def _stale(column: Any, ruleset: str, stale: bool) -> Any:
+    """The condition that a row was read with another ruleset (true when not `stale`)."""
+    return (column.is_(None) | (column != ruleset)) if stale else true()
+
+
+def _documents(
+    session: Session, roles: dict[str, str], stale: bool = False
+) -> Iterator[tuple[int, str, str]]:
     """(id, source, url) of the Hub documents, originals' first, each group oldest first."""
     rows = session.exec(
         select(Document.id, Document.source, Document.url, Document.fetched_at).where(
-            Document.kind.in_(("hf_listing", "hf_model_info")),
+            Document.kind.in_(HUB_DOCUMENT_KINDS),
             Document.status == 200,
             Document.error.is_(None),
+            _stale(Document.normalized_with, document_ruleset("hub"), stale),
         )
     ).all()
     rows.sort(key=lambda r: (roles.get(r[1], "original") == "derivative", r[3], r[0]))
@@ -101,35 +116,40 @@ def _documents(session: Session, roles: dict[str, str]) -> Iterator[tuple[int, s
         yield doc_id, source, url
 
 
-# What an entry's text was read into (`store.announce._observations`): dropped before the
+# What an entry's text was read into (`normalize.announcements`): dropped before the
 # entry is judged again.
 ENTRY_FIELDS = ("announcement", "license", "params", "pricing")
 
 
 def renormalize_all(
-    progress: Any = None, advance: Callable[[int, int], None] | None = None
+    progress: Any = None,
+    advance: Callable[[int, int], None] | None = None,
+    stale: bool = False,
 ) -> dict[str, int]:
-    """Rebuild from every stored document; returns counts. `progress.print` gets each
-    error; `advance(done, total)` is called after each document or entry."""
+    """Rebuild from every stored document (with `stale`: only from those read with an older
+    ruleset); returns counts, `documents` of `stored` documents and entries read again.
+    `progress.print` gets each error; `advance(done, total)` is called after each one."""
     engine = get_engine()
     upgrade(engine)
     config = _config()
     counts = {"models": 0, "entries": 0, "price_lists": 0, "errors": 0, "candidates": 0}
 
     with Session(engine) as session:
+        counts["stored"] = _stored_count(session)
         # (where, counter, work) for each document or entry, in the order a crawl meets them.
         steps = [
             (url, None, partial(_renormalize_listing, doc_id=doc_id, source=source, url=url,
-                                config=config, counts=counts, progress=progress))
-            for doc_id, source, url in _documents(session, config.roles)
+                                config=config, counts=counts, progress=progress, stale=stale))
+            for doc_id, source, url in _documents(session, config.roles, stale)
         ] + [
             (where, "entries", partial(_renormalize_entry, entry_id=entry_id, config=config))
-            for entry_id, where in _feed_entries(session)
+            for entry_id, where in _feed_entries(session, stale)
         ] + [
             (url, "price_lists", partial(_renormalize_prices, doc_id=doc_id, source=source,
                                          url=url))
-            for doc_id, source, url in _price_lists(session)
+            for doc_id, source, url in _price_lists(session, stale)
         ]  # fmt: skip
+    counts["documents"] = len(steps)
     for done, (where, counter, work) in enumerate(steps, 1):
         with Session(engine) as session:
             try:
@@ -149,11 +169,32 @@ def renormalize_all(
     return counts
 
 
+def _stored_count(session: Session) -> int:
+    """How many documents and entries renormalize reads when it reads them all."""
+    docs = session.exec(
+        select(func.count(Document.id)).where(
+            Document.kind.in_((*HUB_DOCUMENT_KINDS, *PRICE_DOCUMENT_KINDS)),
+            Document.status == 200,
+            Document.error.is_(None),
+        )
+    ).one()
+    return docs + session.exec(select(func.count(FeedEntry.id))).one()
+
+
 def _renormalize_listing(
-    session: Session, doc_id: int, source: str, url: str, config: _Config, counts: dict, progress
+    session: Session,
+    doc_id: int,
+    source: str,
+    url: str,
+    config: _Config,
+    counts: dict,
+    progress,
+    stale: bool = False,
 ) -> None:
     entries = _entries(session.get(Document, doc_id))
     role = config.roles.get(source, "original")
+    if stale:
+        entries = _current_revisions(session, entries)
     for start in range(0, len(entries), BATCH):
         chunk = entries[start : start + BATCH]
         cards = _cards(session, [e["id"] for e in chunk]) if role != "derivative" else {}
@@ -163,12 +204,22 @@ def _renormalize_listing(
         for repo, reason in result.errors:
             if progress:
                 progress.print(f"[red]{escape(f'{url}#{repo}')}[/]: {escape(reason)}")
+    mark_normalized(session, doc_id, document_ruleset("hub"))
 
 
-def _feed_entries(session: Session) -> list[tuple[int, str]]:
+def _current_revisions(session: Session, entries: list[dict]) -> list[dict]:
+    """The entries that describe the revision stored of their model (or a model not stored):
+    another document, newer, stored the others' current revision."""
+    shas = stored_shas(session, [e["id"] for e in entries])
+    return [e for e in entries if shas.get(e["id"]) in (None, e.get("sha"))]
+
+
+def _feed_entries(session: Session, stale: bool = False) -> list[tuple[int, str]]:
     """(id, where) of the stored feed and news-page entries, oldest first."""
     rows = session.exec(
-        select(FeedEntry.id, FeedEntry.source, FeedEntry.entry_key, FeedEntry.published_at)
+        select(FeedEntry.id, FeedEntry.source, FeedEntry.entry_key, FeedEntry.published_at).where(
+            _stale(FeedEntry.normalized_with, document_ruleset("entry"), stale)
+        )
     ).all()
     rows.sort(key=lambda r: (r[3] is None, r[3] or 0, r[0]))
     return [(entry_id, f"{source} {key}") for entry_id, source, key, _ in rows]
@@ -189,15 +240,18 @@ def _renormalize_entry(session: Session, entry_id: int, config: _Config) -> None
     )
     actor = f"crawler:{item.source}"
     org = config.feed_orgs.get(item.source)
-    now = set(announce.judge_and_resolve(session, item, org, actor, config.derivative_orgs))
+    now = set(judge_entry(session, item, org, actor, config.derivative_orgs))
     # Releases the entry no longer announces lose what it said.
     refresh_candidates(session, before - now, actor)
 
 
-def _price_lists(session: Session) -> list[tuple[int, str, str]]:
+def _price_lists(session: Session, stale: bool = False) -> list[tuple[int, str, str]]:
     rows = session.exec(
         select(Document.id, Document.source, Document.url).where(
-            Document.kind == "pricing", Document.status == 200, Document.error.is_(None)
+            Document.kind.in_(PRICE_DOCUMENT_KINDS),
+            Document.status == 200,
+            Document.error.is_(None),
+            _stale(Document.normalized_with, document_ruleset("prices"), stale),
         )
     ).all()
     return sorted(rows, key=lambda r: r[0])
@@ -208,3 +262,4 @@ def _renormalize_prices(session: Session, doc_id: int, source: str, url: str) ->
     models = models_of(orjson.loads(body or b"null"))
     joined = prices.save_prices(session, source, url, models)
     refresh_candidates(session, joined, f"crawler:{source}")
+    mark_normalized(session, doc_id, document_ruleset("prices"))

@@ -7,8 +7,10 @@ the field normalizers, and keeps each value's evidence.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from normalize.cards import split_card
 from normalize.licenses import License, license_from_card, license_from_tags
@@ -22,6 +24,11 @@ CARD_KEYS = frozenset(
     {"license", "license_name", "license_link", "base_model", "base_model_relation"}
 )
 DERIVED_RELATIONS = ("quantized", "finetune", "adapter", "merge")
+# Names of quantized builds: a derivative's is_quantized without parsing the whole name.
+_QUANT_NAME = re.compile(
+    r"gguf|ggml|awq|gptq|exl2|mlx|bnb|\d-?bit|fp8|int[48]|nf4|q[2-8]_|iq[1-4]_|quant", re.I
+)
+_QUANT_LIBRARIES = frozenset({"mlx", "gguf", "llama.cpp"})
 
 
 @dataclass(slots=True)
@@ -132,4 +139,90 @@ def model_facts(info: dict, card_text: str | bytes | None = None, source: str = 
         pipeline_tag=_as_str(info.get("pipeline_tag")),
         library_name=_as_str(info.get("library_name")),
         tags=tags,
+    )
+
+
+@dataclass(slots=True)
+class Signals:
+    """A listing entry's popularity: likes, downloads and the Hub's trendingScore."""
+
+    likes: int | None
+    downloads: int | None
+    trending_score: float | None
+
+
+@dataclass(slots=True)
+class DerivativeFacts:
+    """What a derivative's listing entry says, read without parsing its name or parameters
+    (no candidate field uses them): the fast path for 85-90% of the Hub."""
+
+    repo_id: str
+    org: str
+    base_model: str | None
+    relation: str | None
+    license_id: str | None
+    is_quantized: bool
+    created_at: datetime | None
+    last_modified: datetime | None
+    sha: str | None
+    signals: Signals
+    gated: str | None
+    pipeline_tag: str | None
+    library_name: str | None
+
+
+def _number(value: object) -> float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def listing_signals(entry: dict) -> Signals:
+    likes, downloads = _number(entry.get("likes")), _number(entry.get("downloads"))
+    trending = _number(entry.get("trendingScore"))
+    return Signals(
+        likes=int(likes) if likes is not None else None,
+        downloads=int(downloads) if downloads is not None else None,
+        trending_score=float(trending) if trending is not None else None,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _license_id(license_value: str | None, license_name: str | None) -> str | None:
+    card = {"license": license_value, "license_name": license_name}
+    found = license_from_card({k: v for k, v in card.items() if v})
+    return found.id if found else None
+
+
+def derivative_facts(entry: dict) -> DerivativeFacts:
+    """A derivative's facts from its listing entry alone."""
+    repo_id = entry["id"]
+    tags = _tags(entry)
+    card = entry.get("cardData") if isinstance(entry.get("cardData"), dict) else {}
+    base, relation = base_model_of(card, tags)
+    lic = card.get("license")
+    lic = lic[0] if isinstance(lic, list) and lic else lic
+    license_id = _license_id(_as_str(lic), _as_str(card.get("license_name"))) if lic else None
+    if license_id is None:
+        found = license_from_tags(tags)
+        license_id = found.id if found else None
+    library = _as_str(entry.get("library_name"))
+    gated = entry.get("gated")
+    return DerivativeFacts(
+        repo_id=repo_id,
+        org=repo_id.split("/", 1)[0],
+        base_model=base,
+        relation=relation,
+        license_id=license_id,
+        is_quantized=bool(
+            relation == "quantized"
+            or "gguf" in tags
+            or library in _QUANT_LIBRARIES
+            or _QUANT_NAME.search(repo_id)
+        ),
+        created_at=parse_hub_time(_as_str(entry.get("createdAt"))),
+        last_modified=parse_hub_time(entry.get("lastModified")),
+        sha=_as_str(entry.get("sha")),
+        signals=listing_signals(entry),
+        gated=str(gated).lower() if gated not in (None, "") else None,
+        pipeline_tag=_as_str(entry.get("pipeline_tag")),
+        library_name=library,
     )

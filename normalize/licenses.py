@@ -35,8 +35,9 @@ from importlib.resources import files
 
 from normalize.evidence import Evidence, make_evidence, snippet_around
 from normalize.text import ascii_lower, lower_ascii
+from normalize.versions import ruleset_version
 
-VERSION = "2"
+VERSION = ruleset_version("license")
 MAX_TEXT_CHARS = 400_000
 MAX_ID_CHARS = 200
 MAX_LINKS = 50

@@ -237,3 +237,15 @@ def display_name(family: str, size_labels: list[str]) -> str:
 
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-.")[:180] or "unnamed"
+
+
+def size_label_for(total: float | None) -> str | None:
+    """ "14B" for 1.47e10: a size label when the repo name gives none (microsoft/phi-4)."""
+    if not total:
+        return None
+    for unit, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6)):
+        if total >= scale * 0.95:
+            # One decimal: nominal sizes round both ways (Qwen3 32B is 32.8B, Mistral Small
+            # 24B is 23.6B), so a rounded guess would often contradict the vendor's name.
+            return f"{total / scale:.1f}".removesuffix(".0") + unit
+    return None

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 from normalize.evidence import Evidence, compact, make_evidence, snippet_around
 from normalize.text import ascii_lower, contains_any, find_all, lower_ascii, matches_at_words
+from normalize.versions import ruleset_version
 
-VERSION = "1"
+VERSION = ruleset_version("pricing")
 MAX_TEXT_CHARS = 200_000
 # A pricing line on a comparison page is short; longer text is an announcement, where tier
 # words only count inside a sentence about prices.

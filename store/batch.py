@@ -1,9 +1,8 @@
 """Grouping a whole listing page at once: 1,000 Hub models in a few statements.
 
-`store.resolve.apply_model` stores one model with about ten statements; a backfill of the
-Hub's million models cannot afford that. This module applies the models of one listing page
-(one org, newest first) with set-wise reads and bulk upserts, under the same rules as
-`apply_model` (README, "Grouping"):
+The one way the store takes in Hub models, from a whole listing page to a single model info
+document: set-wise reads and bulk upserts, as a backfill of the Hub's million models needs,
+under the grouping rules of store.resolve (README, "Grouping"):
 
 - models whose `sha` is the one stored are not applied again; only their popularity
   (likes, downloads, trending) is updated, and held releases are judged again;
@@ -25,43 +24,34 @@ quantized, whose `sha` has no card stored yet. The card is what adds declared pa
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
-from normalize.hub import ModelFacts, base_model_of, model_facts, parse_hub_time
-from normalize.licenses import license_from_card, license_from_tags
-from normalize.names import slugify
+from normalize.hub import ModelFacts, derivative_facts, listing_signals, model_facts
+from normalize.names import size_label_for, slugify
+from normalize.titles import squash
 from normalize.vendors import vendor_for_org
 from store import notability, prices
 from store.models import Candidate, Event, Observation, ProviderPrice, Variant, utcnow
 from store.races import lock_candidates
 from store.resolve import (
+    TRUST,
     VARIANT_COLUMNS,
-    _observation_rows,
-    _variant_row,
     adopt_announced,
     announced_without_repo,
     refresh_candidates,
     refresh_derivative_counts,
     release_variants,
-    squash,
 )
 from store.upsert import upsert_many
 
 if TYPE_CHECKING:
-    from ingest.sources import Notability
+    from store.notability import Notability
 
-# Names of quantized builds: a derivative's is_quantized without parsing the whole name.
-_QUANT_NAME = re.compile(
-    r"gguf|ggml|awq|gptq|exl2|mlx|bnb|\d-?bit|fp8|int[48]|nf4|q[2-8]_|iq[1-4]_|quant", re.I
-)
-_QUANT_LIBRARIES = frozenset({"mlx", "gguf", "llama.cpp"})
 # How deep a chain of derivatives is adopted in one go (base → fine-tune → its GGUF → …).
 ADOPT_DEPTH = 6
 SIGNALS = ("likes", "downloads", "trending_score")
@@ -79,78 +69,115 @@ class PageResult:
     unchanged: int = 0  # models whose sha was already stored
 
 
-def _number(value: object) -> float | None:
-    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 def _signals(entry: dict) -> dict[str, Any]:
-    likes, downloads = _number(entry.get("likes")), _number(entry.get("downloads"))
-    trending = _number(entry.get("trendingScore"))
+    found = listing_signals(entry)
     return {
-        "likes": int(likes) if likes is not None else None,
-        "downloads": int(downloads) if downloads is not None else None,
-        "trending_score": float(trending) if trending is not None else None,
+        "likes": found.likes,
+        "downloads": found.downloads,
+        "trending_score": found.trending_score,
     }
 
 
-@lru_cache(maxsize=4096)
-def _license_id(license_value: str | None, license_name: str | None) -> str | None:
-    card = {"license": license_value, "license_name": license_name}
-    found = license_from_card({k: v for k, v in card.items() if v})
-    return found.id if found else None
-
-
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 def derivative_row(entry: dict, source: str) -> dict:
-    """A derivative's variant row from its listing entry alone (no name or size parsing)."""
-    repo_id = entry["id"]
-    tags = entry.get("tags")
-    tags = [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
-    card = entry.get("cardData") if isinstance(entry.get("cardData"), dict) else {}
-    base, relation = base_model_of(card, tags)
-    lic = card.get("license")
-    lic = lic[0] if isinstance(lic, list) and lic else lic
-    license_id = _license_id(_str(lic), _str(card.get("license_name"))) if lic else None
-    if license_id is None:
-        found = license_from_tags(tags)
-        license_id = found.id if found else None
-    library = _str(entry.get("library_name"))
-    created = _str(entry.get("createdAt"))
-    gated = entry.get("gated")
+    """A derivative's variant row from its listing entry alone (normalize.hub)."""
+    facts = derivative_facts(entry)
     return {
-        "repo_id": repo_id,
+        "repo_id": facts.repo_id,
         "candidate_id": None,
         "source": source,
-        "org": repo_id.split("/", 1)[0],
+        "org": facts.org,
         "family_key": None,
         "size_label": None,
         "flavour": None,
         "total_params": None,
         "active_params": None,
         "params_method": None,
-        "license_id": license_id,
-        "is_quantized": bool(
-            relation == "quantized"
-            or "gguf" in tags
-            or library in _QUANT_LIBRARIES
-            or _QUANT_NAME.search(repo_id)
-        ),
+        "license_id": facts.license_id,
+        "is_quantized": facts.is_quantized,
         "is_derivative": True,
-        "relation": relation,
-        "base_model": base,
-        "created_at": parse_hub_time(created),
-        "last_modified": parse_hub_time(entry.get("lastModified")),
-        "sha": _str(entry.get("sha")),
+        "relation": facts.relation,
+        "base_model": facts.base_model,
+        "created_at": facts.created_at,
+        "last_modified": facts.last_modified,
+        "sha": facts.sha,
         "info_sha": None,
-        **_signals(entry),
-        "gated": str(gated).lower() if gated not in (None, "") else None,
-        "pipeline_tag": _str(entry.get("pipeline_tag")),
-        "library_name": library,
+        "likes": facts.signals.likes,
+        "downloads": facts.signals.downloads,
+        "trending_score": facts.signals.trending_score,
+        "gated": facts.gated,
+        "pipeline_tag": facts.pipeline_tag,
+        "library_name": facts.library_name,
         "seen_at": utcnow(),
     }
+
+
+def _variant_row(
+    facts: ModelFacts,
+    candidate_id: int | None,
+    source: str,
+    derivative: bool,
+    trending: float | None = None,
+) -> dict:
+    params = facts.params
+    total = params.total if params else None
+    return {
+        "repo_id": facts.repo_id,
+        "candidate_id": candidate_id,
+        "source": source,
+        "org": facts.org,
+        "family_key": facts.name.family_key,
+        "size_label": facts.name.size_label or size_label_for(total),
+        "flavour": facts.name.flavour,
+        "total_params": total,
+        "active_params": params.active if params else None,
+        "params_method": params.method if params else None,
+        "license_id": facts.license.id if facts.license else None,
+        "is_quantized": facts.is_quantized,
+        "is_derivative": derivative,
+        "relation": facts.relation,
+        "base_model": facts.base_model,
+        "created_at": facts.created_at,
+        "last_modified": facts.last_modified,
+        "sha": facts.sha,
+        "info_sha": facts.sha,
+        "likes": facts.likes,
+        "downloads": facts.downloads,
+        "trending_score": trending,
+        "gated": facts.gated,
+        "pipeline_tag": facts.pipeline_tag,
+        "library_name": facts.library_name,
+        "seen_at": utcnow(),
+    }
+
+
+def _observation_rows(facts: ModelFacts, candidate_id: int, url: str) -> list[dict]:
+    rows = []
+    for field_name, value in (("params", facts.params), ("license", facts.license)):
+        if value is None:
+            continue
+        data = value.to_json()
+        evidence = data.pop("evidence", None) or [{}]
+        first = evidence[0]
+        extractor = first.get("extractor") or field_name
+        if field_name == "params":
+            trust = TRUST.get(data.get("method") or "", 0)
+        else:
+            trust = 30 if "card" in extractor else 20 if "tag" in extractor else 10
+        rows.append(
+            {
+                "candidate_id": candidate_id,
+                "field": field_name,
+                "subject": facts.repo_id,
+                "extractor": extractor,
+                "value": data,
+                "source_url": first.get("source") or url,
+                "snippet": (first.get("snippet") or "")[:500],
+                "extractor_version": str(first.get("version") or "1"),
+                "trust": trust,
+                "seen_at": utcnow(),
+            }
+        )
+    return rows
 
 
 def _stored(session: Session, repo_ids: list[str]) -> dict[str, tuple]:
@@ -197,6 +224,16 @@ def _update_signals(session: Session, entries: list[dict], stored: dict[str, tup
             rows,
         )
     return touched
+
+
+def stored_shas(session: Session, repo_ids: list[str]) -> dict[str, str | None]:
+    """repo id → the sha stored of these repos (those stored)."""
+    found: dict[str, str | None] = {}
+    for start in range(0, len(repo_ids), 1000):
+        chunk = repo_ids[start : start + 1000]
+        rows = session.exec(select(Variant.repo_id, Variant.sha).where(Variant.repo_id.in_(chunk)))
+        found.update(rows.all())
+    return found
 
 
 def _existing_candidates(session: Session, org: str, keys: set[str]) -> dict[str, int]:
@@ -446,7 +483,7 @@ def apply_page(
                 continue
             card = (cards or {}).get(entry["id"])
             facts = model_facts(entry, card, source=urls.get(entry["id"], url))
-            trending = _number(entry.get("trendingScore"))
+            trending = listing_signals(entry).trending_score
             row = _variant_row(facts, None, source, False, trending)
             row["info_sha"] = facts.sha if card is not None else None
             rows.append(row)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from store.models import Document, SourceState, utcnow
@@ -27,6 +28,7 @@ DOCUMENT_COLUMNS = (
     "size",
     "body",
     "error",
+    "normalized_with",
 )
 
 
@@ -47,7 +49,10 @@ def save_document(
     repo_id: str | None = None,
     content_type: str | None = None,
     error: str | None = None,
+    normalized_with: str | None = None,
 ) -> None:
+    """Store the latest response for `url`, unless its content is the one stored.
+    `normalized_with`: the ruleset that reads it (normalize.versions.document_ruleset)."""
     digest = content_hash(body)
     if error:
         # An error and the same bytes must still replace an earlier good parse's record.
@@ -66,6 +71,7 @@ def save_document(
         "size": len(body or b""),
         "body": zlib.compress(body, ZLIB_LEVEL) if body is not None else None,
         "error": error,
+        "normalized_with": normalized_with,
     }
     upsert(
         session,
@@ -102,3 +108,12 @@ def confirmed_validators(session: Session, sources: list[str], kinds: tuple[str,
         )
     )
     return {url: (etag, lm) for url, etag, lm in rows.all()}
+
+
+def mark_normalized(session: Session, doc_id: int, ruleset: str) -> None:
+    """Record that the document's observations were read again with `ruleset`."""
+    session.execute(
+        update(Document.__table__)
+        .where(Document.__table__.c.id == doc_id)
+        .values(normalized_with=ruleset)
+    )

@@ -266,3 +266,65 @@ def mark_interrupted(
         n += 1
     session.commit()
     return n
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def health_rows(
+    session: Session,
+    configured: list[tuple[str, str | None, float, str]],
+    now: datetime,
+    run_limit_s: float,
+) -> list[dict]:
+    """One object per source (`toolscout status --json`, the web status page): the
+    `configured` (name, kind, interval, why that interval) ones first, then those only the
+    store knows."""
+    rows = []
+    names = {name for name, _, _, _ in configured}
+    extra = [(n, None, 3600.0, "not in sources.toml") for n in known_sources(session)]
+    extra = [row for row in extra if row[0] not in names]
+    for name, kind, interval, why in configured + extra:
+        h = source_health(session, name, interval, now, run_limit_s=run_limit_s)
+        r = h.last_run
+        rows.append(
+            {
+                "source": name,
+                "kind": kind,
+                "configured": kind is not None,
+                "interval_s": interval,
+                "interval_reason": why,
+                "health": h.health,
+                "reason": h.reason,
+                "stale": h.stale,
+                "consecutive_failures": h.failures,
+                "consecutive_error_runs": h.error_runs,
+                "backoff_until": _iso(h.backoff_until),
+                "next_run_at": _iso(h.next_run_at),
+                "last_success_at": _iso(h.last_success_at),
+                "last_run": None
+                if r is None
+                else {
+                    "id": r.id,
+                    "status": r.status,
+                    "started_at": _iso(r.started_at),
+                    "finished_at": _iso(r.finished_at),
+                    "duration_s": round((r.finished_at - r.started_at).total_seconds(), 3)
+                    if r.finished_at
+                    else None,
+                    "requests": r.requests,
+                    "not_modified": r.not_modified,
+                    "bytes": r.bytes,
+                    "items": r.items,
+                    "new_candidates": r.new_candidates,
+                    "updated_candidates": r.updated_candidates,
+                    "errors": r.errors,
+                    "message": r.message,
+                },
+                "last_error": None
+                if h.last_error is None
+                else {"at": _iso(h.last_error[0]), "message": h.last_error[1]},
+            }
+        )
+    return rows

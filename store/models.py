@@ -46,6 +46,9 @@ class Document(SQLModel, table=True):
     size: int = 0
     body: bytes | None = Field(default=None, sa_column=Column(LargeBinary))  # zlib-compressed
     error: str | None = None  # why this document could not be used (parse error, size, ...)
+    # The ruleset its observations were read with (normalize.versions.document_ruleset);
+    # None: before rulesets were recorded, or a document no extractor reads on its own.
+    normalized_with: str | None = Field(default=None, max_length=64)
 
 
 class Candidate(SQLModel, table=True):
@@ -219,6 +222,8 @@ class FeedEntry(SQLModel, table=True):
     # content_hash when the entry was last judged, committed with its page or its verdict:
     # an entry counts as seen only then (a run killed before leaves it fresh for the next)
     judged_hash: str | None = Field(default=None, max_length=64)
+    # The ruleset it was last judged and read with (normalize.versions.document_ruleset).
+    normalized_with: str | None = Field(default=None, max_length=64)
     page_url: str | None = Field(default=None, max_length=2048)
     page_title: str | None = None
     page_text: str | None = None

@@ -13,15 +13,22 @@ Notability only ever goes from held to queued: a queued candidate is the editors
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from store.models import Candidate, Event, Variant
 
-if TYPE_CHECKING:  # the rules are configuration (sources.toml), read by ingest.sources
-    from ingest.sources import Notability
+
+class Notability(Protocol):
+    """The rules (sources.toml's [notability]): configuration, read by ingest.sources, whose
+    `Notability` has this shape. A protocol, so the store needs nothing of the ingest side."""
+
+    orgs: frozenset[str]  # lower-cased allowlist
+    min_likes: int | None
+    min_downloads: int | None
+    min_trending: float | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 A published record (table `tool`) is what `/api/tools`, the Atom feed and `toolscout export`
 serve: the candidate's fields with the editors' overrides applied and its duplicates'
-sources merged (`store.queue.merged_fields`), in one stable shape (`RECORD_KEYS`). Every
+sources merged (`store.merge.merged_fields`), in one stable shape (`RECORD_KEYS`). Every
 difference between a record and its previous version is appended to `tool_change` as one
 field-level event, in order, so a downstream site replaying `/api/changes` from the start
 rebuilds exactly the published set:
@@ -27,6 +27,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, exists, func, insert, text
 from sqlmodel import Session, col, select
 
+from store.merge import merged_fields
 from store.models import Candidate, Document, Observation, Tool, ToolChange, Variant, utcnow
 
 # The public record, in this order; keys are only ever added (README, "Web").
@@ -51,7 +52,7 @@ RECORD_KEYS = (
     "published_at",
     "updated_at",
 )
-# The site's text fields: an editor's value, else the draft's (`store.draft`).
+# The site's text fields: an editor's value, else the draft's (`normalize.draft`).
 TEXT_KEYS = ("category", "tagline", "description", "entry_price", "pricing_line")
 _LICENSE_KEYS = ("id", "name", "family", "commercial_use", "osi_approved")
 BATCH = 500
@@ -110,8 +111,6 @@ def publish_candidate(session: Session, cand: Candidate, now: datetime | None = 
 
 def publish_many(session: Session, cands: Sequence[Candidate], now: datetime | None = None) -> int:
     """Publish, update or withdraw each candidate's record; batched for large syncs."""
-    from store.queue import merged_fields
-
     now = now or utcnow()
     ids = [c.id for c in cands]
     tools = {

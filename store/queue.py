@@ -10,10 +10,12 @@ sources into the original when read, so a re-crawl of the duplicate keeps feedin
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from store.draft import candidate_draft
+from store.merge import duplicates_of, merged_fields
 from store.models import (
     CANDIDATE_STATUSES,
     Candidate,
@@ -24,6 +26,7 @@ from store.models import (
     utcnow,
 )
 from store.overrides import effective_fields, open_conflicts, override_conflicts
+from store.publish import publish_candidate
 from store.similar import similar_candidates
 
 
@@ -68,20 +71,51 @@ def candidate_summary(c: Candidate) -> dict:
     }
 
 
-def list_candidates(session: Session, status: str | None = None) -> list[Candidate]:
-    """Candidates with that status; held ones (not notable, store.notability) only with
-    status "held"."""
+# The views of the queue, one definition for the CLI (`toolscout queue list --status`) and
+# the web queue page. "held": candidates notability keeps out of the queue (store.notability).
+QUEUE_VIEWS = ("new", *[s for s in CANDIDATE_STATUSES if s != "new"], "held", "all")
+
+
+def snooze_over(status: str | None, until: datetime | None, now: datetime) -> bool:
+    """A snoozed candidate whose snooze has run out: it is back in the queue."""
+    return status == "snoozed" and until is not None and until <= now
+
+
+def view_condition(view: str | None, now: datetime) -> Any:
+    """The condition on candidates of one view of the queue (None: no condition).
+
+    - "new": what waits for an editor: new candidates notability queued, and snoozed ones
+      whose snooze has run out (they show under "snoozed" too, as due);
+    - "held": what notability holds out of the queue, whatever its status;
+    - an editor's status ("accepted", "snoozed", …): the candidates an editor gave it;
+    - "all": every candidate; no view (the CLI's default): every candidate but the held.
+    """
+    if view == "all":
+        return None
+    if view == "held":
+        return col(Candidate.notable).is_(False)
+    if view is None:
+        return col(Candidate.notable).is_not(False)
+    if view not in CANDIDATE_STATUSES:
+        raise QueueError(f"unknown status {view!r} (one of {', '.join(QUEUE_VIEWS)})")
+    if view == "new":
+        waiting = or_(
+            Candidate.status == "new",
+            (Candidate.status == "snoozed") & (col(Candidate.snoozed_until) <= now),
+        )
+        return waiting & col(Candidate.notable).is_not(False)
+    return Candidate.status == view
+
+
+def list_candidates(
+    session: Session, status: str | None = None, now: datetime | None = None
+) -> list[Candidate]:
+    """The candidates of one view of the queue (`view_condition`), newest first."""
+    condition = view_condition(status, now or utcnow())
     query = select(Candidate)
-    if status == "held":
-        query = query.where(Candidate.notable.is_(False))
-        return list(session.exec(query.order_by(Candidate.announced_at.desc(), Candidate.slug)))
-    query = query.where(Candidate.notable.is_not(False))
-    if status:
-        if status not in CANDIDATE_STATUSES:
-            raise QueueError(f"unknown status {status!r} (one of {', '.join(CANDIDATE_STATUSES)})")
-        query = query.where(Candidate.status == status)
-    query = query.order_by(Candidate.announced_at.desc(), Candidate.slug)
-    return list(session.exec(query))
+    if condition is not None:
+        query = query.where(condition)
+    return list(session.exec(query.order_by(Candidate.announced_at.desc(), Candidate.slug)))
 
 
 def get_candidate(session: Session, slug: str) -> Candidate:
@@ -89,35 +123,6 @@ def get_candidate(session: Session, slug: str) -> Candidate:
     if cand is None:
         raise QueueError(f"no candidate with slug {slug!r} (see `toolscout queue list`)")
     return cand
-
-
-def duplicates_of(session: Session, cand: Candidate) -> list[Candidate]:
-    """Candidates an editor marked as duplicates of this one: their sources are its own."""
-    if cand.id is None:
-        return []
-    query = select(Candidate).where(
-        Candidate.duplicate_of == cand.id, Candidate.status == "duplicate"
-    )
-    return list(session.exec(query.order_by(Candidate.id)))
-
-
-def merged_fields(cand: Candidate, duplicates: list[Candidate]) -> dict:
-    """Effective fields, with the sizes and repos of the duplicates merged in."""
-    fields = effective_fields(cand.fields, cand.overrides)
-    if not duplicates or "sizes" in (cand.overrides or {}):
-        sizes = list(fields.get("sizes") or [])
-    else:
-        by_label = {s["label"]: s for s in fields.get("sizes") or []}
-        for dup in duplicates:
-            for size in effective_fields(dup.fields, dup.overrides).get("sizes") or []:
-                by_label.setdefault(size["label"], size)
-        sizes = sorted(by_label.values(), key=lambda s: (s.get("total") or 0, s["label"]))
-    repos = set(fields.get("repos") or [])
-    derivatives = fields.get("derivatives") or 0
-    for dup in duplicates:
-        repos.update((dup.fields or {}).get("repos") or [])
-        derivatives += (dup.fields or {}).get("derivatives") or 0
-    return {**fields, "sizes": sizes, "repos": sorted(repos), "derivatives": derivatives}
 
 
 def _variant_json(v: Variant) -> dict:
@@ -234,8 +239,6 @@ def set_status(
     status withdraws it. A duplicate points at the original's original when that is itself
     a duplicate, and candidates that pointed at this one follow it, so merges stay one level.
     """
-    from store.publish import publish_candidate
-
     if status not in CANDIDATE_STATUSES:
         raise QueueError(f"unknown status {status!r}")
     cand = get_candidate(session, slug)

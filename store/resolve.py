@@ -18,34 +18,21 @@ The rule (README, "Grouping"):
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, select
 
-from normalize.hub import ModelFacts, parse_hub_time
+from normalize.hub import parse_hub_time
 from normalize.names import display_name, slugify
+from normalize.titles import squash, without_date_code
 from normalize.vendors import vendor_for_org
-from store import notability, prices
 from store.models import Candidate, Event, Observation, Variant, utcnow
 from store.races import lock_announced
-from store.upsert import upsert
-
-if TYPE_CHECKING:
-    from ingest.sources import Notability
 
 TRUST = {"weights": 30, "declared": 20, "name": 10}
-_DATE_KEY = re.compile(r"-(?:2[3-9](?:0[1-9]|1[0-2])|(?:0[1-9]|1[0-2])[0-3]\d)$")
-
-
-def squash(key: str) -> str:
-    """A family key without separators: "code-llama-4" and "codellama-4" are one family."""
-    return "".join(ch for ch in key.lower() if ch.isalnum() or ch == ".")
 
 
 VARIANT_COLUMNS = (
@@ -75,68 +62,6 @@ VARIANT_COLUMNS = (
     "library_name",
     "seen_at",
 )
-
-
-@dataclass(slots=True)
-class Applied:
-    candidate_id: int | None
-    created: bool = False
-    changed: bool = False
-
-
-def size_label_for(total: float | None) -> str | None:
-    """ "14B" for 1.47e10: a size label when the repo name gives none (microsoft/phi-4)."""
-    if not total:
-        return None
-    for unit, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6)):
-        if total >= scale * 0.95:
-            # One decimal: nominal sizes round both ways (Qwen3 32B is 32.8B, Mistral Small
-            # 24B is 23.6B), so a rounded guess would often contradict the vendor's name.
-            return f"{total / scale:.1f}".removesuffix(".0") + unit
-    return None
-
-
-def _unique_slug(session: Session, facts: ModelFacts) -> str:
-    slug = slugify(facts.name.family_key)
-    taken = session.exec(select(Candidate.id).where(Candidate.slug == slug)).first()
-    return slug if taken is None else slugify(f"{facts.org}-{facts.name.family_key}")
-
-
-def _release_candidate(session: Session, facts: ModelFacts, reason: str) -> tuple[int, bool]:
-    """The candidate of this repo's release, created if this is its first repo."""
-    key = (Candidate.org == facts.org) & (Candidate.family_key == facts.name.family_key)
-    found = session.exec(select(Candidate.id).where(key)).first()
-    if found is not None:
-        return found, False
-    # A release first seen in a feed ("Code Llama 4") is joined by its repo (`CodeLlama-4-70B`).
-    wanted = squash(facts.name.family_key)
-    for cid, fkey in session.exec(
-        select(Candidate.id, Candidate.family_key).where(Candidate.org == facts.org)
-    ).all():
-        if squash(fkey) == wanted:
-            return cid, False
-    adopted = adopt_announced(session, facts.org, facts.name.family_key, facts.name.family)
-    if adopted is not None:
-        return adopted, False
-    row = {
-        "slug": _unique_slug(session, facts),
-        "name": facts.name.family,
-        "vendor": vendor_for_org(facts.org),
-        "org": facts.org,
-        "family": facts.name.family,
-        "family_key": facts.name.family_key,
-        "status": "new",
-        "queued_reason": reason,
-        "first_seen": utcnow(),
-        "announced_at": facts.created_at,
-        "updated_at": utcnow(),
-    }
-    upsert(session, Candidate.__table__, [row], key=("org", "family_key"), update=())
-    cid = session.exec(select(Candidate.id).where(key)).one()
-    session.add(
-        Event(candidate_id=cid, actor=reason.split(";")[0], action="created", new=row["slug"])
-    )
-    return cid, True
 
 
 def announced_without_repo(session: Session) -> list[Candidate]:
@@ -180,7 +105,7 @@ def adopt_announced(
     wanted = squash(family_key)
     # A date code is not part of how a release is announced: "Mistral Small 3.1" is
     # `Mistral-Small-3.1-24B-Instruct-2503` (a base without a version is too vague to join).
-    base = squash(_DATE_KEY.sub("", family_key))
+    base = squash(without_date_code(family_key))
     base = base if base != wanted and any(ch.isdigit() for ch in base) else None
     rows = announced_without_repo(session) if pool is None else pool
     for cand in sorted(rows, key=lambda c: (squash(c.family_key) != wanted, c.id)):
@@ -212,136 +137,6 @@ def adopt_announced(
                 pool.remove(cand)
             return cand.id
     return None
-
-
-def _base_candidate(session: Session, facts: ModelFacts) -> int | None:
-    if not facts.base_model:
-        return None
-    return session.exec(
-        select(Variant.candidate_id).where(Variant.repo_id == facts.base_model)
-    ).first()
-
-
-def _variant_row(
-    facts: ModelFacts,
-    candidate_id: int | None,
-    source: str,
-    derivative: bool,
-    trending: float | None = None,
-) -> dict:
-    params = facts.params
-    total = params.total if params else None
-    return {
-        "repo_id": facts.repo_id,
-        "candidate_id": candidate_id,
-        "source": source,
-        "org": facts.org,
-        "family_key": facts.name.family_key,
-        "size_label": facts.name.size_label or size_label_for(total),
-        "flavour": facts.name.flavour,
-        "total_params": total,
-        "active_params": params.active if params else None,
-        "params_method": params.method if params else None,
-        "license_id": facts.license.id if facts.license else None,
-        "is_quantized": facts.is_quantized,
-        "is_derivative": derivative,
-        "relation": facts.relation,
-        "base_model": facts.base_model,
-        "created_at": facts.created_at,
-        "last_modified": facts.last_modified,
-        "sha": facts.sha,
-        "info_sha": facts.sha,
-        "likes": facts.likes,
-        "downloads": facts.downloads,
-        "trending_score": trending,
-        "gated": facts.gated,
-        "pipeline_tag": facts.pipeline_tag,
-        "library_name": facts.library_name,
-        "seen_at": utcnow(),
-    }
-
-
-def _observation_rows(facts: ModelFacts, candidate_id: int, url: str) -> list[dict]:
-    rows = []
-    for field_name, value in (("params", facts.params), ("license", facts.license)):
-        if value is None:
-            continue
-        data = value.to_json()
-        evidence = data.pop("evidence", None) or [{}]
-        first = evidence[0]
-        extractor = first.get("extractor") or field_name
-        if field_name == "params":
-            trust = TRUST.get(data.get("method") or "", 0)
-        else:
-            trust = 30 if "card" in extractor else 20 if "tag" in extractor else 10
-        rows.append(
-            {
-                "candidate_id": candidate_id,
-                "field": field_name,
-                "subject": facts.repo_id,
-                "extractor": extractor,
-                "value": data,
-                "source_url": first.get("source") or url,
-                "snippet": (first.get("snippet") or "")[:500],
-                "extractor_version": str(first.get("version") or "1"),
-                "trust": trust,
-                "seen_at": utcnow(),
-            }
-        )
-    return rows
-
-
-def apply_model(
-    session: Session,
-    facts: ModelFacts,
-    source: str,
-    role: str,
-    url: str,
-    rules: Notability | None = None,
-    trending: float | None = None,
-) -> Applied:
-    """Store one model's facts: its variant row, its candidate, its observations.
-
-    `rules` (sources.toml's [notability]) decide whether a new release is queued or held;
-    without them notability is left as it is. `trending` is the Hub's trendingScore.
-    """
-    derivative = role == "derivative"
-    created = False
-    if derivative:
-        candidate_id = _base_candidate(session, facts)
-    elif facts.legacy_date:
-        # Created before the Hub stored dates: old news whatever the listing order says.
-        candidate_id = None
-    else:
-        candidate_id, created = _release_candidate(
-            session, facts, f"crawler:{source}; new release by watched org {facts.org}"
-        )
-    row = _variant_row(facts, candidate_id, source, derivative, trending)
-    upsert(session, Variant.__table__, [row], key=("repo_id",), update=VARIANT_COLUMNS)
-    if candidate_id is None:
-        return Applied(None)
-    if not derivative:
-        # Derivatives seen before their base arrive now.
-        session.execute(
-            update(Variant)
-            .where(Variant.base_model == facts.repo_id, Variant.candidate_id.is_(None))
-            .values(candidate_id=candidate_id)
-        )
-        upsert(
-            session,
-            Observation.__table__,
-            _observation_rows(facts, candidate_id, url),
-            key=("candidate_id", "field", "subject", "extractor"),
-            update=("value", "source_url", "snippet", "extractor_version", "trust", "seen_at"),
-        )
-        prices.join_repo(session, facts.repo_id, candidate_id)
-    actor = f"crawler:{source}"
-    changed = refresh_candidate(session, candidate_id, actor=actor)
-    if not derivative and rules is not None:
-        cand = session.get(Candidate, candidate_id)
-        variants = release_variants(session, [candidate_id])[candidate_id]
-        changed = notability.update(session, cand, variants, rules, actor) or changed
-    return Applied(candidate_id, created=created, changed=changed and not created)
 
 
 def _sizes(originals: list[Variant]) -> list[dict]:

@@ -7,10 +7,11 @@ import json
 import pytest
 from sqlmodel import Session, select
 
-from normalize.hub import model_facts
+from ingest.observe import judge_entry
+from normalize import titles
 from store import announce
+from store.batch import apply_page
 from store.models import Candidate, FeedEntry, Observation
-from store.resolve import apply_model
 from tests.conftest import FIXTURES
 
 
@@ -21,8 +22,16 @@ def add_repo(
         info = json.loads((FIXTURES / "hub" / "models" / f"{repo}.json").read_text())
         card_path = FIXTURES / "hub" / "cards" / f"{repo}.md"
         card = card_path.read_text() if card_path.exists() else None
-    facts = model_facts(info, card, source=f"http://hub.test/api/models/{repo}")
-    apply_model(session, facts, f"hf:{repo.split('/')[0]}", "original", f"http://hub.test/{repo}")
+    apply_page(
+        session,
+        [info],
+        f"hf:{repo.split('/')[0]}",
+        "original",
+        f"http://hub.test/{repo}",
+        force=True,
+        cards={repo: card} if card is not None else None,
+        urls={repo: f"http://hub.test/api/models/{repo}"},
+    )
     session.commit()
 
 
@@ -65,7 +74,7 @@ def test_blog_license_claim_against_card_is_a_conflict(engine):
             "Google DeepMind released the weights of Gemma 3 27B under Apache 2.0, a 27B model.",
             repos=["google/gemma-3-27b-it"],
         )
-        ids = announce.judge_and_resolve(s, item, None, "crawler:feed:vendor")
+        ids = judge_entry(s, item, None, "crawler:feed:vendor")
         s.commit()
         gemma = by_slug(s, "gemma-3")
     assert ids == [gemma.id]
@@ -87,7 +96,7 @@ def test_feed_only_release_is_joined_by_its_repo_later(engine):
             "Meta has open-sourced Code Llama 4 in 70B and 400B parameter variants under a "
             "permissive research license.",
         )
-        (cid,) = announce.judge_and_resolve(s, item, "meta-llama", "crawler:feed:meta")
+        (cid,) = judge_entry(s, item, "meta-llama", "crawler:feed:meta")
         s.commit()
         cand = s.get(Candidate, cid)
         assert (cand.slug, cand.name, cand.status) == (
@@ -121,7 +130,7 @@ def test_feed_only_release_is_joined_by_its_repo_later(engine):
 def test_irrelevant_entries_are_stored_with_reason_and_not_queued(engine, title, text):
     with Session(engine) as s:
         item = add_entry(s, "feed:x", f"https://x.test/{title}", title, text)
-        assert announce.judge_and_resolve(s, item, None, "crawler:feed:x") == []
+        assert judge_entry(s, item, None, "crawler:feed:x") == []
         s.commit()
         stored = announce.entry(s, "feed:x", f"https://x.test/{title}")
         assert stored.relevant is False and stored.relevance_reason.startswith(
@@ -140,7 +149,7 @@ def test_title_names_an_existing_release(engine):
             "SmolLM3: smol, multilingual, long-context reasoner",
             "We release SmolLM3, a 3B model under Apache 2.0.",
         )
-        ids = announce.judge_and_resolve(s, item, None, "crawler:feed:hf-blog")
+        ids = judge_entry(s, item, None, "crawler:feed:hf-blog")
         s.commit()
         assert ids == [by_slug(s, "smollm3").id]
         assert len(s.exec(select(Candidate)).all()) == 1
@@ -161,7 +170,7 @@ def test_title_names_an_existing_release(engine):
     ],
 )
 def test_family_from_title(title, family):
-    assert announce.family_from_title(title) == family
+    assert titles.family_from_title(title) == family
 
 
 @pytest.mark.parametrize(
@@ -201,8 +210,8 @@ def test_seed_duplicate_is_suggested_with_its_score_not_merged(engine):
             "Code Llama 4 (70B & 400B)",
             "Code Llama 4 in 70B and 400B parameter variants.",
         )
-        (a,) = announce.judge_and_resolve(s, first, None, "crawler:feed:hf-blog")
-        (b,) = announce.judge_and_resolve(s, second, None, "crawler:feed:site")
+        (a,) = judge_entry(s, first, None, "crawler:feed:hf-blog")
+        (b,) = judge_entry(s, second, None, "crawler:feed:site")
         s.commit()
         assert a != b  # different sources, unknown vendor: never merged silently
         detail = candidate_detail(s, s.get(Candidate, a))
@@ -232,7 +241,7 @@ def test_seed_duplicate_is_suggested_with_its_score_not_merged(engine):
     ],
 )
 def test_family_from_title_more(title, family):
-    assert announce.family_from_title(title) == family
+    assert titles.family_from_title(title) == family
 
 
 @pytest.mark.parametrize(
@@ -248,7 +257,7 @@ def test_family_from_title_more(title, family):
     ],
 )
 def test_family_from_text(text, family):
-    assert announce.family_from_text(text) == family
+    assert titles.family_from_text(text) == family
 
 
 @pytest.mark.parametrize(
@@ -256,7 +265,7 @@ def test_family_from_text(text, family):
     [("Gemma 3", True), ("Magistral", True), ("Medium is the new large", False)],
 )
 def test_looks_like_a_name(family, name_like):
-    assert announce.looks_like_a_name(family) is name_like
+    assert titles.looks_like_a_name(family) is name_like
 
 
 # -- resolution against the store ---------------------------------------------------------
@@ -271,7 +280,7 @@ def test_title_without_the_date_code_names_the_release(engine):
             "Welcome Mistral Small 3.1 on Hugging Face",
             "",
         )
-        ids = announce.judge_and_resolve(s, item, None, "crawler:feed:hf-blog")
+        ids = judge_entry(s, item, None, "crawler:feed:hf-blog")
         s.commit()
         assert ids == [by_slug(s, "mistral-small-3.1-2503").id]
 
@@ -285,7 +294,7 @@ def test_a_release_announced_first_by_a_feed_without_vendor_is_adopted_by_its_re
             "Welcome Mistral Small 3.1 on Hugging Face",
             "Mistral Small 3.1 is a 24B model under Apache 2.0.",
         )
-        (cid,) = announce.judge_and_resolve(s, item, None, "crawler:feed:hf-blog")
+        (cid,) = judge_entry(s, item, None, "crawler:feed:hf-blog")
         s.commit()
         assert s.get(Candidate, cid).org == "feed:hf-blog"
         add_repo(s, "mistralai/Mistral-Small-3.1-24B-Instruct-2503")
@@ -312,7 +321,7 @@ def test_linked_repo_not_crawled_yet_gets_the_candidate_it_will_join(engine):
             "Google releases EmbeddingGemma, a 308M parameter model built from Gemma 3.",
             repos=["google/embeddinggemma-300m", "google/gemma-3-27b-it"],
         )
-        (cid,) = announce.judge_and_resolve(s, item, None, "crawler:feed:hf-blog")
+        (cid,) = judge_entry(s, item, None, "crawler:feed:hf-blog")
         s.commit()
         cand = s.get(Candidate, cid)
         # only the family the title names: Gemma 3 is linked for comparison
@@ -345,9 +354,7 @@ def test_release_notes_titled_with_a_tag_resolve_by_their_text(engine):
             "v3.0.0",
             "Gemma 3\nThis release adds Gemma 3, the successor of Gemma 2, in 1B to 27B sizes.",
         )
-        assert announce.judge_and_resolve(s, item, "google", "crawler:feed:x") == [
-            by_slug(s, "gemma-3").id
-        ]
+        assert judge_entry(s, item, "google", "crawler:feed:x") == [by_slug(s, "gemma-3").id]
 
 
 # -- notability ----------------------------------------------------------------------------
@@ -447,7 +454,7 @@ def test_closed_model_prices_join_by_vendor_and_name(engine):
             "Medium is the new large. | Mistral AI",
             "Introducing Mistral Medium 3, a new class of model, released today.",
         )
-        (cid,) = announce.judge_and_resolve(s, item, "mistralai", "crawler:pages:mistral-news")
+        (cid,) = judge_entry(s, item, "mistralai", "crawler:pages:mistral-news")
         save_prices(s, "pricing:openrouter", "https://or.test/api/v1/models", OPENROUTER)
         from store.resolve import refresh_candidate
 
@@ -471,13 +478,13 @@ def test_closed_model_prices_join_by_vendor_and_name(engine):
     ],
 )
 def test_plain_text_is_safe_anywhere(text, expected):
-    from store.draft import plain
+    from normalize.draft import plain
 
     assert plain(text) == expected
 
 
 def test_description_is_extractive_and_short():
-    from store.draft import extract_description
+    from normalize.draft import extract_description
 
     text = (
         "Welcome Gemma 3\n"
@@ -518,7 +525,7 @@ def test_description_is_extractive_and_short():
     ],
 )
 def test_entry_price_and_pricing_line(open_weights, pricing, entry, line):
-    from store.draft import entry_price, pricing_line
+    from normalize.draft import entry_price, pricing_line
 
     assert entry_price(open_weights, pricing) == entry
     assert pricing_line(open_weights, pricing, "OpenRouter") == line
@@ -529,6 +536,6 @@ def test_entry_price_and_pricing_line(open_weights, pricing, entry, line):
     [(["70B", "400B"], "70B & 400B"), (["1B", "4B", "27B"], "1B, 4B & 27B"), ([], None)],
 )
 def test_sizes_text(labels, text):
-    from store.draft import sizes_text
+    from normalize.draft import sizes_text
 
     assert sizes_text(labels) == text

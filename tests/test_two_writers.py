@@ -37,6 +37,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from fixtures.replay import ReplayServer
+from ingest.observe import judge_entry
 from store import announce, runs
 from store.batch import apply_page
 from store.db import make_engine, upgrade
@@ -394,7 +395,7 @@ def test_two_feeds_announcing_one_new_release_at_once_make_one_candidate(pg_engi
         s.commit()
 
     def resolve(source: str, key: str):
-        return lambda s: announce.judge_and_resolve(
+        return lambda s: judge_entry(
             s, announce.entry(s, source, key), "google", f"crawler:{source}"
         )
 
@@ -460,7 +461,7 @@ def test_a_feed_and_the_hub_storing_one_release_at_once_make_one_candidate(pg_en
 
     def newsletter_announces(s: Session):
         entry = announce.entry(s, "feed:ai-weekly", news["key"])
-        return announce.judge_and_resolve(s, entry, None, "crawler:feed:ai-weekly")
+        return judge_entry(s, entry, None, "crawler:feed:ai-weekly")
 
     writers = [hub_stores, newsletter_announces]
     second_waits_for_first(pg_engine, *(writers if first == "hub" else writers[::-1]))
@@ -504,9 +505,7 @@ def test_an_announcement_picked_to_break_a_deadlock_is_resolved_again(pg_engine)
         with Session(pg_engine) as s2:
             try:
                 entry = announce.entry(s2, "feed:google-developers", "gemma-on-vertex")
-                results["ids"] = announce.judge_and_resolve(
-                    s2, entry, "google", "crawler:feed:google-developers"
-                )
+                results["ids"] = judge_entry(s2, entry, "google", "crawler:feed:google-developers")
                 s2.commit()
             except Exception as exc:  # the finding, reported below
                 results["error"] = exc

@@ -11,9 +11,10 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -27,6 +28,7 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from store.db import get_engine, upgrade
+from store.health import health_rows
 from store.models import utcnow
 from store.publish import analyze, reconcile, sync_since
 from web import api, feed, hooks, pages
@@ -43,6 +45,10 @@ from web.queue_view import QueueFilters, RowCache, queue_page
 from web.render import environment
 
 log = logging.getLogger("toolscout.web")
+# The status page's rows (`store.health.health_rows`), from whoever knows the configuration.
+StatusRows = Callable[[], list[dict]]
+# A run that is not known to have a shorter limit is stale after the crawl runner's default.
+KNOWN_SOURCES_RUN_LIMIT_S = 3600.0
 STATIC = Path(__file__).with_name("static")
 SYNC_INTERVAL_S = 5.0
 SCAN_THREADS = 3
@@ -194,12 +200,20 @@ def _error_page(request: Request, status_code: int, message: str) -> Response:
     return pages.render(request, "error.html", status_code, message=message)
 
 
+def _known_sources_rows(engine: Engine) -> list[dict]:
+    with Session(engine) as session:
+        return health_rows(session, [], utcnow(), KNOWN_SOURCES_RUN_LIMIT_S)
+
+
 def create_app(
     engine: Engine | None = None,
     config: EditorConfig | None = None,
     sync_interval: float = SYNC_INTERVAL_S,
     freeze: bool = False,
+    status_rows: StatusRows | None = None,
 ) -> FastAPI:
+    """The app. `status_rows` gives the status page its rows: the CLI, which reads
+    sources.toml, passes its own; without it the page shows the sources the store knows."""
     engine = engine or get_engine()
     config = config or config_from_env()
     sync = PublicationSync(engine, sync_interval)
@@ -225,6 +239,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.engine = engine
+    app.state.status_rows = status_rows or partial(_known_sources_rows, engine)
     # List queries that may scan run in threads (`web.api`), at most 3 at once: with the
     # event loop's and the sync thread's, that stays within the engine's pool (5), past
     # which every query would open and close a connection of its own.

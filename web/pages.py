@@ -425,9 +425,7 @@ def choose(
 # -- status ---------------------------------------------------------------------------------
 @router.get("/status", response_class=HTMLResponse)
 def status(request: Request, editor: Editor) -> Response:
-    from ingest.cli import health_rows
-
-    return render(request, "status.html", rows=health_rows(strict=False))
+    return render(request, "status.html", rows=request.app.state.status_rows())
 
 
 def login_redirect(request: Request, _exc: LoginRequired) -> Response:

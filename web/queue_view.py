@@ -16,17 +16,17 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from normalize.params import parse_param_count
-from store.draft import entry_price
-from store.models import CANDIDATE_STATUSES, Candidate, Observation, utcnow
+from normalize.draft import entry_price
+from normalize.size_bounds import size_bound
+from store.models import Candidate, Observation, utcnow
 from store.overrides import effective_fields, open_conflicts
+from store.queue import QUEUE_VIEWS, snooze_over, view_condition
 
 PAGE_SIZE = 100
-# "held": new candidates that notability keeps out of the queue (store.notability).
-STATUS_CHOICES = ("new", *[s for s in CANDIDATE_STATUSES if s != "new"], "held", "all")
+STATUS_CHOICES = QUEUE_VIEWS  # store.queue owns what each view holds
 SOURCE_KINDS = ("hub", "feed")
 COMMERCIAL_CHOICES = ("yes", "no", "unknown")
 
@@ -71,7 +71,7 @@ class QueueFilters:
             f.source = ""
         for name in ("min_params", "max_params"):
             text = getattr(f, name)
-            if text and bounds(text) is None:
+            if text and size_bound(text) is None:
                 f.errors.append(f"{name.replace('_', ' ')}: {text!r} is not a count like 7B")
         return f
 
@@ -91,11 +91,6 @@ class QueueFilters:
             "page": str(other.page) if other.page > 1 else "",
         }
         return urlencode({k: v for k, v in pairs.items() if v})
-
-
-def bounds(text: str) -> float | None:
-    text = text.strip().replace(" ", "")
-    return parse_param_count(text) or parse_param_count(text + "B") if text else None
 
 
 @dataclass(slots=True)
@@ -223,37 +218,20 @@ def _matches(
     return not f.q or all(word in row["search"] for word in f.q.lower().split())
 
 
-def _status_condition(status: str, now: datetime):
-    if status == "all":
-        return None
-    notable = getattr(Candidate, "notable", None)
-    if status == "held":
-        return Candidate.status == "new" if notable is None else notable == False  # noqa: E712
-    if status == "new":
-        # A snooze that has run out puts the candidate back in the queue; one that notability
-        # holds out (store.notability) waits under "all" until something makes it notable.
-        waiting = or_(
-            Candidate.status == "new",
-            (Candidate.status == "snoozed") & (col(Candidate.snoozed_until) <= now),
-        )
-        return waiting if notable is None else waiting & (notable == True)  # noqa: E712
-    return Candidate.status == status
-
-
 def queue_page(
     session: Session, f: QueueFilters, now: datetime | None = None, cache: RowCache | None = None
 ) -> QueuePage:
     now = now or utcnow()
     query = select(*_stamp_columns())
-    condition = _status_condition(f.status, now)
+    condition = view_condition(f.status, now)
     if condition is not None:
         query = query.where(condition)
     stamps = [tuple(r) for r in session.exec(query).all()]
     rows = (cache or RowCache()).get(session, stamps)
     vendors = sorted({r["vendor"] for r in rows if r["vendor"]}, key=str.lower)
     families = sorted({r["family"] or "none" for r in rows})
-    lo = bounds(f.min_params) if f.min_params else None
-    hi = bounds(f.max_params) if f.max_params else None
+    lo = size_bound(f.min_params) if f.min_params else None
+    hi = size_bound(f.max_params) if f.max_params else None
     feeds = _announced(session, None) if f.source else {}
     rows = [r for r in rows if _matches(r, f, lo, hi, feeds)]
     rows.sort(key=lambda r: (not r["notable"], -r["when"].timestamp(), r["slug"]))
@@ -262,6 +240,6 @@ def queue_page(
     start = (page - 1) * PAGE_SIZE
     shown = rows[start : start + PAGE_SIZE]
     feeds = feeds or _announced(session, [r["id"] for r in shown])
-    due = {st[0] for st in stamps if st[2] == "snoozed" and st[3] is not None and st[3] <= now}
+    due = {st[0] for st in stamps if snooze_over(st[2], st[3], now)}
     shown = [{**r, "feeds": feeds.get(r["id"], 0), "due": r["id"] in due} for r in shown]
     return QueuePage(shown, len(rows), page, pages, vendors, families)

@@ -14,7 +14,7 @@ from typing import Any
 
 import uvicorn
 
-from web.app import create_app
+from web.app import StatusRows, create_app
 from web.config import EditorConfig, check_bind, config_from_env
 
 log = logging.getLogger("toolscout.web")
@@ -25,14 +25,19 @@ STOP_TIMEOUT_S = 15.0
 
 
 def server_config(
-    host: str, port: int, config: EditorConfig | None = None, app: Any = None, **kw: Any
+    host: str,
+    port: int,
+    config: EditorConfig | None = None,
+    app: Any = None,
+    status_rows: StatusRows | None = None,
+    **kw: Any,
 ):
     """uvicorn's config for our app (or `app`, built with the same `config`: the tests'),
     after checking that this address may be served."""
     config = config or config_from_env()
     check_bind(host, config)
     return uvicorn.Config(
-        app or create_app(config=config, freeze=True),
+        app or create_app(config=config, freeze=True, status_rows=status_rows),
         host=host,
         port=port,
         # X-Forwarded-For/-Proto only from the proxies the operator named: believed from
@@ -46,14 +51,21 @@ def server_config(
     )
 
 
-def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_level: str = "info") -> None:
+def serve(
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    log_level: str = "info",
+    status_rows: StatusRows | None = None,
+) -> None:
     """Serve until SIGTERM/SIGINT (uvicorn's own handlers: in-flight requests finish)."""
-    uvicorn.Server(server_config(host, port, log_level=log_level)).run()
+    uvicorn.Server(server_config(host, port, log_level=log_level, status_rows=status_rows)).run()
 
 
-def run_with(main, host: str, port: int, log_level: str = "info") -> int:
+def run_with(
+    main, host: str, port: int, log_level: str = "info", status_rows: StatusRows | None = None
+) -> int:
     """Serve in a thread while `main()` (the scheduler) runs in this one; stop together."""
-    server = uvicorn.Server(server_config(host, port, log_level=log_level))
+    server = uvicorn.Server(server_config(host, port, log_level=log_level, status_rows=status_rows))
     thread = threading.Thread(target=server.run, name="web", daemon=True)
     thread.start()
     deadline = time.monotonic() + START_TIMEOUT_S

@@ -26,7 +26,7 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from ingest.crawl import run_deadline
+from ingest.run_clock import run_deadline
 
 _RATELIMIT_FIELD = re.compile(r"\b([rt])\s*=\s*(\d{1,9})")
 MAX_WAIT_S = 900.0

@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from normalize.evidence import Evidence
+from normalize.versions import ruleset_version
 
-VERSION = "1"
+VERSION = ruleset_version("params")
 MAX_TEXT_CHARS = 400_000
 MAX_NAME_CHARS = 300
 MAX_EVIDENCE = 4
