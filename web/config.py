@@ -19,6 +19,12 @@
   Unset, those headers are ignored: the client is the peer of the TCP connection, which
   is what the login throttle counts.
 
+- `TOOLSCOUT_CORS_ORIGINS`: which web origins may read the public API and feeds from a
+  browser (`GET`/`HEAD` of /api/tools, /api/changes, /feeds/, /openapi.json): `*` (the
+  default: the read API is public and uses no cookies), a comma-separated list
+  (`https://site.example,https://admin.example`), or `none` to send no CORS headers. The
+  editor pages never answer another origin.
+
 With neither a password nor a token the pages are open, without login, to this machine
 only: the server refuses to listen on any other address (`check_bind`), and requests must
 name a loopback host (a DNS-rebinding page cannot reach it).
@@ -56,6 +62,7 @@ class EditorConfig:
     public_url: str | None = None  # "https://tools.example.com", no trailing slash
     allowed_hosts: frozenset[str] = frozenset()  # beside loopback names, lower-case
     trusted_proxies: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ("*",)  # () sends no CORS headers
 
     @property
     def login_required(self) -> bool:
@@ -82,6 +89,31 @@ class WebSettings(BaseSettings):
     public_url: str | None = None
     allowed_hosts: str | None = None
     trusted_proxies: str | None = None
+    cors_origins: str | None = None
+
+
+def parse_origins(text: str | None) -> tuple[str, ...]:
+    """TOOLSCOUT_CORS_ORIGINS: unset → every origin ("*"), "none" → no CORS at all."""
+    if text is None:
+        return ("*",)
+    text = text.strip()
+    if text.lower() in ("", "none", "off"):
+        return ()
+    origins = []
+    for part in text.split(","):
+        part = part.strip().rstrip("/")
+        if not part:
+            continue
+        if part == "*":
+            return ("*",)
+        parts = urlsplit(part)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
+            raise ConfigError(
+                f"TOOLSCOUT_CORS_ORIGINS: {part!r} is not an origin like https://site.example "
+                "(scheme and host, no path), '*' or 'none'"
+            )
+        origins.append(part.lower())
+    return tuple(origins)
 
 
 def parse_public_url(text: str | None) -> str | None:
@@ -173,6 +205,7 @@ def config_from_env(environ: dict[str, str] | None = None) -> EditorConfig:
         public_url=parse_public_url(settings.public_url),
         allowed_hosts=parse_hosts(settings.allowed_hosts),
         trusted_proxies=parse_proxies(settings.trusted_proxies),
+        cors_origins=parse_origins(settings.cors_origins),
     )
 
 
