@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import sys
 import threading
 from collections.abc import Iterator
@@ -454,6 +455,20 @@ def db_upgrade() -> None:
     err.print(f"database at revision {head}: {_shown(database_url())}", markup=False)
 
 
+def demo_next_steps(environ: dict[str, str] | None = None) -> str:
+    """What to type next to triage the demo's data in the editor pages."""
+    env = os.environ if environ is None else environ
+    database = env.get("DATABASE_URL")
+    prefix = f"DATABASE_URL={shlex.quote(database)} " if database else ""
+    return (
+        "Open the editor pages on this data:\n"
+        f"  {prefix}toolscout serve        then http://127.0.0.1:8000/queue\n"
+        "  (on this machine without a login; set TOOLSCOUT_EDITOR_PASSWORD to require one)\n"
+        "  Worth a look: /queue?status=held (a held-back release), "
+        "/candidates/codellama-4 (a likely duplicate and a license conflict)"
+    )
+
+
 @app.command()
 def demo(
     once: Annotated[bool, typer.Option("--once", help="Crawl once and exit.")] = False,
@@ -472,7 +487,8 @@ def demo(
     except ValueError:
         fail(f"TOOLSCOUT_DEMO_PORT {os.environ['TOOLSCOUT_DEMO_PORT']!r} is not a port (1-65535)")
     try:
-        server = ReplayServer([root / "hub", root / "web"], port=port).start()
+        # fixtures/demo: repos only the demo serves (a duplicate pair, conflicts, a held one).
+        server = ReplayServer([root / "hub", root / "web", root / "demo"], port=port).start()
     except OSError as exc:
         fail(
             f"the demo's replay server cannot listen on 127.0.0.1:{port} ({exc.strerror}); "
@@ -491,6 +507,7 @@ def demo(
             if exc.exit_code:
                 raise
         queue_list(status=None, as_json=False)
+        err.print(demo_next_steps(), markup=False, highlight=False)
         if not once:
             err.print(f"replay server still serving on {server.url} (HF_ENDPOINT); Ctrl-C to stop")
             import time
