@@ -27,6 +27,7 @@ from store.overrides import (
 )
 from store.publish import TEXT_KEYS, publish_candidate
 from store.queue import QueueError, candidate_detail, get_candidate, set_status
+from web import triage
 from web.auth import (
     LoginRequired,
     check_host,
@@ -189,17 +190,80 @@ def logout(request: Request) -> Response:
 @router.get("/queue", response_class=HTMLResponse)
 def queue(request: Request, editor: Editor, session: DB) -> Response:
     f = QueueFilters.from_query(request.query_params)
-    page = queue_page(session, f, cache=request.app.state.queue_cache)
-    return render(
+    sort, descending = triage.parse_sort(request.query_params.get("sort"))
+    order = triage.sorter(session, sort, descending)
+    page = queue_page(session, f, cache=request.app.state.queue_cache, order=order)
+    now = utcnow()
+    mark, last = triage.read_visit(request.cookies.get(triage.VISIT_COOKIE))
+    mark = triage.next_visit(mark, last, now)
+    triage.enrich(session, page.rows, mark)
+    sort_text = ("-" if descending else "") + sort if sort != "priority" else ""
+    here = "&".join(
+        p for p in (f.query(page=page.page), f"sort={sort_text}" if sort_text else "") if p
+    )
+    response = render(
         request,
         "queue.html",
         f=f,
         page=page,
+        sort=sort,
+        descending=descending,
+        sort_text=sort_text,
+        counts=triage.status_counts(session, now),
+        mark=mark,
+        new_count=sum(1 for r in page.rows if r["is_new"]),
+        undo=session_of(request).get("undo"),
         status_choices=STATUS_CHOICES,
         commercial_choices=COMMERCIAL_CHOICES,
         source_kinds=SOURCE_KINDS,
-        return_to="/queue" + (f"?{f.query(page=page.page)}" if f.query(page=page.page) else ""),
+        return_to="/queue" + (f"?{here}" if here else ""),
     )
+    response.set_cookie(
+        triage.VISIT_COOKIE,
+        triage.visit_cookie(mark, now),
+        max_age=400 * 86400,
+        httponly=True,
+        samesite="lax",
+        path="/queue",
+    )
+    return response
+
+
+def _remember(request: Request, session: Session, slugs: list[str], label: str) -> list[dict]:
+    """Before a decision: how the candidates were, for one undo (the editor's session)."""
+    try:
+        saved = [triage.snapshot(session, slug) for slug in slugs]
+    except QueueError:
+        return []  # the decision itself will say what is wrong
+    return saved
+
+
+def _keep_undo(request: Request, saved: list[dict], label: str) -> None:
+    if saved:
+        session_of(request)["undo"] = {"label": label[:300], "items": saved[:1000]}
+
+
+@router.post("/queue/undo")
+def undo_last(
+    request: Request,
+    editor: Editor,
+    session: DB,
+    return_to: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    saved = session_of(request).pop("undo", None)
+    if not saved or not isinstance(saved.get("items"), list):
+        flash(request, "nothing to undo", "error")
+        return back(return_to)
+    try:
+        names = triage.undo(session, saved["items"], editor)
+        session.commit()
+    except QueueError as exc:
+        session.rollback()
+        flash(request, f"could not undo: {exc}", "error")
+        return back(return_to)
+    flash(request, f"undone: {saved.get('label')} ({', '.join(names)[:200]} back as before)")
+    focus = saved["items"][0].get("slug") if len(saved["items"]) == 1 else None
+    return back(return_to, focus=focus)
 
 
 def _until(text: str | None) -> datetime:
@@ -247,6 +311,7 @@ def candidate_status(
     return_to: Annotated[str, Form(max_length=2000)] = "",
     focus: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
+    saved = _remember(request, session, [slug], action)
     try:
         cand = decide(session, slug, action, editor, reason, of, until)
         session.commit()
@@ -254,7 +319,9 @@ def candidate_status(
         session.rollback()
         flash(request, str(exc), "error")
         return back(return_to, f"/candidates/{slug}")
-    flash(request, f"{cand.name}: {ACTIONS[action] if action != 'reopen' else 'reopened'}")
+    done = f"{cand.name}: {ACTIONS[action] if action != 'reopen' else 'reopened'}"
+    _keep_undo(request, saved, done)
+    flash(request, done)
     return back(return_to, f"/candidates/{slug}", focus or None)
 
 
@@ -274,6 +341,7 @@ def bulk(
     if not slugs:
         flash(request, "select candidates first", "error")
         return back(return_to)
+    saved = _remember(request, session, slugs, action)
     try:
         for one in slugs:
             decide(session, one, action, editor, reason, of, until)
@@ -282,7 +350,9 @@ def bulk(
         session.rollback()
         flash(request, f"nothing changed: {exc}", "error")
         return back(return_to)
-    flash(request, f"{len(slugs)} candidate(s): {action}")
+    done = f"{len(slugs)} candidate(s): {action}"
+    _keep_undo(request, saved, done)
+    flash(request, done)
     return back(return_to)
 
 

@@ -141,6 +141,17 @@ def day(value: Any) -> str:
     return when.strftime("%Y-%m-%d %H:%M") if when else "—"
 
 
+def count_or_zero(n: Any) -> str:
+    """A popularity count: 0 is a count here (nobody liked it), not an unknown."""
+    return "0" if n == 0 else human_count(n)
+
+
+def day_short(value: Any) -> str:
+    """A date in a one-line column: 2025-06-02."""
+    when = parse_time(value)
+    return when.strftime("%Y-%m-%d") if when else "—"
+
+
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
@@ -159,5 +170,7 @@ def environment() -> Environment:
         edit_text=edit_text,
         ago=ago,
         day=day,
+        day_short=day_short,
+        count_or_zero=count_or_zero,
     )
     return env

@@ -59,6 +59,7 @@
         case "e": location.href = row.querySelector("a.name").href + "#edit"; break;
         case "o": case "Enter": location.href = row.querySelector("a.name").href; break;
         case "x": { const box = row.querySelector('input[type="checkbox"]'); box.checked = !box.checked; break; }
+        case "u": { const undo = document.getElementById("undo"); if (!undo) return; undo.submit(); break; }
         default: return;
       }
       e.preventDefault();
