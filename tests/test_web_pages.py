@@ -301,7 +301,9 @@ def test_candidate_page_shows_fields_evidence_variants_and_history(editor):
         "google/gemma-3-27b-it",  # a variant
         "unsloth/gemma-3-27b-it-GGUF",  # a derivative
         "safetensors",  # evidence: where the params were read
-        'href="http://hub.test/api/models/google/gemma-3-27b-it',
+        # a repo's evidence links to its model page on the Hub, and to its card
+        'href="https://huggingface.co/google/gemma-3-27b-it"',
+        'href="https://huggingface.co/google/gemma-3-27b-it/blob/main/README.md"',
         "crawler:hf:google",  # history
         'name="csrf"',
     ):
@@ -347,7 +349,7 @@ def test_possible_duplicates_are_suggested_with_scores(editor, store):
         )
         s.commit()
     html = editor.get("/candidates/gemma-3-repost").text
-    similar = html[html.index('<section class="similar">') :]
+    similar = html[html.index('<section class="similar"') :]
     assert "Gemma 3 (4B &amp; 27B)" in similar and "<td>1.00</td>" in similar
     post(editor, "/candidates/gemma-3-repost/status", action="duplicate", of="gemma-3")
     assert cand(store, "gemma-3-repost").duplicate_of == cand(store, "gemma-3").id

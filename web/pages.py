@@ -27,7 +27,7 @@ from store.overrides import (
 )
 from store.publish import TEXT_KEYS, publish_candidate
 from store.queue import QueueError, candidate_detail, get_candidate, set_status
-from web import triage
+from web import candidate_view, triage
 from web.auth import (
     LoginRequired,
     check_host,
@@ -414,18 +414,36 @@ def candidate(request: Request, slug: str, editor: Editor, session: DB) -> Respo
     cand = _candidate(session, slug)
     d = candidate_detail(session, cand)
     variants = d["variants"]
+    conflicts = open_conflicts(cand)
     return render(
         request,
         "candidate.html",
         d=d,
         why=d.get("why_queued") or d.get("queued_reason"),
-        conflicts=open_conflicts(cand),
+        conflicts=conflicts,
+        grouped={c["field"]: candidate_view.grouped_conflict(c) for c in conflicts},
+        card=candidate_view.summary(session, cand, d),
+        record=candidate_view.preview_record(cand, d),
+        evidence_lines=candidate_view.evidence_lines,
+        max_evidence=candidate_view.MAX_EVIDENCE_LINES,
+        hub_links=candidate_view.hub_links,
         field_rows=field_rows(d),
         originals=[v for v in variants if not v["is_derivative"]],
         derivatives=[v for v in variants if v["is_derivative"]],
         snooze_default=(utcnow() + timedelta(days=SNOOZE_DAYS)).date().isoformat(),
         return_to=f"/candidates/{cand.slug}",
         open_field=request.query_params.get("edit"),
+    )
+
+
+def _made_up(license_: Any) -> bool:
+    """A license id no vocabulary knows: `store.overrides.parse_license` keeps it as
+    other:<text>, with nothing known about it."""
+    return (
+        isinstance(license_, dict)
+        and str(license_.get("id") or "").startswith("other:")
+        and license_.get("family") is None
+        and license_.get("commercial_use") is None
     )
 
 
@@ -444,12 +462,20 @@ def edit_field(
     session: DB,
     field: Annotated[str, Form(max_length=60)],
     value: Annotated[str, Form(max_length=20000)] = "",
+    custom: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     cand = _candidate(session, slug)
     try:
         if json_depth(value) > MAX_JSON_DEPTH:
             raise OverrideError(f"{field}: nested more than {MAX_JSON_DEPTH} levels deep")
-        set_override(session, cand, field, parse_value(field, value), editor)
+        parsed = parse_value(field, value)
+        if field == "license" and _made_up(parsed) and not custom:
+            raise OverrideError(
+                f"license: {value.strip()[:80]!r} is not an SPDX or Hugging Face Hub license id "
+                "(Apache-2.0, MIT, CC-BY-NC-4.0, llama3.1, gemma, …); check the spelling, or "
+                "tick “custom license” to record it as a license of its own, commercial use unknown"
+            )
+        set_override(session, cand, field, parsed, editor)
     except OverrideError as exc:
         flash(request, str(exc), "error")
         return RedirectResponse(f"/candidates/{cand.slug}?edit={field}", status_code=303)

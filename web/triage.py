@@ -36,7 +36,7 @@ def parse_sort(text: str | None) -> tuple[str, bool]:
     return key, text.startswith("-")
 
 
-def _popularity(session: Session, ids: list[int]) -> dict[int, dict]:
+def popularity(session: Session, ids: list[int]) -> dict[int, dict]:
     """Likes and downloads summed over each release's own repos, its best trending score
     (as store.notability counts them)."""
     found: dict[int, dict] = {}
@@ -90,7 +90,7 @@ def sorter(session: Session, key: str, descending: bool) -> Callable[[list[dict]
     def order(rows: list[dict]) -> None:
         extra: dict[int, Any] = {}
         if key == "popular":
-            extra = _popularity(session, [r["id"] for r in rows])
+            extra = popularity(session, [r["id"] for r in rows])
         elif key == "first_seen":
             extra = _first_seen(session, [r["id"] for r in rows])
         value: Callable[[dict], Any] = {
@@ -208,7 +208,7 @@ def visit_cookie(mark: datetime | None, now: datetime) -> str:
 def enrich(session: Session, rows: list[dict], mark: datetime | None) -> None:
     """Add what a triage row shows beside the queue's columns (in place)."""
     ids = [r["id"] for r in rows]
-    popular = _popularity(session, ids)
+    popular = popularity(session, ids)
     seen = _first_seen(session, ids)
     hints = duplicate_hints(session, {cid: family for cid, (_, family) in seen.items()})
     for r in rows:
