@@ -41,12 +41,12 @@ def first_run_shows_every_queue_feature(url: str) -> None:
         by_slug = {c.slug: c for c in s.exec(select(Candidate)).scalars()}
         held = [c.slug for c in by_slug.values() if c.notable is False]
         assert held == ["kestrel-2"]
-        meta, mirror = by_slug["codellama-4"], by_slug["codellama-codellama-4"]
-        assert meta.name == "CodeLlama 4 (70B & 400B)" and mirror.name == "CodeLlama 4 70B"
+        meta, mirror = by_slug["codellama-4"], by_slug["code-llama-4"]
+        assert meta.name == "CodeLlama 4 (70B & 400B)" and mirror.name == "Code Llama 4 70B"
         similar = {d["slug"]: d["score"] for d in similar_candidates(s, meta)}
-        assert similar == {"codellama-codellama-4": 1.0}
+        assert similar == {"code-llama-4": 1.0}
         conflicted = sorted(c.slug for c in by_slug.values() if c.conflicts)
-        assert conflicted == ["codellama-4", "codellama-codellama-4", "gemma-3n"]
+        assert conflicted == ["code-llama-4", "codellama-4", "gemma-3n"]
         assert (meta.fields["license"] or {}).get("commercial_use") is False
     engine.dispose()
 

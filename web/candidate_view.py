@@ -19,7 +19,7 @@ from web import triage
 from web.render import human_count, parse_time, safe_url, show
 
 HUB_SITE = "https://huggingface.co"  # the page a person reads (the crawl may use a mirror)
-MAX_EVIDENCE_LINES = 4  # per field, the rest behind "more"
+MAX_EVIDENCE_LINES = 3  # per field, the rest behind "more"
 
 
 def hub_links(repo: str) -> dict[str, str]:
