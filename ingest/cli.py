@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -532,6 +533,20 @@ def _strerror_of(traceback_text: str) -> str:
     return re.sub(r"^\w+(?:Error)?: (?:\[Errno \d+\] )?", "", last)
 
 
+def demo_next_steps(environ: dict[str, str] | None = None) -> str:
+    """What to type next to triage the demo's data in the editor pages."""
+    env = os.environ if environ is None else environ
+    database = env.get("DATABASE_URL")
+    prefix = f"DATABASE_URL={shlex.quote(database)} " if database else ""
+    return (
+        "Open the editor pages on this data:\n"
+        f"  {prefix}toolscout serve        then http://127.0.0.1:8000/queue\n"
+        "  (on this machine without a login; set TOOLSCOUT_EDITOR_PASSWORD to require one)\n"
+        "  Worth a look: /queue?status=held (a held-back release), "
+        "/candidates/codellama-4 (a likely duplicate and a license conflict)"
+    )
+
+
 @app.command()
 def demo(
     once: Annotated[bool, typer.Option("--once", help="Crawl once and exit.")] = False,
@@ -547,7 +562,8 @@ def demo(
             raise ValueError(port)
     except ValueError:
         fail(f"TOOLSCOUT_DEMO_PORT {os.environ['TOOLSCOUT_DEMO_PORT']!r} is not a port (1-65535)")
-    server = _ReplayProcess([root / "hub", root / "web"], port)
+    # fixtures/demo: repos only the demo serves (a duplicate pair, conflicts, a held one).
+    server = _ReplayProcess([root / "hub", root / "web", root / "demo"], port)
     try:
         server.start()
     except OSError as exc:
@@ -568,6 +584,7 @@ def demo(
             if exc.exit_code:
                 raise
         queue_list(status=None, as_json=False)
+        err.print(demo_next_steps(), markup=False, highlight=False)
         if not once:
             err.print(f"replay server still serving on {server.url} (HF_ENDPOINT); Ctrl-C to stop")
             import time

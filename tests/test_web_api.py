@@ -344,7 +344,12 @@ def test_atom_feed_is_valid_and_lists_newly_published_tools(client, store):
     assert "Qwen3" not in response.text
     assert SCRIPT not in response.text  # escaped as XML, never raw markup
     gemma = next(e for e in feed.entries if e.title.startswith("Gemma"))
-    assert gemma.link.endswith("/api/tools/gemma-3")
+    # a person's page first (feed readers open it), the JSON record beside it
+    assert gemma.link.endswith("/tools/gemma-3")
+    links = {link.type: link.href for link in gemma.links}
+    assert links["application/json"].endswith("/api/tools/gemma-3")
+    page = client.get(links["text/html"].removeprefix("http://testserver"))
+    assert page.status_code == 200 and "Gemma 3 (4B &amp; 27B)" in page.text
     assert "Control  characters  dropped" in gemma.summary
     etag = response.headers["etag"]
     assert client.get("/feeds/tools.atom", headers={"If-None-Match": etag}).status_code == 304

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import math
 import re
 from datetime import UTC, datetime
 from functools import cache, partial
@@ -28,6 +29,7 @@ from fastapi.responses import Response
 from sqlalchemy import Text, bindparam, cast, func, or_, select, tuple_
 from sqlalchemy.engine import Connection, Dialect, Engine
 
+from normalize.params import parse_param_count
 from store.models import Candidate, Observation, Tool, ToolChange
 from web.readsql import OverBudget, Prepared, prepare, result_processor
 from web.schemas import ChangePage, Problem, ToolDetail, ToolPage
@@ -178,6 +180,23 @@ def decode_cursor(cursor: str, by_time: bool) -> tuple[int, datetime | None]:
         raise HTTPException(400, "bad cursor: pass next_cursor from the previous page") from exc
 
 
+def param_bound(name: str, text: str | None) -> float | None:
+    """A size bound as the queue's filter takes it ("7B", "135M") or, as before, a number of
+    parameters ("7e9", "7000000000"); a 400 naming the parameter otherwise."""
+    if text is None or not text.strip():
+        return None
+    text = text.strip()
+    try:
+        value = float(text)
+    except ValueError:
+        value = parse_param_count(text)
+    if value is None or not math.isfinite(value) or value < 0:
+        raise HTTPException(
+            400, f"{name}: {text[:40]!r} is not a size like 7B, 135M or 7e9 (parameters)"
+        )
+    return value
+
+
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -206,8 +225,22 @@ async def list_tools(
     commercial: Annotated[
         bool | None, Query(description="Commercial use allowed (true) or not (false).")
     ] = None,
-    min_params: Annotated[float | None, Query(ge=0, description="Parameters, e.g. 7e9.")] = None,
-    max_params: Annotated[float | None, Query(ge=0, description="Parameters.")] = None,
+    min_params: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description='Smallest size wanted: "7B", "135M", "1.5T", or a count (7e9).',
+            examples=["7B"],
+        ),
+    ] = None,
+    max_params: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description='Largest size wanted, as min_params: "70B" or 7e10.',
+            examples=["70B"],
+        ),
+    ] = None,
     since: Annotated[
         datetime | None, Query(description="Only records updated at or after this time.")
     ] = None,
@@ -215,12 +248,13 @@ async def list_tools(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> Response:
     after, after_at = decode_cursor(cursor, since is not None) if cursor else (0, None)
+    low, high = param_bound("min_params", min_params), param_bound("max_params", max_params)
     values = {
         "vendor": vendor.lower() if vendor else None,
         "license": license.lower() if license else None,
         "commercial": commercial,
-        "min_params": min_params,
-        "max_params": max_params,
+        "min_params": low,
+        "max_params": high,
         "since": _utc(since) if since is not None else None,
         "after_at": after_at,
     }
@@ -285,6 +319,45 @@ def _page(
     )
 
 
+HUB_SITE = "https://huggingface.co"  # where a person reads a repo (HF_ENDPOINT may be a mirror)
+# Which kind names a document read for several fields: its announcement says most.
+_KIND_RANK = {"announcement": 0, "pricing": 1, "page": 2, "hub": 3}
+
+
+def source_of(field: str, subject: str, value: object, source_url: str, seen: str | None) -> dict:
+    """One document behind a record, as `sources[]` lists it: a Hub repo, a provider's price
+    entry, an announcement or another page, always titled. `url` is the document crawled
+    (for a repo, often the API listing it came in); `page_url` is where a person reads it
+    (a repo's model page), one source per page."""
+    document = source_url.split("#", 1)[0]  # "#cardData": a place in one document
+    if subject.startswith("pricing:"):
+        provider, _, model = subject.removeprefix("pricing:").partition(":")
+        title = f"{provider} price list: {model}" if model else f"{provider} price list"
+        return _source(document, "pricing", title, seen, source_url)
+    if "://" not in subject:  # a repo id: its model page, one source per repo
+        return _source(document, "hub", subject, seen, f"{HUB_SITE}/{subject}")
+    kind = "announcement" if field == "announcement" else "page"
+    title = value.get("title") if isinstance(value, dict) else None
+    return _source(document, kind, title or _url_title(document), seen, document)
+
+
+def _source(url: str, kind: str, title: str, seen: str | None, page_url: str) -> dict:
+    return {"url": url, "kind": kind, "title": title, "seen_at": seen, "page_url": page_url}
+
+
+def _url_title(url: str) -> str:
+    """A title for a page known only by its address: host and path."""
+    rest = url.split("://", 1)[-1]
+    return rest.rstrip("/")[:200] or url
+
+
+def _better_source(new: dict, current: dict) -> bool:
+    rank_new, rank_old = _KIND_RANK[new["kind"]], _KIND_RANK[current["kind"]]
+    if rank_new != rank_old:
+        return rank_new < rank_old
+    return (new["seen_at"] or "") > (current["seen_at"] or "")
+
+
 def _sources_and_evidence(
     conn: Connection, tool: dict, candidate_id: int, overrides: dict | None
 ) -> tuple[list, list]:
@@ -306,19 +379,10 @@ def _sources_and_evidence(
                 "seen_at": seen,
             }
         )
-        kind = "announcement" if field == "announcement" else "hub"
-        if "://" in subject and kind == "hub":
-            kind = "page"
-        title = value.get("title") if kind == "announcement" and isinstance(value, dict) else None
-        url = source_url.split("#", 1)[0]  # "#cardData": a place in one document
-        current = sources.get(url)
-        if current is None or (seen or "") > (current["seen_at"] or ""):
-            sources[url] = {
-                "url": url,
-                "kind": kind,
-                "title": title,
-                "seen_at": seen,
-            }
+        source = source_of(field, subject, value, source_url, seen)
+        current = sources.get(source["page_url"])
+        if current is None or _better_source(source, current):
+            sources[source["page_url"]] = source
     for field, value in (overrides or {}).items():
         evidence.append(
             {
@@ -331,7 +395,7 @@ def _sources_and_evidence(
                 "seen_at": tool.get("updated_at"),
             }
         )
-    return sorted(sources.values(), key=lambda s: s["url"]), evidence
+    return sorted(sources.values(), key=lambda s: (s["url"], s["page_url"])), evidence
 
 
 @router.get(

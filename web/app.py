@@ -31,7 +31,7 @@ from store.db import get_engine, upgrade
 from store.health import health_rows
 from store.models import utcnow
 from store.publish import analyze, reconcile, sync_since
-from web import api, feed, hooks, pages
+from web import api, feed, hooks, pages, site
 from web.auth import (
     PUBLIC_PREFIXES,
     LoginRequired,
@@ -91,6 +91,65 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+CORS_PREFIXES = ("/api/tools", "/api/changes", "/feeds/", "/openapi.json")
+
+
+class PublicCors:
+    """CORS for the public GET routes only (`TOOLSCOUT_CORS_ORIGINS`): a downstream site's
+    page may read the API from a browser, while the editor pages, their forms and their
+    cookies are never offered to another origin. No credentials: the API takes none."""
+
+    def __init__(self, app, origins: tuple[str, ...]) -> None:
+        self.app = app
+        self.origins = origins
+
+    def _allowed(self, scope) -> str | None:
+        if not self.origins or not scope["path"].startswith(CORS_PREFIXES):
+            return None
+        origin = next((v for k, v in scope.get("headers", []) if k == b"origin"), None)
+        if origin is None:
+            return None
+        if self.origins == ("*",):
+            return "*"
+        text = origin.decode("latin-1").lower()
+        return text if text in self.origins else None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        allowed = self._allowed(scope)
+        if allowed is None:
+            await self.app(scope, receive, send)
+            return
+        headers = [(b"access-control-allow-origin", allowed.encode("latin-1"))]
+        if allowed != "*":
+            headers.append((b"vary", b"Origin"))
+        if scope["method"] == "OPTIONS":  # a preflight: GET with If-None-Match, say
+            preflight = Response(status_code=204)
+            preflight.raw_headers.extend(
+                [
+                    *headers,
+                    (b"access-control-allow-methods", b"GET, HEAD"),
+                    (b"access-control-allow-headers", b"If-None-Match, Accept"),
+                    (b"access-control-max-age", b"86400"),
+                ]
+            )
+            await preflight(scope, receive, send)
+            return
+        if scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        headers.append((b"access-control-expose-headers", b"ETag"))
+
+        async def send_with_cors(message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *headers]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
 
 
 class HostCheck:
@@ -192,6 +251,15 @@ def freeze_heap() -> None:
     gc.freeze()
 
 
+def validation_detail(errors: list[dict]) -> str:
+    """FastAPI's validation errors as one sentence: "limit: Input should be ≤ 500; …"."""
+    parts = []
+    for error in errors[:5]:
+        where = ".".join(str(x) for x in error.get("loc", ()) if x not in ("query", "path"))
+        parts.append(f"{where or 'request'}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "the request is malformed"
+
+
 def _error_page(request: Request, status_code: int, message: str) -> Response:
     if request.url.path.startswith(PUBLIC_PREFIXES) or "text/html" not in request.headers.get(
         "accept", ""
@@ -253,6 +321,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(feed.router)
     app.include_router(hooks.router)
+    app.include_router(site.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -275,10 +344,14 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         if request.url.path.startswith(PUBLIC_PREFIXES):
-            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+            # One error body everywhere ({"detail": "<sentence>"}); the itemized list too.
+            errors = jsonable_encoder(exc.errors())
+            body = {"detail": validation_detail(errors), "errors": errors}
+            return JSONResponse(body, status_code=422)
         return _error_page(request, 400, "the form was incomplete or malformed")
 
     app.add_middleware(SessionMiddleware, config=config, registry=app.state.sessions)
+    app.add_middleware(PublicCors, origins=config.cors_origins)
     app.add_middleware(HostCheck, config=config)
     app.add_middleware(SecurityHeaders)
     return app

@@ -34,7 +34,15 @@ from web.config import EditorConfig, is_loopback
 
 COOKIE = "toolscout_session"
 SESSION_MAX_AGE = 12 * 3600  # an editor logs in once a working day
-PUBLIC_PREFIXES = ("/api/", "/feeds/", "/hooks/", "/static/", "/openapi.json", "/healthz")
+PUBLIC_PREFIXES = (
+    "/api/",
+    "/feeds/",
+    "/hooks/",
+    "/tools/",
+    "/static/",
+    "/openapi.json",
+    "/healthz",
+)
 LOGIN_FAILURES = 5  # per client and window, then 429 until the window passes
 LOGIN_WINDOW_S = 300.0
 

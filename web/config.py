@@ -21,6 +21,12 @@
 - `TOOLSCOUT_HF_WEBHOOK_SECRET`: the secret of the Hugging Face Hub webhook that posts to
   `/hooks/huggingface` (`web.hooks`); unset, that route is off (404). ASCII, as the Hub allows.
 
+- `TOOLSCOUT_CORS_ORIGINS`: which web origins may read the public API and feeds from a
+  browser (`GET`/`HEAD` of /api/tools, /api/changes, /feeds/, /openapi.json): `*` (the
+  default: the read API is public and uses no cookies), a comma-separated list
+  (`https://site.example,https://admin.example`), or `none` to send no CORS headers. The
+  editor pages never answer another origin.
+
 With neither a password nor a token the pages are open, without login, to this machine
 only: the server refuses to listen on any other address (`check_bind`), and requests must
 name a loopback host (a DNS-rebinding page cannot reach it).
@@ -59,6 +65,7 @@ class EditorConfig:
     allowed_hosts: frozenset[str] = frozenset()  # beside loopback names, lower-case
     trusted_proxies: tuple[str, ...] = ()
     hf_webhook_secret: str | None = None
+    cors_origins: tuple[str, ...] = ("*",)  # () sends no CORS headers
 
     @property
     def login_required(self) -> bool:
@@ -86,6 +93,7 @@ class WebSettings(BaseSettings):
     allowed_hosts: str | None = None
     trusted_proxies: str | None = None
     hf_webhook_secret: str | None = None
+    cors_origins: str | None = None
 
 
 def parse_webhook_secret(text: str | None) -> str | None:
@@ -98,6 +106,30 @@ def parse_webhook_secret(text: str | None) -> str | None:
             "only ASCII secrets; a short one can be guessed), e.g. from `openssl rand -hex 32`"
         )
     return text
+
+
+def parse_origins(text: str | None) -> tuple[str, ...]:
+    """TOOLSCOUT_CORS_ORIGINS: unset → every origin ("*"), "none" → no CORS at all."""
+    if text is None:
+        return ("*",)
+    text = text.strip()
+    if text.lower() in ("", "none", "off"):
+        return ()
+    origins = []
+    for part in text.split(","):
+        part = part.strip().rstrip("/")
+        if not part:
+            continue
+        if part == "*":
+            return ("*",)
+        parts = urlsplit(part)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
+            raise ConfigError(
+                f"TOOLSCOUT_CORS_ORIGINS: {part!r} is not an origin like https://site.example "
+                "(scheme and host, no path), '*' or 'none'"
+            )
+        origins.append(part.lower())
+    return tuple(origins)
 
 
 def parse_public_url(text: str | None) -> str | None:
@@ -190,6 +222,7 @@ def config_from_env(environ: dict[str, str] | None = None) -> EditorConfig:
         allowed_hosts=parse_hosts(settings.allowed_hosts),
         trusted_proxies=parse_proxies(settings.trusted_proxies),
         hf_webhook_secret=parse_webhook_secret(settings.hf_webhook_secret),
+        cors_origins=parse_origins(settings.cors_origins),
     )
 
 

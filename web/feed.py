@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Query, Request
@@ -63,11 +64,14 @@ def atom_feed(records: list[dict], base: str, updated: datetime | None) -> bytes
         _add(entry, "title", r.get("name") or r["slug"], type="text")
         _add(entry, "updated", r["updated_at"])
         _add(entry, "published", r["published_at"])
+        # A person's page first (what feed readers open), the JSON record beside it.
+        slug = quote(r["slug"], safe="")
+        _add(entry, "link", rel="alternate", href=f"{base}/tools/{slug}", type="text/html")
         _add(
             entry,
             "link",
             rel="alternate",
-            href=f"{base}/api/tools/{r['slug']}",
+            href=f"{base}/api/tools/{slug}",
             type="application/json",
         )
         if r.get("category"):

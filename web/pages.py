@@ -27,6 +27,7 @@ from store.overrides import (
 )
 from store.publish import TEXT_KEYS, publish_candidate
 from store.queue import QueueError, candidate_detail, get_candidate, set_status
+from web import candidate_view, triage
 from web.auth import (
     LoginRequired,
     check_host,
@@ -189,17 +190,80 @@ def logout(request: Request) -> Response:
 @router.get("/queue", response_class=HTMLResponse)
 def queue(request: Request, editor: Editor, session: DB) -> Response:
     f = QueueFilters.from_query(request.query_params)
-    page = queue_page(session, f, cache=request.app.state.queue_cache)
-    return render(
+    sort, descending = triage.parse_sort(request.query_params.get("sort"))
+    order = triage.sorter(session, sort, descending)
+    page = queue_page(session, f, cache=request.app.state.queue_cache, order=order)
+    now = utcnow()
+    mark, last = triage.read_visit(request.cookies.get(triage.VISIT_COOKIE))
+    mark = triage.next_visit(mark, last, now)
+    triage.enrich(session, page.rows, mark)
+    sort_text = ("-" if descending else "") + sort if sort != "priority" else ""
+    here = "&".join(
+        p for p in (f.query(page=page.page), f"sort={sort_text}" if sort_text else "") if p
+    )
+    response = render(
         request,
         "queue.html",
         f=f,
         page=page,
+        sort=sort,
+        descending=descending,
+        sort_text=sort_text,
+        counts=triage.status_counts(session, now),
+        mark=mark,
+        new_count=sum(1 for r in page.rows if r["is_new"]),
+        undo=session_of(request).get("undo"),
         status_choices=STATUS_CHOICES,
         commercial_choices=COMMERCIAL_CHOICES,
         source_kinds=SOURCE_KINDS,
-        return_to="/queue" + (f"?{f.query(page=page.page)}" if f.query(page=page.page) else ""),
+        return_to="/queue" + (f"?{here}" if here else ""),
     )
+    response.set_cookie(
+        triage.VISIT_COOKIE,
+        triage.visit_cookie(mark, now),
+        max_age=400 * 86400,
+        httponly=True,
+        samesite="lax",
+        path="/queue",
+    )
+    return response
+
+
+def _remember(request: Request, session: Session, slugs: list[str], label: str) -> list[dict]:
+    """Before a decision: how the candidates were, for one undo (the editor's session)."""
+    try:
+        saved = [triage.snapshot(session, slug) for slug in slugs]
+    except QueueError:
+        return []  # the decision itself will say what is wrong
+    return saved
+
+
+def _keep_undo(request: Request, saved: list[dict], label: str) -> None:
+    if saved:
+        session_of(request)["undo"] = {"label": label[:300], "items": saved[:1000]}
+
+
+@router.post("/queue/undo")
+def undo_last(
+    request: Request,
+    editor: Editor,
+    session: DB,
+    return_to: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    saved = session_of(request).pop("undo", None)
+    if not saved or not isinstance(saved.get("items"), list):
+        flash(request, "nothing to undo", "error")
+        return back(return_to)
+    try:
+        names = triage.undo(session, saved["items"], editor)
+        session.commit()
+    except QueueError as exc:
+        session.rollback()
+        flash(request, f"could not undo: {exc}", "error")
+        return back(return_to)
+    flash(request, f"undone: {saved.get('label')} ({', '.join(names)[:200]} back as before)")
+    focus = saved["items"][0].get("slug") if len(saved["items"]) == 1 else None
+    return back(return_to, focus=focus)
 
 
 def _until(text: str | None) -> datetime:
@@ -247,6 +311,7 @@ def candidate_status(
     return_to: Annotated[str, Form(max_length=2000)] = "",
     focus: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
+    saved = _remember(request, session, [slug], action)
     try:
         cand = decide(session, slug, action, editor, reason, of, until)
         session.commit()
@@ -254,7 +319,9 @@ def candidate_status(
         session.rollback()
         flash(request, str(exc), "error")
         return back(return_to, f"/candidates/{slug}")
-    flash(request, f"{cand.name}: {ACTIONS[action] if action != 'reopen' else 'reopened'}")
+    done = f"{cand.name}: {ACTIONS[action] if action != 'reopen' else 'reopened'}"
+    _keep_undo(request, saved, done)
+    flash(request, done)
     return back(return_to, f"/candidates/{slug}", focus or None)
 
 
@@ -274,6 +341,7 @@ def bulk(
     if not slugs:
         flash(request, "select candidates first", "error")
         return back(return_to)
+    saved = _remember(request, session, slugs, action)
     try:
         for one in slugs:
             decide(session, one, action, editor, reason, of, until)
@@ -282,7 +350,9 @@ def bulk(
         session.rollback()
         flash(request, f"nothing changed: {exc}", "error")
         return back(return_to)
-    flash(request, f"{len(slugs)} candidate(s): {action}")
+    done = f"{len(slugs)} candidate(s): {action}"
+    _keep_undo(request, saved, done)
+    flash(request, done)
     return back(return_to)
 
 
@@ -344,18 +414,36 @@ def candidate(request: Request, slug: str, editor: Editor, session: DB) -> Respo
     cand = _candidate(session, slug)
     d = candidate_detail(session, cand)
     variants = d["variants"]
+    conflicts = open_conflicts(cand)
     return render(
         request,
         "candidate.html",
         d=d,
         why=d.get("why_queued") or d.get("queued_reason"),
-        conflicts=open_conflicts(cand),
+        conflicts=conflicts,
+        grouped={c["field"]: candidate_view.grouped_conflict(c) for c in conflicts},
+        card=candidate_view.summary(session, cand, d),
+        record=candidate_view.preview_record(cand, d),
+        evidence_lines=candidate_view.evidence_lines,
+        max_evidence=candidate_view.MAX_EVIDENCE_LINES,
+        hub_links=candidate_view.hub_links,
         field_rows=field_rows(d),
         originals=[v for v in variants if not v["is_derivative"]],
         derivatives=[v for v in variants if v["is_derivative"]],
         snooze_default=(utcnow() + timedelta(days=SNOOZE_DAYS)).date().isoformat(),
         return_to=f"/candidates/{cand.slug}",
         open_field=request.query_params.get("edit"),
+    )
+
+
+def _made_up(license_: Any) -> bool:
+    """A license id no vocabulary knows: `store.overrides.parse_license` keeps it as
+    other:<text>, with nothing known about it."""
+    return (
+        isinstance(license_, dict)
+        and str(license_.get("id") or "").startswith("other:")
+        and license_.get("family") is None
+        and license_.get("commercial_use") is None
     )
 
 
@@ -374,12 +462,20 @@ def edit_field(
     session: DB,
     field: Annotated[str, Form(max_length=60)],
     value: Annotated[str, Form(max_length=20000)] = "",
+    custom: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     cand = _candidate(session, slug)
     try:
         if json_depth(value) > MAX_JSON_DEPTH:
             raise OverrideError(f"{field}: nested more than {MAX_JSON_DEPTH} levels deep")
-        set_override(session, cand, field, parse_value(field, value), editor)
+        parsed = parse_value(field, value)
+        if field == "license" and _made_up(parsed) and not custom:
+            raise OverrideError(
+                f"license: {value.strip()[:80]!r} is not an SPDX or Hugging Face Hub license id "
+                "(Apache-2.0, MIT, CC-BY-NC-4.0, llama3.1, gemma, …); check the spelling, or "
+                "tick “custom license” to record it as a license of its own, commercial use unknown"
+            )
+        set_override(session, cand, field, parsed, editor)
     except OverrideError as exc:
         flash(request, str(exc), "error")
         return RedirectResponse(f"/candidates/{cand.slug}?edit={field}", status_code=303)

@@ -11,6 +11,7 @@ else first seen). "Why queued" is the notability reason, else the crawler's.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -219,8 +220,14 @@ def _matches(
 
 
 def queue_page(
-    session: Session, f: QueueFilters, now: datetime | None = None, cache: RowCache | None = None
+    session: Session,
+    f: QueueFilters,
+    now: datetime | None = None,
+    cache: RowCache | None = None,
+    order: Callable[[list[dict]], None] | None = None,
 ) -> QueuePage:
+    """One page of the queue; `order` sorts the filtered rows in place instead of the
+    priority order (the page's sortable columns, `web.triage.sorter`)."""
     now = now or utcnow()
     query = select(*_stamp_columns())
     condition = view_condition(f.status, now)
@@ -235,6 +242,8 @@ def queue_page(
     feeds = _announced(session, None) if f.source else {}
     rows = [r for r in rows if _matches(r, f, lo, hi, feeds)]
     rows.sort(key=lambda r: (not r["notable"], -r["when"].timestamp(), r["slug"]))
+    if order is not None:
+        order(rows)
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(f.page, pages)
     start = (page - 1) * PAGE_SIZE

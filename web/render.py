@@ -92,7 +92,49 @@ def show(value: Any, field: str | None = None) -> str:
         return value
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return ", ".join(value)
-    return json.dumps(value, ensure_ascii=False, default=str)
+    if field == "sources" and isinstance(value, list):
+        names = [str(v.get("title") or v.get("url") or "?") for v in value if isinstance(v, dict)]
+        return "; ".join(names) or "—"
+    if field == "pricing" and isinstance(value, dict):
+        return pricing_text(value)
+    if isinstance(value, dict) and value.get("title") and field in ("announcement", None):
+        return str(value["title"])
+    if isinstance(value, list):
+        return "; ".join(show(v) for v in value[:20]) + ("; …" if len(value) > 20 else "")
+    if isinstance(value, dict):
+        # Never a JSON blob on a page: "key: value" pairs, the unknown ones left out.
+        pairs = [
+            f"{k.replace('_', ' ')}: {show(v)}"
+            for k, v in value.items()
+            if v not in (None, "", [], {})
+        ]
+        return "; ".join(pairs[:12]) or "—"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _usd(value: Any) -> str | None:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    return f"${value:,.2f}" if value >= 0.1 else f"${value:.3g}"
+
+
+def pricing_text(pricing: dict) -> str:
+    """A price observation as a line: "paid · $0.08/1M in, $0.30/1M out (openrouter)"."""
+    parts = []
+    for key, unit in (
+        ("input_usd_per_mtok", "/1M in"),
+        ("output_usd_per_mtok", "/1M out"),
+        ("subscription_usd_per_month", "/month"),
+    ):
+        if _usd(pricing.get(key)):
+            parts.append(f"{_usd(pricing[key])}{unit}")
+    text = str(pricing.get("tier") or "unknown tier")
+    if parts:
+        text += " · " + ", ".join(parts)
+    provider = str(pricing.get("provider") or "").removeprefix("pricing:")
+    return f"{text} ({provider})" if provider else text
 
 
 def edit_text(value: Any, field: str) -> str:
@@ -141,6 +183,17 @@ def day(value: Any) -> str:
     return when.strftime("%Y-%m-%d %H:%M") if when else "—"
 
 
+def count_or_zero(n: Any) -> str:
+    """A popularity count: 0 is a count here (nobody liked it), not an unknown."""
+    return "0" if n == 0 else human_count(n)
+
+
+def day_short(value: Any) -> str:
+    """A date in a one-line column: 2025-06-02."""
+    when = parse_time(value)
+    return when.strftime("%Y-%m-%d") if when else "—"
+
+
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
@@ -159,5 +212,7 @@ def environment() -> Environment:
         edit_text=edit_text,
         ago=ago,
         day=day,
+        day_short=day_short,
+        count_or_zero=count_or_zero,
     )
     return env

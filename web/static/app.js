@@ -59,6 +59,7 @@
         case "e": location.href = row.querySelector("a.name").href + "#edit"; break;
         case "o": case "Enter": location.href = row.querySelector("a.name").href; break;
         case "x": { const box = row.querySelector('input[type="checkbox"]'); box.checked = !box.checked; break; }
+        case "u": { const undo = document.getElementById("undo"); if (!undo) return; undo.submit(); break; }
         default: return;
       }
       e.preventDefault();
@@ -78,6 +79,7 @@
       if (input) input.focus();
     }
     if (location.hash === "#edit") edit();
+    livePreview();
     document.addEventListener("keydown", (e) => {
       if (e.ctrlKey || e.metaKey || e.altKey) return;
       if (typing(e.target)) { if (e.key === "Escape") e.target.blur(); return; }
@@ -91,6 +93,29 @@
         default: return;
       }
       e.preventDefault();
+    });
+  }
+
+  // The preview card follows the edit boxes as the editor types: each box names its field
+  // (data-preview-for), each place in the card that shows it says which (data-preview).
+  // Text only (textContent): nothing typed is ever read as markup.
+  function livePreview() {
+    const card = document.querySelector(".preview .site-card");
+    if (!card) return;
+    const places = (field) => card.querySelectorAll('[data-preview="' + field + '"]');
+    card.querySelectorAll("[data-preview]").forEach((el) => { el.dataset.saved = el.textContent; });
+    const also = { tagline: ["best_for"], name: ["initial"] };
+    document.querySelectorAll("[data-preview-for]").forEach((box) => {
+      const field = box.dataset.previewFor;
+      const update = () => {
+        const text = box.value.trim();
+        [field, ...(also[field] || [])].forEach((f) => places(f).forEach((el) => {
+          const value = f === "initial" ? text.slice(0, 1).toUpperCase() : text;
+          el.textContent = text ? value : el.dataset.saved;
+          el.classList.toggle("edited", Boolean(text) && text !== el.dataset.saved);
+        }));
+      };
+      box.addEventListener("input", update);
     });
   }
 
