@@ -15,67 +15,40 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from normalize.evidence import Evidence, compact, make_evidence, snippet_around
+from normalize.evidence import compact, make_evidence, snippet_around
+from normalize.pricing_model import (
+    FREE,
+    FREEMIUM,
+    MAX_PRICE,
+    OPEN_WEIGHTS,
+    PAID,
+    UNKNOWN,
+    VERSION,
+    PriceTier,
+    Pricing,
+    UnitPrice,
+    round_price,
+    tier_for,
+)
+from normalize.pricing_records import pricing_from_record, record_from_string
 from normalize.text import ascii_lower, contains_any, find_all, lower_ascii, matches_at_words
 
-VERSION = "1"
+__all__ = [
+    "FREE", "FREEMIUM", "OPEN_WEIGHTS", "PAID", "UNKNOWN", "VERSION", "PriceTier", "Pricing",
+    "UnitPrice", "pricing_from_record", "pricing_from_text",
+]  # fmt: skip
+
 MAX_TEXT_CHARS = 200_000
 # A pricing line on a comparison page is short; longer text is an announcement, where tier
 # words only count inside a sentence about prices.
 SHORT_TEXT = 300
 MAX_TABLE_ROWS = 200
-MAX_PRICE = 1e6  # USD per million tokens or per month; larger is a parsing accident
 MAX_DOLLARS = 400  # '$' signs read per text: prices are stated a few times, not hundreds
 MAX_CONTEXT_HITS = 400
 
-FREE = "free"
-FREEMIUM = "freemium"
-PAID = "paid"
-OPEN_WEIGHTS = "open-weights"
-UNKNOWN = "unknown"
-
-
-@dataclass(slots=True)
-class Pricing:
-    tier: str
-    input_usd_per_mtok: float | None
-    output_usd_per_mtok: float | None
-    subscription_usd_per_month: float | None
-    evidence: list[Evidence] = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        return {
-            "tier": self.tier,
-            "input_usd_per_mtok": self.input_usd_per_mtok,
-            "output_usd_per_mtok": self.output_usd_per_mtok,
-            "subscription_usd_per_month": self.subscription_usd_per_month,
-            "evidence": [item.to_json() for item in self.evidence],
-        }
-
 
 def _round(value: float) -> float:
-    """Per-token prices times a million carry float noise (0.035000000000000003)."""
-    return float(f"{value:.10g}")
-
-
-def _price(value: object) -> float | None:
-    """A non-negative finite price from a number or numeric string; -1 and junk are None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        value = value.strip().lstrip("$").strip()
-        if not value or len(value) > 40:
-            return None
-        try:
-            value = float(value)
-        except ValueError:
-            return None
-    if not isinstance(value, int | float):
-        return None
-    value = float(value)
-    if not math.isfinite(value) or value < 0:
-        return None  # OpenRouter uses "-1" for a price that varies by request
-    return value
+    return round_price(value)
 
 
 def _per_million(value: float | None, scale: float) -> float | None:
@@ -86,147 +59,7 @@ def _per_million(value: float | None, scale: float) -> float | None:
 
 
 def _tier_for(prices: list[float | None], self_hosted: bool = False) -> str:
-    known = [price for price in prices if price is not None]
-    if not known:
-        return UNKNOWN
-    if any(price > 0 for price in known):
-        return PAID
-    return OPEN_WEIGHTS if self_hosted else FREE
-
-
-# Records -------------------------------------------------------------------------------------
-
-# LiteLLM providers that run the model on the user's own hardware: a zero price there means
-# self-hosted, not a free tier.
-_SELF_HOSTED_PROVIDERS = frozenset(
-    {"ollama", "ollama_chat", "vllm", "hosted_vllm", "lm_studio", "llamafile", "xinference"}
-    | {"triton", "openai_like_local", "llamacpp", "local"}
-)
-
-
-def pricing_from_record(record: object, source: str = "") -> Pricing | None:
-    """Prices from a provider record: OpenRouter, LiteLLM, models.dev or the HF router."""
-    try:
-        return _pricing_from_record(record, source)
-    except Exception:  # noqa: BLE001 - a hostile record must not stop the run
-        return None
-
-
-def _pricing_from_record(record: object, source: str) -> Pricing | None:
-    if not isinstance(record, dict):
-        return None
-    record = _unwrap(record)
-    if isinstance(record.get("providers"), list):
-        return _from_hf_router(record, source)
-    if isinstance(record.get("pricing"), dict):
-        return _from_openrouter(record, source)
-    if "input_cost_per_token" in record or "output_cost_per_token" in record:
-        return _from_litellm(record, source)
-    if isinstance(record.get("cost"), dict):
-        return _from_models_dev(record, source)
-    return _from_subscription(record, source)
-
-
-def _unwrap(record: dict) -> dict:
-    """A list envelope ({"data": [model]}) holding exactly one model is that model."""
-    data = record.get("data")
-    if isinstance(data, list) and len(data) == 1 and isinstance(data[0], dict):
-        return data[0]
-    return record
-
-
-def _record_id(record: dict) -> str:
-    for key in ("id", "model", "name", "key"):
-        value = record.get(key)
-        if isinstance(value, str):
-            return value[:200]
-    return ""
-
-
-def _from_openrouter(record: dict, source: str) -> Pricing | None:
-    pricing = record["pricing"]
-    prompt = _price(pricing.get("prompt"))
-    completion = _price(pricing.get("completion"))
-    model_id = _record_id(record)
-    snippet = f"{model_id} pricing.prompt={pricing.get('prompt')!s:.30} "
-    snippet += f"pricing.completion={pricing.get('completion')!s:.30} (USD per token)"
-    evidence = [make_evidence(source or "openrouter", snippet, "pricing.openrouter", VERSION)]
-    input_m = _per_million(prompt, 1e6)
-    output_m = _per_million(completion, 1e6)
-    tier = FREE if model_id.endswith(":free") else _tier_for([input_m, output_m])
-    return Pricing(tier, input_m, output_m, None, evidence)
-
-
-def _from_litellm(record: dict, source: str) -> Pricing | None:
-    input_t = _price(record.get("input_cost_per_token"))
-    output_t = _price(record.get("output_cost_per_token"))
-    provider = record.get("litellm_provider")
-    self_hosted = isinstance(provider, str) and provider.lower() in _SELF_HOSTED_PROVIDERS
-    snippet = (
-        f"{_record_id(record)} input_cost_per_token={record.get('input_cost_per_token')!s:.30} "
-        f"output_cost_per_token={record.get('output_cost_per_token')!s:.30} "
-        f"litellm_provider={provider!s:.40}"
-    )
-    evidence = [make_evidence(source or "litellm", snippet, "pricing.litellm", VERSION)]
-    input_m = _per_million(input_t, 1e6)
-    output_m = _per_million(output_t, 1e6)
-    return Pricing(_tier_for([input_m, output_m], self_hosted), input_m, output_m, None, evidence)
-
-
-def _from_models_dev(record: dict, source: str) -> Pricing | None:
-    cost = record["cost"]
-    input_m = _per_million(_price(cost.get("input")), 1.0)
-    output_m = _per_million(_price(cost.get("output")), 1.0)
-    self_hosted = record.get("open_weights") is True
-    snippet = f"{_record_id(record)} cost.input={cost.get('input')!s:.30} "
-    snippet += f"cost.output={cost.get('output')!s:.30} (USD per million tokens)"
-    evidence = [make_evidence(source or "models.dev", snippet, "pricing.models_dev", VERSION)]
-    return Pricing(_tier_for([input_m, output_m], self_hosted), input_m, output_m, None, evidence)
-
-
-def _from_hf_router(record: dict, source: str) -> Pricing | None:
-    """The cheapest live provider's prices (input + output), as the router lists them."""
-    best: tuple[float, str, float | None, float | None] | None = None
-    for provider in record["providers"][:200]:
-        if not isinstance(provider, dict):
-            continue
-        status = provider.get("status")
-        if status is not None and status != "live":
-            continue
-        pricing = provider.get("pricing")
-        if not isinstance(pricing, dict):
-            continue
-        input_m = _per_million(_price(pricing.get("input")), 1.0)
-        output_m = _per_million(_price(pricing.get("output")), 1.0)
-        if input_m is None and output_m is None:
-            continue
-        cost = (input_m or 0.0) + (output_m or 0.0)
-        name = provider["provider"] if isinstance(provider.get("provider"), str) else "?"
-        if best is None or cost < best[0]:
-            best = (cost, name[:60], input_m, output_m)
-    if best is None:
-        return None
-    _, name, input_m, output_m = best
-    snippet = (
-        f"{_record_id(record)} cheapest live provider {name}: input {input_m} / output "
-        f"{output_m} USD per million tokens"
-    )
-    evidence = [make_evidence(source or "hf-router", snippet, "pricing.hf_router", VERSION)]
-    return Pricing(_tier_for([input_m, output_m]), input_m, output_m, None, evidence)
-
-
-_SUBSCRIPTION_KEYS = ("subscription_usd_per_month", "price_per_month", "monthly_price_usd")
-
-
-def _from_subscription(record: dict, source: str) -> Pricing | None:
-    for key in _SUBSCRIPTION_KEYS:
-        monthly = _price(record.get(key))
-        if monthly is not None and monthly <= MAX_PRICE:
-            snippet = f"{_record_id(record)} {key}={monthly}"
-            evidence = [make_evidence(source or "record", snippet, "pricing.record", VERSION)]
-            tier = PAID if monthly > 0 else FREE
-            return Pricing(tier, None, None, monthly, evidence)
-    return None
+    return tier_for(prices, self_hosted)
 
 
 # Text ----------------------------------------------------------------------------------------
@@ -716,6 +549,13 @@ def pricing_from_text(text: object, source: str = "") -> Pricing | None:
     """Prices and tier from a pricing line, a pricing table or an announcement."""
     if not isinstance(text, str) or not text:
         return None
+    if text.lstrip().startswith("{") or "[cost]" in text:
+        # A catalog record passed as text (a JSON object, a models.dev TOML file) is a
+        # record, read by its keys, not prose.
+        record = record_from_string(text)
+        result = pricing_from_record(record, source) if record is not None else None
+        if result is not None:
+            return result
     original = text = text[:MAX_TEXT_CHARS]
     lowered = ascii_lower(text)
     if "usd" in lowered or " cent" in lowered or "¢" in text:
