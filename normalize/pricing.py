@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from normalize.evidence import compact, make_evidence, snippet_around
+from normalize.price_units import COUNT_OF_WORD, OTHER_UNIT_WORDS_RE, SCALE_WORDS_RE
 from normalize.pricing_model import (
     FREE,
     FREEMIUM,
@@ -67,21 +68,18 @@ def _tier_for(prices: list[float | None], self_hosted: bool = False) -> str:
 _AMOUNT = r"(?:US)?\$\s?(?P<amount>\d{1,7}(?:,\d{3})*(?:\.\d{1,8})?)"
 # A price per million characters, images or seconds is not a token price (PaLM's per-character
 # prices, image and audio models): such a unit after the scale rules the match out.
-_NOT_TOKENS = (
-    r"(?!\s+(?:input\s+|output\s+)?(?:characters?|chars?|images?|pixels?|seconds?|minutes?|"
-    r"hours?|requests?|queries|searches|pages?|words?|calls?|steps?)\b)"
-)
+_OTHER_UNIT = rf"(?:{OTHER_UNIT_WORDS_RE})\b"  # the units of normalize/data/price_units.toml
+_SCALE_WORD = rf"(?:{SCALE_WORDS_RE})"
+_NOT_TOKENS = rf"(?!\s+(?:input\s+|output\s+)?{_OTHER_UNIT})"
 # A price per another unit: the model is paid for, with no per-token price to report.
 _UNIT_PRICE = re.compile(
     _AMOUNT + r"(?:\s?USD)?\s*(?:/|per|for|an?|each)\s*(?:(?:1|one)\s*)?"
-    r"(?:(?:m(?:illion)?|k|thousand|1,000,000|1,000|1000000|1000)\s+)?(?:input\s+|output\s+)?"
-    r"(?:characters?|chars?|images?|seconds?|minutes?|hours?|requests?|queries|searches|"
-    r"pages?|calls?|steps?)\b",
+    rf"(?:{_SCALE_WORD}\s+)?(?:input\s+|output\s+)?{_OTHER_UNIT}",
     re.IGNORECASE,
 )
 _TOKEN_PRICE = re.compile(
     _AMOUNT + r"(?:\s?USD)?\s*(?:/|per|for)\s*(?:(?:1|one)\s*)?"
-    r"(?P<scale>m(?:illion)?|mtoks?|mtok|k|thousand|1,000,000|1,000|1000000|1000|tokens?)\b"
+    rf"(?P<scale>{_SCALE_WORD}|tokens?)\b"
     + _NOT_TOKENS
     + r"(?:\s+(?P<label>input|output|prompt|completion|cached\s+input|cache\w*)\s+"
     r"(?:tokens?|toks?)\b|\s*(?:tokens?|toks?)\b)?",
@@ -97,7 +95,7 @@ _PAIR_PRICE = re.compile(
 )
 # '$0.4 input / $2 output per M token', '$0.40 input and $1.60 output per 1M tokens': each price
 # names its direction and one unit after both covers the pair.
-_SCALE = r"(?P<scale>m(?:illion)?|mtoks?|k|thousand|1,000,000|1,000|1000000|1000)\b"
+_SCALE = rf"(?P<scale>{_SCALE_WORD})\b"
 _DIRECTION = r"(?:input|prompt|output|completion)"
 _LABELLED_PAIR = re.compile(
     _AMOUNT.replace("amount", "first")
@@ -132,9 +130,26 @@ _LABEL_STEMS = ("put", "prompt", "complet", "cache")
 # A label that heads the price itself ('Input: $3', 'output tokens = $15').
 _LABEL_HEAD = re.compile(
     r"(?P<label>input|output|prompt|completion|cached\s+input|cache\s+\w+)(?:\s+tokens?)?"
-    r"\s*(?:price)?\s*[:=]?\s*\**\s*$",
+    r"(?:\s*\((?P<qualifier>[^()$]{1,30})\))?\s*(?:price)?\s*[:=]?\s*\**\s*$",
     re.IGNORECASE,
 )
+# What makes a stated price another offer than the list price: a cache hit (a cache miss IS
+# the input price), the batch API, or a context-length tier above the base one ('> 200K
+# tokens', 'prompts longer than 128K', 'for longer prompts'). The base tier is the price.
+_CACHE_MISS = re.compile(r"cache[\s-]*miss", re.IGNORECASE)
+_CACHED = re.compile(r"cach(?:e|ed|ing)\b|\bcache[\s-]*(?:hit|read|write)", re.IGNORECASE)
+_BATCH = re.compile(r"\bbatch(?:es|ed)?\b", re.IGNORECASE)
+_ABOVE = re.compile(
+    r"(?:>|≥|&gt;|\babove\b|\bover\b|\bmore\s+than\b|\bexceed\w*|\bbeyond\b|\blonger\s+than\b)"
+    r"\s*=?\s*\d[\d,.]*\s*(?:k|m|tokens?)\b"
+    r"|\blonger\s+(?:prompts?|contexts?|inputs?)\b|\blong[\s-]context\b",
+    re.IGNORECASE,
+)
+# A qualifier in parentheses right after a price ('$0.07 per 1M input tokens (cache hit)').
+_QUALIFIER = re.compile(r"[ \t]*\(([^()$\n]{1,40})\)")
+# Where the clause a price is stated in starts: a line, a ';', a table cell, a sentence.
+_CLAUSE_END = re.compile(r"[;\n|]|\.\s")
+CLAUSE_CHARS = 80
 # Words without which a text says nothing about price (substring tests are cheap).
 _PRECHECK_WORDS = (
     "free", "paid", "pric", "pay", "subscri", "open weight", "open-weight", "self-host",
@@ -181,12 +196,12 @@ _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 
 
 def _scale_to_million(scale: str) -> float:
-    scale = scale.lower().replace(",", "")
-    if scale.startswith(("k", "thousand")) or scale == "1000":
-        return 1000.0
+    """The factor from a price per `scale` tokens to a price per million ('K' → 1000)."""
+    scale = scale.lower()
     if scale.startswith("token"):
         return 1e6  # '$0.000003 per token'
-    return 1.0
+    count = COUNT_OF_WORD.get(scale) or COUNT_OF_WORD.get(scale.replace(",", ""), 1e6)
+    return 1e6 / count
 
 
 def _amount(text: str) -> float | None:
@@ -243,8 +258,8 @@ def _token_prices(text: str, found: _Found, dollars: list[int]) -> None:
         if amount is None:
             continue
         label = _price_label(text, match)
-        if label == "cached":
-            continue  # cached-input and cache-write prices are discounts, not the list price
+        if label == "other":
+            continue  # cache, batch and long-context prices are other offers than the list
         value = _per_million(amount, _scale_to_million(match["scale"]))
         if label in (None, "input") and found.input is None:
             found.input = value
@@ -269,12 +284,15 @@ def _header_prices(text: str, found: _Found, dollars: list[int]) -> None:
     """Labelled prices without a unit of their own, under a unit stated before them."""
     header = _SCALE_HEADER.search(text, max(0, dollars[0] - 200), dollars[0])
     if header is None:
+        # or once after them: 'Input price: $1.25 … Output price: $5.00 … (per 1M tokens)'
+        header = _SCALE_HEADER.search(text, dollars[-1], dollars[-1] + 200)
+    if header is None:
         return
     scale = _scale_to_million(header["scale"] or header["scale2"])
     for match in _at_dollars(_BARE_AMOUNT, text, dollars):
         amount = _amount(match["amount"])
         label = _price_label(text, match)
-        if amount is None or label in (None, "cached"):
+        if amount is None or label in (None, "other"):
             continue
         if label == "input" and found.input is None:
             found.input = _per_million(amount, scale)
@@ -307,13 +325,16 @@ def _labelled_pairs(text: str, found: _Found, dollars: list[int]) -> None:
 
 
 def _price_label(text: str, match: re.Match) -> str | None:
-    """'input', 'output', 'cached' or None (the price covers both directions)."""
+    """'input', 'output', 'other' (a cache, batch or above-base-tier price, never the list
+    price) or None (the price covers both directions)."""
     label = match.groupdict().get("label")
+    qualifier = ""
     if not label:
-        before = text[max(0, match.start() - 24) : match.start()]
+        before = text[max(0, match.start() - 40) : match.start()]
         if contains_any(before.lower(), _LABEL_STEMS):
             head = _LABEL_HEAD.search(before)
-            label = head["label"] if head else None
+            if head:
+                label, qualifier = head["label"], head["qualifier"] or ""
     if not label:
         after = _LABEL_AFTER.match(text, match.end(), min(len(text), match.end() + 24))
         label = after["label"] if after else None
@@ -321,12 +342,40 @@ def _price_label(text: str, match: re.Match) -> str | None:
         line_start = max(text.rfind("\n", 0, match.start()) + 1, match.start() - 40)
         found = _LABEL_BEFORE.search(text[line_start : match.start()])
         label = found["label"] if found else None
+    after_paren = _QUALIFIER.match(text, match.end(), min(len(text), match.end() + 45))
+    if after_paren:
+        qualifier += " " + after_paren[1]
+    if _other_offer(text, match, qualifier):
+        return "other"
     if not label:
         return None
     label = label.lower()
     if label.startswith("cache"):
-        return "cached"
+        return "input" if _CACHE_MISS.search(label + qualifier) else "other"
     return "input" if label in ("input", "prompt") else "output"
+
+
+def _other_offer(text: str, match: re.Match, qualifier: str) -> bool:
+    """True when the words around a price make it a cache-hit, batch or above-base-tier
+    price: its parenthetical, the clause before it, and what follows it up to the next price."""
+    if qualifier:
+        if _CACHE_MISS.search(qualifier):
+            return False
+        if _CACHED.search(qualifier) or _BATCH.search(qualifier) or _ABOVE.search(qualifier):
+            return True
+    start = max(0, match.start() - CLAUSE_CHARS)
+    clause = text[start : match.start()]
+    ends = list(_CLAUSE_END.finditer(clause))
+    if ends:
+        clause = clause[ends[-1].end() :]
+    if _BATCH.search(clause) or _ABOVE.search(clause):
+        return True
+    following = text[match.end() : min(len(text), match.end() + 40)]
+    following = following.split("$", 1)[0]
+    stop = _CLAUSE_END.search(following)
+    if stop:
+        following = following[: stop.start()]
+    return _ABOVE.search(following) is not None
 
 
 def _unit_price_tier(text: str, found: _Found, dollars: list[int]) -> str | None:
@@ -353,45 +402,155 @@ def _subscription(text: str, found: _Found, dollars: list[int]) -> None:
 
 
 def _table_prices(text: str, found: _Found) -> None:
-    """A Markdown or HTML pricing table with Input/Output columns: the first priced row."""
+    """A Markdown or HTML pricing table: a row per model with Input/Output columns, or a row
+    per price (Input / Cache hit / Output) with a column per model or plan."""
     rows = _table_rows(text)
+    if rows and not _column_table(text, rows, found):
+        _row_table(text, rows, found)
+
+
+_PER_THOUSAND = re.compile(
+    r"(?:per|/)\s*1\s?k\b|per\s+(?:1,?000|thousand)\s|\b1k\s+(?:input\s+|output\s+)?tokens"
+)
+
+
+def _table_scale(header_text: str, text: str) -> float:
+    """Per 1K tokens when the table's header or the text before it says so, else per 1M."""
+    return 1000.0 if _PER_THOUSAND.search(header_text + " " + text[:2000].lower()) else 1.0
+
+
+def _column_table(text: str, rows: list[list[str]], found: _Found) -> bool:
+    """A header row with Input/Output columns, then the first row priced in them."""
     for index, header in enumerate(rows):
+        if any(_CELL_PRICE.search(cell) for cell in header):
+            continue  # a priced row is no header
         lowered = [cell.lower() for cell in header]
         input_col = _column(lowered, ("input", "prompt"))
         output_col = _column(lowered, ("output", "completion"))
         if input_col is None and output_col is None:
             continue
-        scale_text = " ".join(lowered) + " " + text[:2000].lower()
-        scale = (
-            1000.0
-            if re.search(r"(?:per|/)\s*1k\b|per\s+(?:1,?000|thousand)\s", scale_text)
-            else 1.0
-        )
+        scale = _table_scale(" ".join(lowered), text)
+        # A header that names the currency ('Input ($/1M tokens)') lets cells be bare numbers.
+        bare = [col is not None and ("$" in header[col] or "usd" in lowered[col])
+                for col in (input_col, output_col)]  # fmt: skip
         for row in rows[index + 1 : index + 30]:
-            values = [_cell_price(row, col) for col in (input_col, output_col)]
+            values = [
+                _cell_value(row, col, allow_bare)
+                for col, allow_bare in zip((input_col, output_col), bare, strict=True)
+            ]
             if values[0] is None and values[1] is None:
                 continue
             found.input = _per_million(values[0], scale) if values[0] is not None else None
             found.output = _per_million(values[1], scale) if values[1] is not None else None
             found.spans.append((-1, -1))
-            return
+            return True
+    return False
+
+
+def _row_kind(label: str) -> str | None:
+    """What a table row's label cell prices: 'input' (a cache miss is the input price),
+    'output', 'other' (cache hit, batch, above the base context tier) or None."""
+    low = label.lower()
+    if _BATCH.search(low) or _ABOVE.search(low):
+        return "other"
+    if _CACHE_MISS.search(low):
+        return "input"
+    if _CACHED.search(low):
+        return "other"
+    if re.search(r"\b(?:input|prompt)", low):
+        return "input"
+    if re.search(r"\b(?:output|completion)", low):
+        return "output"
+    return None
+
+
+def _row_table(text: str, rows: list[list[str]], found: _Found) -> None:
+    """Rows labelled Input / Output in their first cell; the first column priced in them (a
+    table with a column per model or plan gives the first model's or the first paid plan's
+    prices, a 'Free' column counting only where no column states a price)."""
+    labelled = [(kind, row) for row in rows if len(row) >= 2 and (kind := _row_kind(row[0]))]
+    priced = [(kind, row) for kind, row in labelled if kind in ("input", "output")]
+    if not priced:
+        return
+    width = max(len(row) for _, row in priced)
+    column = next(
+        (c for c in range(1, width) if any(_cell_amount(row, c) is not None for _, row in priced)),
+        None,
+    )
+    if column is None:
+        column = next(
+            (c for c in range(1, width) if any(_is_free_cell(row, c) for _, row in priced)), None
+        )
+    if column is None:
+        return
+    headers = " ".join(" ".join(row).lower() for row in rows if not _priced_row(row))
+    for kind, row in priced:
+        value = _cell_value(row, column, False)
+        if value is None:
+            continue
+        scale = _table_scale(row[0].lower() + " " + headers, text)
+        if "1m" in row[0].lower() or "million" in row[0].lower():
+            scale = 1.0
+        if kind == "input" and found.input is None:
+            found.input = _per_million(value, scale)
+        elif kind == "output" and found.output is None:
+            found.output = _per_million(value, scale)
+    if found.input is not None or found.output is not None:
+        found.spans.append((-1, -1))
+
+
+def _priced_row(row: list[str]) -> bool:
+    return any(_CELL_PRICE.search(cell) for cell in row)
 
 
 def _column(header: list[str], words: tuple[str, ...]) -> int | None:
+    """The first column named by one of `words` that is the list price: not a cache, batch
+    or above-base-tier column ('Input (>128K)')."""
     for index, cell in enumerate(header):
-        if any(word in cell for word in words) and "cache" not in cell:
-            return index
+        if not any(word in cell for word in words):
+            continue
+        if "cache" in cell or _BATCH.search(cell) or _ABOVE.search(cell):
+            continue
+        return index
     return None
 
 
 _CELL_PRICE = re.compile(r"\$\s?(\d{1,7}(?:\.\d{1,8})?)")
+_BARE_CELL = re.compile(r"^\s*(\d{1,7}(?:\.\d{1,8})?)\s*$")
+_FREE_CELL = re.compile(r"^\s*free(?:\s+of\s+charge)?\s*[.!]?\s*$", re.IGNORECASE)
 
 
-def _cell_price(row: list[str], column: int | None) -> float | None:
+def _cell_amount(row: list[str], column: int | None) -> float | None:
+    """The base price a cell states: its first '$' amount that is not marked as a tier above
+    the base one ('$1.25, prompts <= 200k tokens $2.50, prompts > 200k tokens' is 1.25)."""
     if column is None or column >= len(row):
         return None
-    match = _CELL_PRICE.search(row[column])
-    return _amount(match[1]) if match else None
+    cell = row[column]
+    first = None
+    for match in _CELL_PRICE.finditer(cell):
+        amount = _amount(match[1])
+        if amount is None:
+            continue
+        following = cell[match.end() : match.end() + 40].split("$", 1)[0]
+        if not _ABOVE.search(following):
+            return amount
+        first = amount if first is None else first
+    return first
+
+
+def _is_free_cell(row: list[str], column: int) -> bool:
+    return column < len(row) and _FREE_CELL.match(row[column]) is not None
+
+
+def _cell_value(row: list[str], column: int | None, bare: bool) -> float | None:
+    """A cell's price: a '$' amount, a bare number under a header naming the currency, or 0
+    for a 'Free' cell."""
+    amount = _cell_amount(row, column)
+    if amount is not None or column is None or column >= len(row):
+        return amount
+    if bare and (match := _BARE_CELL.match(row[column])):
+        return _amount(match[1])
+    return 0.0 if _is_free_cell(row, column) else None
 
 
 _HTML_CELL = re.compile(r"<t[hd]\b[^>]{0,300}>", re.IGNORECASE)
@@ -568,10 +727,11 @@ def pricing_from_text(text: object, source: str = "") -> Pricing | None:
     ):
         return None
     found = _Found()
+    # A table says which column is input and which output; prose has to be read for it. A
+    # table without '$' can still state prices: 'Free' cells.
+    if ("|" in text or "<t" in lowered) and (dollars or "free" in lowered):
+        _table_prices(text, found)
     if dollars:
-        # A table says which column is input and which output; prose has to be read for it.
-        if "|" in text or "<t" in lowered:
-            _table_prices(text, found)
         if found.input is None and found.output is None:
             _token_prices(text, found, dollars)
         _subscription(text, found, dollars)

@@ -141,6 +141,133 @@ TEXTS = [
     ("$0.5 per million input tokens and $1.5 per million output tokens", "paid", 0.5, 1.5, None),
     ("$1 per 1M tokens", "paid", 1.0, 1.0, None),
     ("$0.20 / M tokens", "paid", 0.2, 0.2, None),
+    # Tables with a row per price and a column per model: the first model's list prices;
+    # a cache hit is not the input price, a cache miss is.
+    (
+        "| MODEL | deepseek-chat | deepseek-reasoner |\n|---|---|---|\n"
+        "| 1M INPUT TOKENS (CACHE HIT) | $0.07 | $0.14 |\n"
+        "| 1M INPUT TOKENS (CACHE MISS) | $0.27 | $0.55 |\n"
+        "| 1M OUTPUT TOKENS | $1.10 | $2.19 |",
+        "paid",
+        0.27,
+        1.1,
+        None,
+    ),
+    (
+        "<table><tr><th>Model</th><th>deepseek-chat</th></tr>"
+        "<tr><td>1M input tokens (cache hit)</td><td>$0.07</td></tr>"
+        "<tr><td>1M input tokens (cache miss)</td><td>$0.27</td></tr>"
+        "<tr><td>1M output tokens</td><td>$1.10</td></tr></table>",
+        "paid",
+        0.27,
+        1.1,
+        None,
+    ),
+    # A free plan's column beside a paid one: freemium, at the paid plan's prices.
+    (
+        "| | Free Tier | Paid Tier, per 1M tokens in USD |\n|---|---|---|\n"
+        "| Input price | Free of charge | $0.10 (text / image / video) |\n"
+        "| Output price | Free of charge | $0.40 |\n"
+        "| Context caching price | Not available | $0.025 |",
+        "freemium",
+        0.1,
+        0.4,
+        None,
+    ),
+    # 'Free' cells are stated zero prices.
+    (
+        "| Model | Input | Output |\n|---|---|---|\n| Llama 3.1 8B | Free | Free |",
+        "free",
+        0.0,
+        0.0,
+        None,
+    ),
+    # A per-1K-token table; a header naming the currency lets cells be bare numbers.
+    (
+        "| Model | Input (per 1K tokens) | Output (per 1K tokens) |\n|---|---|---|\n"
+        "| gpt-3.5-turbo | $0.0015 | $0.002 |",
+        "paid",
+        1.5,
+        2.0,
+        None,
+    ),
+    (
+        "| Model | Input ($/1M tokens) | Output ($/1M tokens) |\n|---|---|---|\n| mistral-large | 2 | 6 |",
+        "paid",
+        2.0,
+        6.0,
+        None,
+    ),
+    # Context-length tiers: the base tier is the price, in a cell, in columns, in prose.
+    (
+        "| | Paid Tier, per 1M tokens in USD |\n|---|---|\n"
+        "| Input price | $1.25, prompts <= 200k tokens $2.50, prompts > 200k tokens |\n"
+        "| Output price (including thinking tokens) | $10.00, prompts <= 200k tokens "
+        "$15.00, prompts > 200k |",
+        "paid",
+        1.25,
+        10.0,
+        None,
+    ),
+    (
+        "| Model | Input (>128K) | Input (≤128K) | Output (>128K) | Output (≤128K) |\n"
+        "|---|---|---|---|---|\n| gemini-1.5-pro | $2.50 | $1.25 | $10.00 | $5.00 |",
+        "paid",
+        1.25,
+        5.0,
+        None,
+    ),
+    (
+        "Input price: $1.25, prompts <= 128k tokens; $2.50, prompts > 128k tokens. Output "
+        "price: $5.00, prompts <= 128k tokens; $10.00, prompts > 128k tokens (per 1M tokens)",
+        "paid",
+        1.25,
+        5.0,
+        None,
+    ),
+    (
+        "Input: $3 / MTok (≤ 200K tokens), $6 / MTok (> 200K tokens); Output: $15 / MTok "
+        "(≤ 200K tokens), $22.50 / MTok (> 200K tokens)",
+        "paid",
+        3.0,
+        15.0,
+        None,
+    ),
+    # Cache hits and batch prices are never the list price.
+    (
+        "Input (cache hit): $0.07 / 1M tokens; Input (cache miss): $0.27 / 1M tokens; "
+        "Output: $1.10 / 1M tokens",
+        "paid",
+        0.27,
+        1.1,
+        None,
+    ),
+    (
+        "$0.07 per 1M input tokens (cache hit), $0.27 per 1M input tokens (cache miss), "
+        "$1.10 per 1M output tokens",
+        "paid",
+        0.27,
+        1.1,
+        None,
+    ),
+    (
+        "Batch API: $1.25 / 1M input tokens, $5.00 / 1M output tokens. Standard: $2.50 / 1M "
+        "input tokens, $10.00 / 1M output tokens.",
+        "paid",
+        2.5,
+        10.0,
+        None,
+    ),
+    (
+        "| Model | Batch input | Batch output | Input | Output |\n|---|---|---|---|---|\n"
+        "| gpt-4o | $1.25 | $5.00 | $2.50 | $10.00 |",
+        "paid",
+        2.5,
+        10.0,
+        None,
+    ),
+    # 'over 50%' is no context tier: only a token count after 'over' is.
+    ("$0.10 / 1M tokens, over 50% cheaper than before", "paid", 0.1, 0.1, None),
 ]
 
 
