@@ -15,68 +15,41 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from normalize.evidence import Evidence, compact, make_evidence, snippet_around
+from normalize.evidence import compact, make_evidence, snippet_around
+from normalize.price_units import COUNT_OF_WORD, OTHER_UNIT_WORDS_RE, SCALE_WORDS_RE
+from normalize.pricing_model import (
+    FREE,
+    FREEMIUM,
+    MAX_PRICE,
+    OPEN_WEIGHTS,
+    PAID,
+    UNKNOWN,
+    VERSION,
+    PriceTier,
+    Pricing,
+    UnitPrice,
+    round_price,
+    tier_for,
+)
+from normalize.pricing_records import pricing_from_record, record_from_string
 from normalize.text import ascii_lower, contains_any, find_all, lower_ascii, matches_at_words
-from normalize.versions import ruleset_version
 
-VERSION = ruleset_version("pricing")
+__all__ = [
+    "FREE", "FREEMIUM", "OPEN_WEIGHTS", "PAID", "UNKNOWN", "VERSION", "PriceTier", "Pricing",
+    "UnitPrice", "pricing_from_record", "pricing_from_text",
+]  # fmt: skip
+
 MAX_TEXT_CHARS = 200_000
 # A pricing line on a comparison page is short; longer text is an announcement, where tier
 # words only count inside a sentence about prices.
 SHORT_TEXT = 300
 MAX_TABLE_ROWS = 200
-MAX_PRICE = 1e6  # USD per million tokens or per month; larger is a parsing accident
 MAX_DOLLARS = 400  # '$' signs read per text: prices are stated a few times, not hundreds
 MAX_CONTEXT_HITS = 400
 
-FREE = "free"
-FREEMIUM = "freemium"
-PAID = "paid"
-OPEN_WEIGHTS = "open-weights"
-UNKNOWN = "unknown"
-
-
-@dataclass(slots=True)
-class Pricing:
-    tier: str
-    input_usd_per_mtok: float | None
-    output_usd_per_mtok: float | None
-    subscription_usd_per_month: float | None
-    evidence: list[Evidence] = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        return {
-            "tier": self.tier,
-            "input_usd_per_mtok": self.input_usd_per_mtok,
-            "output_usd_per_mtok": self.output_usd_per_mtok,
-            "subscription_usd_per_month": self.subscription_usd_per_month,
-            "evidence": [item.to_json() for item in self.evidence],
-        }
-
 
 def _round(value: float) -> float:
-    """Per-token prices times a million carry float noise (0.035000000000000003)."""
-    return float(f"{value:.10g}")
-
-
-def _price(value: object) -> float | None:
-    """A non-negative finite price from a number or numeric string; -1 and junk are None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        value = value.strip().lstrip("$").strip()
-        if not value or len(value) > 40:
-            return None
-        try:
-            value = float(value)
-        except ValueError:
-            return None
-    if not isinstance(value, int | float):
-        return None
-    value = float(value)
-    if not math.isfinite(value) or value < 0:
-        return None  # OpenRouter uses "-1" for a price that varies by request
-    return value
+    return round_price(value)
 
 
 def _per_million(value: float | None, scale: float) -> float | None:
@@ -87,147 +60,7 @@ def _per_million(value: float | None, scale: float) -> float | None:
 
 
 def _tier_for(prices: list[float | None], self_hosted: bool = False) -> str:
-    known = [price for price in prices if price is not None]
-    if not known:
-        return UNKNOWN
-    if any(price > 0 for price in known):
-        return PAID
-    return OPEN_WEIGHTS if self_hosted else FREE
-
-
-# Records -------------------------------------------------------------------------------------
-
-# LiteLLM providers that run the model on the user's own hardware: a zero price there means
-# self-hosted, not a free tier.
-_SELF_HOSTED_PROVIDERS = frozenset(
-    {"ollama", "ollama_chat", "vllm", "hosted_vllm", "lm_studio", "llamafile", "xinference"}
-    | {"triton", "openai_like_local", "llamacpp", "local"}
-)
-
-
-def pricing_from_record(record: object, source: str = "") -> Pricing | None:
-    """Prices from a provider record: OpenRouter, LiteLLM, models.dev or the HF router."""
-    try:
-        return _pricing_from_record(record, source)
-    except Exception:  # noqa: BLE001 - a hostile record must not stop the run
-        return None
-
-
-def _pricing_from_record(record: object, source: str) -> Pricing | None:
-    if not isinstance(record, dict):
-        return None
-    record = _unwrap(record)
-    if isinstance(record.get("providers"), list):
-        return _from_hf_router(record, source)
-    if isinstance(record.get("pricing"), dict):
-        return _from_openrouter(record, source)
-    if "input_cost_per_token" in record or "output_cost_per_token" in record:
-        return _from_litellm(record, source)
-    if isinstance(record.get("cost"), dict):
-        return _from_models_dev(record, source)
-    return _from_subscription(record, source)
-
-
-def _unwrap(record: dict) -> dict:
-    """A list envelope ({"data": [model]}) holding exactly one model is that model."""
-    data = record.get("data")
-    if isinstance(data, list) and len(data) == 1 and isinstance(data[0], dict):
-        return data[0]
-    return record
-
-
-def _record_id(record: dict) -> str:
-    for key in ("id", "model", "name", "key"):
-        value = record.get(key)
-        if isinstance(value, str):
-            return value[:200]
-    return ""
-
-
-def _from_openrouter(record: dict, source: str) -> Pricing | None:
-    pricing = record["pricing"]
-    prompt = _price(pricing.get("prompt"))
-    completion = _price(pricing.get("completion"))
-    model_id = _record_id(record)
-    snippet = f"{model_id} pricing.prompt={pricing.get('prompt')!s:.30} "
-    snippet += f"pricing.completion={pricing.get('completion')!s:.30} (USD per token)"
-    evidence = [make_evidence(source or "openrouter", snippet, "pricing.openrouter", VERSION)]
-    input_m = _per_million(prompt, 1e6)
-    output_m = _per_million(completion, 1e6)
-    tier = FREE if model_id.endswith(":free") else _tier_for([input_m, output_m])
-    return Pricing(tier, input_m, output_m, None, evidence)
-
-
-def _from_litellm(record: dict, source: str) -> Pricing | None:
-    input_t = _price(record.get("input_cost_per_token"))
-    output_t = _price(record.get("output_cost_per_token"))
-    provider = record.get("litellm_provider")
-    self_hosted = isinstance(provider, str) and provider.lower() in _SELF_HOSTED_PROVIDERS
-    snippet = (
-        f"{_record_id(record)} input_cost_per_token={record.get('input_cost_per_token')!s:.30} "
-        f"output_cost_per_token={record.get('output_cost_per_token')!s:.30} "
-        f"litellm_provider={provider!s:.40}"
-    )
-    evidence = [make_evidence(source or "litellm", snippet, "pricing.litellm", VERSION)]
-    input_m = _per_million(input_t, 1e6)
-    output_m = _per_million(output_t, 1e6)
-    return Pricing(_tier_for([input_m, output_m], self_hosted), input_m, output_m, None, evidence)
-
-
-def _from_models_dev(record: dict, source: str) -> Pricing | None:
-    cost = record["cost"]
-    input_m = _per_million(_price(cost.get("input")), 1.0)
-    output_m = _per_million(_price(cost.get("output")), 1.0)
-    self_hosted = record.get("open_weights") is True
-    snippet = f"{_record_id(record)} cost.input={cost.get('input')!s:.30} "
-    snippet += f"cost.output={cost.get('output')!s:.30} (USD per million tokens)"
-    evidence = [make_evidence(source or "models.dev", snippet, "pricing.models_dev", VERSION)]
-    return Pricing(_tier_for([input_m, output_m], self_hosted), input_m, output_m, None, evidence)
-
-
-def _from_hf_router(record: dict, source: str) -> Pricing | None:
-    """The cheapest live provider's prices (input + output), as the router lists them."""
-    best: tuple[float, str, float | None, float | None] | None = None
-    for provider in record["providers"][:200]:
-        if not isinstance(provider, dict):
-            continue
-        status = provider.get("status")
-        if status is not None and status != "live":
-            continue
-        pricing = provider.get("pricing")
-        if not isinstance(pricing, dict):
-            continue
-        input_m = _per_million(_price(pricing.get("input")), 1.0)
-        output_m = _per_million(_price(pricing.get("output")), 1.0)
-        if input_m is None and output_m is None:
-            continue
-        cost = (input_m or 0.0) + (output_m or 0.0)
-        name = provider["provider"] if isinstance(provider.get("provider"), str) else "?"
-        if best is None or cost < best[0]:
-            best = (cost, name[:60], input_m, output_m)
-    if best is None:
-        return None
-    _, name, input_m, output_m = best
-    snippet = (
-        f"{_record_id(record)} cheapest live provider {name}: input {input_m} / output "
-        f"{output_m} USD per million tokens"
-    )
-    evidence = [make_evidence(source or "hf-router", snippet, "pricing.hf_router", VERSION)]
-    return Pricing(_tier_for([input_m, output_m]), input_m, output_m, None, evidence)
-
-
-_SUBSCRIPTION_KEYS = ("subscription_usd_per_month", "price_per_month", "monthly_price_usd")
-
-
-def _from_subscription(record: dict, source: str) -> Pricing | None:
-    for key in _SUBSCRIPTION_KEYS:
-        monthly = _price(record.get(key))
-        if monthly is not None and monthly <= MAX_PRICE:
-            snippet = f"{_record_id(record)} {key}={monthly}"
-            evidence = [make_evidence(source or "record", snippet, "pricing.record", VERSION)]
-            tier = PAID if monthly > 0 else FREE
-            return Pricing(tier, None, None, monthly, evidence)
-    return None
+    return tier_for(prices, self_hosted)
 
 
 # Text ----------------------------------------------------------------------------------------
@@ -235,21 +68,18 @@ def _from_subscription(record: dict, source: str) -> Pricing | None:
 _AMOUNT = r"(?:US)?\$\s?(?P<amount>\d{1,7}(?:,\d{3})*(?:\.\d{1,8})?)"
 # A price per million characters, images or seconds is not a token price (PaLM's per-character
 # prices, image and audio models): such a unit after the scale rules the match out.
-_NOT_TOKENS = (
-    r"(?!\s+(?:input\s+|output\s+)?(?:characters?|chars?|images?|pixels?|seconds?|minutes?|"
-    r"hours?|requests?|queries|searches|pages?|words?|calls?|steps?)\b)"
-)
+_OTHER_UNIT = rf"(?:{OTHER_UNIT_WORDS_RE})\b"  # the units of normalize/data/price_units.toml
+_SCALE_WORD = rf"(?:{SCALE_WORDS_RE})"
+_NOT_TOKENS = rf"(?!\s+(?:input\s+|output\s+)?{_OTHER_UNIT})"
 # A price per another unit: the model is paid for, with no per-token price to report.
 _UNIT_PRICE = re.compile(
     _AMOUNT + r"(?:\s?USD)?\s*(?:/|per|for|an?|each)\s*(?:(?:1|one)\s*)?"
-    r"(?:(?:m(?:illion)?|k|thousand|1,000,000|1,000|1000000|1000)\s+)?(?:input\s+|output\s+)?"
-    r"(?:characters?|chars?|images?|seconds?|minutes?|hours?|requests?|queries|searches|"
-    r"pages?|calls?|steps?)\b",
+    rf"(?:{_SCALE_WORD}\s+)?(?:input\s+|output\s+)?{_OTHER_UNIT}",
     re.IGNORECASE,
 )
 _TOKEN_PRICE = re.compile(
     _AMOUNT + r"(?:\s?USD)?\s*(?:/|per|for)\s*(?:(?:1|one)\s*)?"
-    r"(?P<scale>m(?:illion)?|mtoks?|mtok|k|thousand|1,000,000|1,000|1000000|1000|tokens?)\b"
+    rf"(?P<scale>{_SCALE_WORD}|tokens?)\b"
     + _NOT_TOKENS
     + r"(?:\s+(?P<label>input|output|prompt|completion|cached\s+input|cache\w*)\s+"
     r"(?:tokens?|toks?)\b|\s*(?:tokens?|toks?)\b)?",
@@ -265,7 +95,7 @@ _PAIR_PRICE = re.compile(
 )
 # '$0.4 input / $2 output per M token', '$0.40 input and $1.60 output per 1M tokens': each price
 # names its direction and one unit after both covers the pair.
-_SCALE = r"(?P<scale>m(?:illion)?|mtoks?|k|thousand|1,000,000|1,000|1000000|1000)\b"
+_SCALE = rf"(?P<scale>{_SCALE_WORD})\b"
 _DIRECTION = r"(?:input|prompt|output|completion)"
 _LABELLED_PAIR = re.compile(
     _AMOUNT.replace("amount", "first")
@@ -300,9 +130,26 @@ _LABEL_STEMS = ("put", "prompt", "complet", "cache")
 # A label that heads the price itself ('Input: $3', 'output tokens = $15').
 _LABEL_HEAD = re.compile(
     r"(?P<label>input|output|prompt|completion|cached\s+input|cache\s+\w+)(?:\s+tokens?)?"
-    r"\s*(?:price)?\s*[:=]?\s*\**\s*$",
+    r"(?:\s*\((?P<qualifier>[^()$]{1,30})\))?\s*(?:price)?\s*[:=]?\s*\**\s*$",
     re.IGNORECASE,
 )
+# What makes a stated price another offer than the list price: a cache hit (a cache miss IS
+# the input price), the batch API, or a context-length tier above the base one ('> 200K
+# tokens', 'prompts longer than 128K', 'for longer prompts'). The base tier is the price.
+_CACHE_MISS = re.compile(r"cache[\s-]*miss", re.IGNORECASE)
+_CACHED = re.compile(r"cach(?:e|ed|ing)\b|\bcache[\s-]*(?:hit|read|write)", re.IGNORECASE)
+_BATCH = re.compile(r"\bbatch(?:es|ed)?\b", re.IGNORECASE)
+_ABOVE = re.compile(
+    r"(?:>|≥|&gt;|\babove\b|\bover\b|\bmore\s+than\b|\bexceed\w*|\bbeyond\b|\blonger\s+than\b)"
+    r"\s*=?\s*\d[\d,.]*\s*(?:k|m|tokens?)\b"
+    r"|\blonger\s+(?:prompts?|contexts?|inputs?)\b|\blong[\s-]context\b",
+    re.IGNORECASE,
+)
+# A qualifier in parentheses right after a price ('$0.07 per 1M input tokens (cache hit)').
+_QUALIFIER = re.compile(r"[ \t]*\(([^()$\n]{1,40})\)")
+# Where the clause a price is stated in starts: a line, a ';', a table cell, a sentence.
+_CLAUSE_END = re.compile(r"[;\n|]|\.\s")
+CLAUSE_CHARS = 80
 # Words without which a text says nothing about price (substring tests are cheap).
 _PRECHECK_WORDS = (
     "free", "paid", "pric", "pay", "subscri", "open weight", "open-weight", "self-host",
@@ -349,12 +196,12 @@ _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 
 
 def _scale_to_million(scale: str) -> float:
-    scale = scale.lower().replace(",", "")
-    if scale.startswith(("k", "thousand")) or scale == "1000":
-        return 1000.0
+    """The factor from a price per `scale` tokens to a price per million ('K' → 1000)."""
+    scale = scale.lower()
     if scale.startswith("token"):
         return 1e6  # '$0.000003 per token'
-    return 1.0
+    count = COUNT_OF_WORD.get(scale) or COUNT_OF_WORD.get(scale.replace(",", ""), 1e6)
+    return 1e6 / count
 
 
 def _amount(text: str) -> float | None:
@@ -411,8 +258,8 @@ def _token_prices(text: str, found: _Found, dollars: list[int]) -> None:
         if amount is None:
             continue
         label = _price_label(text, match)
-        if label == "cached":
-            continue  # cached-input and cache-write prices are discounts, not the list price
+        if label == "other":
+            continue  # cache, batch and long-context prices are other offers than the list
         value = _per_million(amount, _scale_to_million(match["scale"]))
         if label in (None, "input") and found.input is None:
             found.input = value
@@ -437,12 +284,15 @@ def _header_prices(text: str, found: _Found, dollars: list[int]) -> None:
     """Labelled prices without a unit of their own, under a unit stated before them."""
     header = _SCALE_HEADER.search(text, max(0, dollars[0] - 200), dollars[0])
     if header is None:
+        # or once after them: 'Input price: $1.25 … Output price: $5.00 … (per 1M tokens)'
+        header = _SCALE_HEADER.search(text, dollars[-1], dollars[-1] + 200)
+    if header is None:
         return
     scale = _scale_to_million(header["scale"] or header["scale2"])
     for match in _at_dollars(_BARE_AMOUNT, text, dollars):
         amount = _amount(match["amount"])
         label = _price_label(text, match)
-        if amount is None or label in (None, "cached"):
+        if amount is None or label in (None, "other"):
             continue
         if label == "input" and found.input is None:
             found.input = _per_million(amount, scale)
@@ -475,13 +325,16 @@ def _labelled_pairs(text: str, found: _Found, dollars: list[int]) -> None:
 
 
 def _price_label(text: str, match: re.Match) -> str | None:
-    """'input', 'output', 'cached' or None (the price covers both directions)."""
+    """'input', 'output', 'other' (a cache, batch or above-base-tier price, never the list
+    price) or None (the price covers both directions)."""
     label = match.groupdict().get("label")
+    qualifier = ""
     if not label:
-        before = text[max(0, match.start() - 24) : match.start()]
+        before = text[max(0, match.start() - 40) : match.start()]
         if contains_any(before.lower(), _LABEL_STEMS):
             head = _LABEL_HEAD.search(before)
-            label = head["label"] if head else None
+            if head:
+                label, qualifier = head["label"], head["qualifier"] or ""
     if not label:
         after = _LABEL_AFTER.match(text, match.end(), min(len(text), match.end() + 24))
         label = after["label"] if after else None
@@ -489,12 +342,40 @@ def _price_label(text: str, match: re.Match) -> str | None:
         line_start = max(text.rfind("\n", 0, match.start()) + 1, match.start() - 40)
         found = _LABEL_BEFORE.search(text[line_start : match.start()])
         label = found["label"] if found else None
+    after_paren = _QUALIFIER.match(text, match.end(), min(len(text), match.end() + 45))
+    if after_paren:
+        qualifier += " " + after_paren[1]
+    if _other_offer(text, match, qualifier):
+        return "other"
     if not label:
         return None
     label = label.lower()
     if label.startswith("cache"):
-        return "cached"
+        return "input" if _CACHE_MISS.search(label + qualifier) else "other"
     return "input" if label in ("input", "prompt") else "output"
+
+
+def _other_offer(text: str, match: re.Match, qualifier: str) -> bool:
+    """True when the words around a price make it a cache-hit, batch or above-base-tier
+    price: its parenthetical, the clause before it, and what follows it up to the next price."""
+    if qualifier:
+        if _CACHE_MISS.search(qualifier):
+            return False
+        if _CACHED.search(qualifier) or _BATCH.search(qualifier) or _ABOVE.search(qualifier):
+            return True
+    start = max(0, match.start() - CLAUSE_CHARS)
+    clause = text[start : match.start()]
+    ends = list(_CLAUSE_END.finditer(clause))
+    if ends:
+        clause = clause[ends[-1].end() :]
+    if _BATCH.search(clause) or _ABOVE.search(clause):
+        return True
+    following = text[match.end() : min(len(text), match.end() + 40)]
+    following = following.split("$", 1)[0]
+    stop = _CLAUSE_END.search(following)
+    if stop:
+        following = following[: stop.start()]
+    return _ABOVE.search(following) is not None
 
 
 def _unit_price_tier(text: str, found: _Found, dollars: list[int]) -> str | None:
@@ -521,45 +402,155 @@ def _subscription(text: str, found: _Found, dollars: list[int]) -> None:
 
 
 def _table_prices(text: str, found: _Found) -> None:
-    """A Markdown or HTML pricing table with Input/Output columns: the first priced row."""
+    """A Markdown or HTML pricing table: a row per model with Input/Output columns, or a row
+    per price (Input / Cache hit / Output) with a column per model or plan."""
     rows = _table_rows(text)
+    if rows and not _column_table(text, rows, found):
+        _row_table(text, rows, found)
+
+
+_PER_THOUSAND = re.compile(
+    r"(?:per|/)\s*1\s?k\b|per\s+(?:1,?000|thousand)\s|\b1k\s+(?:input\s+|output\s+)?tokens"
+)
+
+
+def _table_scale(header_text: str, text: str) -> float:
+    """Per 1K tokens when the table's header or the text before it says so, else per 1M."""
+    return 1000.0 if _PER_THOUSAND.search(header_text + " " + text[:2000].lower()) else 1.0
+
+
+def _column_table(text: str, rows: list[list[str]], found: _Found) -> bool:
+    """A header row with Input/Output columns, then the first row priced in them."""
     for index, header in enumerate(rows):
+        if any(_CELL_PRICE.search(cell) for cell in header):
+            continue  # a priced row is no header
         lowered = [cell.lower() for cell in header]
         input_col = _column(lowered, ("input", "prompt"))
         output_col = _column(lowered, ("output", "completion"))
         if input_col is None and output_col is None:
             continue
-        scale_text = " ".join(lowered) + " " + text[:2000].lower()
-        scale = (
-            1000.0
-            if re.search(r"(?:per|/)\s*1k\b|per\s+(?:1,?000|thousand)\s", scale_text)
-            else 1.0
-        )
+        scale = _table_scale(" ".join(lowered), text)
+        # A header that names the currency ('Input ($/1M tokens)') lets cells be bare numbers.
+        bare = [col is not None and ("$" in header[col] or "usd" in lowered[col])
+                for col in (input_col, output_col)]  # fmt: skip
         for row in rows[index + 1 : index + 30]:
-            values = [_cell_price(row, col) for col in (input_col, output_col)]
+            values = [
+                _cell_value(row, col, allow_bare)
+                for col, allow_bare in zip((input_col, output_col), bare, strict=True)
+            ]
             if values[0] is None and values[1] is None:
                 continue
             found.input = _per_million(values[0], scale) if values[0] is not None else None
             found.output = _per_million(values[1], scale) if values[1] is not None else None
             found.spans.append((-1, -1))
-            return
+            return True
+    return False
+
+
+def _row_kind(label: str) -> str | None:
+    """What a table row's label cell prices: 'input' (a cache miss is the input price),
+    'output', 'other' (cache hit, batch, above the base context tier) or None."""
+    low = label.lower()
+    if _BATCH.search(low) or _ABOVE.search(low):
+        return "other"
+    if _CACHE_MISS.search(low):
+        return "input"
+    if _CACHED.search(low):
+        return "other"
+    if re.search(r"\b(?:input|prompt)", low):
+        return "input"
+    if re.search(r"\b(?:output|completion)", low):
+        return "output"
+    return None
+
+
+def _row_table(text: str, rows: list[list[str]], found: _Found) -> None:
+    """Rows labelled Input / Output in their first cell; the first column priced in them (a
+    table with a column per model or plan gives the first model's or the first paid plan's
+    prices, a 'Free' column counting only where no column states a price)."""
+    labelled = [(kind, row) for row in rows if len(row) >= 2 and (kind := _row_kind(row[0]))]
+    priced = [(kind, row) for kind, row in labelled if kind in ("input", "output")]
+    if not priced:
+        return
+    width = max(len(row) for _, row in priced)
+    column = next(
+        (c for c in range(1, width) if any(_cell_amount(row, c) is not None for _, row in priced)),
+        None,
+    )
+    if column is None:
+        column = next(
+            (c for c in range(1, width) if any(_is_free_cell(row, c) for _, row in priced)), None
+        )
+    if column is None:
+        return
+    headers = " ".join(" ".join(row).lower() for row in rows if not _priced_row(row))
+    for kind, row in priced:
+        value = _cell_value(row, column, False)
+        if value is None:
+            continue
+        scale = _table_scale(row[0].lower() + " " + headers, text)
+        if "1m" in row[0].lower() or "million" in row[0].lower():
+            scale = 1.0
+        if kind == "input" and found.input is None:
+            found.input = _per_million(value, scale)
+        elif kind == "output" and found.output is None:
+            found.output = _per_million(value, scale)
+    if found.input is not None or found.output is not None:
+        found.spans.append((-1, -1))
+
+
+def _priced_row(row: list[str]) -> bool:
+    return any(_CELL_PRICE.search(cell) for cell in row)
 
 
 def _column(header: list[str], words: tuple[str, ...]) -> int | None:
+    """The first column named by one of `words` that is the list price: not a cache, batch
+    or above-base-tier column ('Input (>128K)')."""
     for index, cell in enumerate(header):
-        if any(word in cell for word in words) and "cache" not in cell:
-            return index
+        if not any(word in cell for word in words):
+            continue
+        if "cache" in cell or _BATCH.search(cell) or _ABOVE.search(cell):
+            continue
+        return index
     return None
 
 
 _CELL_PRICE = re.compile(r"\$\s?(\d{1,7}(?:\.\d{1,8})?)")
+_BARE_CELL = re.compile(r"^\s*(\d{1,7}(?:\.\d{1,8})?)\s*$")
+_FREE_CELL = re.compile(r"^\s*free(?:\s+of\s+charge)?\s*[.!]?\s*$", re.IGNORECASE)
 
 
-def _cell_price(row: list[str], column: int | None) -> float | None:
+def _cell_amount(row: list[str], column: int | None) -> float | None:
+    """The base price a cell states: its first '$' amount that is not marked as a tier above
+    the base one ('$1.25, prompts <= 200k tokens $2.50, prompts > 200k tokens' is 1.25)."""
     if column is None or column >= len(row):
         return None
-    match = _CELL_PRICE.search(row[column])
-    return _amount(match[1]) if match else None
+    cell = row[column]
+    first = None
+    for match in _CELL_PRICE.finditer(cell):
+        amount = _amount(match[1])
+        if amount is None:
+            continue
+        following = cell[match.end() : match.end() + 40].split("$", 1)[0]
+        if not _ABOVE.search(following):
+            return amount
+        first = amount if first is None else first
+    return first
+
+
+def _is_free_cell(row: list[str], column: int) -> bool:
+    return column < len(row) and _FREE_CELL.match(row[column]) is not None
+
+
+def _cell_value(row: list[str], column: int | None, bare: bool) -> float | None:
+    """A cell's price: a '$' amount, a bare number under a header naming the currency, or 0
+    for a 'Free' cell."""
+    amount = _cell_amount(row, column)
+    if amount is not None or column is None or column >= len(row):
+        return amount
+    if bare and (match := _BARE_CELL.match(row[column])):
+        return _amount(match[1])
+    return 0.0 if _is_free_cell(row, column) else None
 
 
 _HTML_CELL = re.compile(r"<t[hd]\b[^>]{0,300}>", re.IGNORECASE)
@@ -717,6 +708,13 @@ def pricing_from_text(text: object, source: str = "") -> Pricing | None:
     """Prices and tier from a pricing line, a pricing table or an announcement."""
     if not isinstance(text, str) or not text:
         return None
+    if text.lstrip().startswith("{") or "[cost]" in text:
+        # A catalog record passed as text (a JSON object, a models.dev TOML file) is a
+        # record, read by its keys, not prose.
+        record = record_from_string(text)
+        result = pricing_from_record(record, source) if record is not None else None
+        if result is not None:
+            return result
     original = text = text[:MAX_TEXT_CHARS]
     lowered = ascii_lower(text)
     if "usd" in lowered or " cent" in lowered or "¢" in text:
@@ -729,10 +727,11 @@ def pricing_from_text(text: object, source: str = "") -> Pricing | None:
     ):
         return None
     found = _Found()
+    # A table says which column is input and which output; prose has to be read for it. A
+    # table without '$' can still state prices: 'Free' cells.
+    if ("|" in text or "<t" in lowered) and (dollars or "free" in lowered):
+        _table_prices(text, found)
     if dollars:
-        # A table says which column is input and which output; prose has to be read for it.
-        if "|" in text or "<t" in lowered:
-            _table_prices(text, found)
         if found.input is None and found.output is None:
             _token_prices(text, found, dollars)
         _subscription(text, found, dollars)

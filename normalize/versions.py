@@ -23,7 +23,7 @@ COMMON = ("text.py", "evidence.py", "versions.py")
 RULESETS: dict[str, tuple[str, ...]] = {
     "license": ("licenses.py", "licenses/*.py", "data/licenses*", "data/license_*"),
     "params": ("params/*.py", "cards.py", "data/params*", "data/size*"),
-    "pricing": ("pricing.py", "pricing_*.py", "pricing/*.py", "data/pric*", "data/units*"),
+    "pricing": ("pricing.py", "pricing_*.py", "price_units.py", "pricing/*.py", "data/pric*"),
     "names": ("names.py", "vendors.py", "data/vendors*"),
     "hub": ("hub.py", "cards.py"),
     "relevance": ("relevance.py",),

@@ -141,6 +141,133 @@ TEXTS = [
     ("$0.5 per million input tokens and $1.5 per million output tokens", "paid", 0.5, 1.5, None),
     ("$1 per 1M tokens", "paid", 1.0, 1.0, None),
     ("$0.20 / M tokens", "paid", 0.2, 0.2, None),
+    # Tables with a row per price and a column per model: the first model's list prices;
+    # a cache hit is not the input price, a cache miss is.
+    (
+        "| MODEL | deepseek-chat | deepseek-reasoner |\n|---|---|---|\n"
+        "| 1M INPUT TOKENS (CACHE HIT) | $0.07 | $0.14 |\n"
+        "| 1M INPUT TOKENS (CACHE MISS) | $0.27 | $0.55 |\n"
+        "| 1M OUTPUT TOKENS | $1.10 | $2.19 |",
+        "paid",
+        0.27,
+        1.1,
+        None,
+    ),
+    (
+        "<table><tr><th>Model</th><th>deepseek-chat</th></tr>"
+        "<tr><td>1M input tokens (cache hit)</td><td>$0.07</td></tr>"
+        "<tr><td>1M input tokens (cache miss)</td><td>$0.27</td></tr>"
+        "<tr><td>1M output tokens</td><td>$1.10</td></tr></table>",
+        "paid",
+        0.27,
+        1.1,
+        None,
+    ),
+    # A free plan's column beside a paid one: freemium, at the paid plan's prices.
+    (
+        "| | Free Tier | Paid Tier, per 1M tokens in USD |\n|---|---|---|\n"
+        "| Input price | Free of charge | $0.10 (text / image / video) |\n"
+        "| Output price | Free of charge | $0.40 |\n"
+        "| Context caching price | Not available | $0.025 |",
+        "freemium",
+        0.1,
+        0.4,
+        None,
+    ),
+    # 'Free' cells are stated zero prices.
+    (
+        "| Model | Input | Output |\n|---|---|---|\n| Llama 3.1 8B | Free | Free |",
+        "free",
+        0.0,
+        0.0,
+        None,
+    ),
+    # A per-1K-token table; a header naming the currency lets cells be bare numbers.
+    (
+        "| Model | Input (per 1K tokens) | Output (per 1K tokens) |\n|---|---|---|\n"
+        "| gpt-3.5-turbo | $0.0015 | $0.002 |",
+        "paid",
+        1.5,
+        2.0,
+        None,
+    ),
+    (
+        "| Model | Input ($/1M tokens) | Output ($/1M tokens) |\n|---|---|---|\n| mistral-large | 2 | 6 |",
+        "paid",
+        2.0,
+        6.0,
+        None,
+    ),
+    # Context-length tiers: the base tier is the price, in a cell, in columns, in prose.
+    (
+        "| | Paid Tier, per 1M tokens in USD |\n|---|---|\n"
+        "| Input price | $1.25, prompts <= 200k tokens $2.50, prompts > 200k tokens |\n"
+        "| Output price (including thinking tokens) | $10.00, prompts <= 200k tokens "
+        "$15.00, prompts > 200k |",
+        "paid",
+        1.25,
+        10.0,
+        None,
+    ),
+    (
+        "| Model | Input (>128K) | Input (≤128K) | Output (>128K) | Output (≤128K) |\n"
+        "|---|---|---|---|---|\n| gemini-1.5-pro | $2.50 | $1.25 | $10.00 | $5.00 |",
+        "paid",
+        1.25,
+        5.0,
+        None,
+    ),
+    (
+        "Input price: $1.25, prompts <= 128k tokens; $2.50, prompts > 128k tokens. Output "
+        "price: $5.00, prompts <= 128k tokens; $10.00, prompts > 128k tokens (per 1M tokens)",
+        "paid",
+        1.25,
+        5.0,
+        None,
+    ),
+    (
+        "Input: $3 / MTok (≤ 200K tokens), $6 / MTok (> 200K tokens); Output: $15 / MTok "
+        "(≤ 200K tokens), $22.50 / MTok (> 200K tokens)",
+        "paid",
+        3.0,
+        15.0,
+        None,
+    ),
+    # Cache hits and batch prices are never the list price.
+    (
+        "Input (cache hit): $0.07 / 1M tokens; Input (cache miss): $0.27 / 1M tokens; "
+        "Output: $1.10 / 1M tokens",
+        "paid",
+        0.27,
+        1.1,
+        None,
+    ),
+    (
+        "$0.07 per 1M input tokens (cache hit), $0.27 per 1M input tokens (cache miss), "
+        "$1.10 per 1M output tokens",
+        "paid",
+        0.27,
+        1.1,
+        None,
+    ),
+    (
+        "Batch API: $1.25 / 1M input tokens, $5.00 / 1M output tokens. Standard: $2.50 / 1M "
+        "input tokens, $10.00 / 1M output tokens.",
+        "paid",
+        2.5,
+        10.0,
+        None,
+    ),
+    (
+        "| Model | Batch input | Batch output | Input | Output |\n|---|---|---|---|---|\n"
+        "| gpt-4o | $1.25 | $5.00 | $2.50 | $10.00 |",
+        "paid",
+        2.5,
+        10.0,
+        None,
+    ),
+    # 'over 50%' is no context tier: only a token count after 'over' is.
+    ("$0.10 / 1M tokens, over 50% cheaper than before", "paid", 0.1, 0.1, None),
 ]
 
 
@@ -390,5 +517,234 @@ def test_to_json_keys():
         "input_usd_per_mtok",
         "output_usd_per_mtok",
         "subscription_usd_per_month",
+        "cache_read_usd_per_mtok",
+        "cache_write_usd_per_mtok",
+        "batch_input_usd_per_mtok",
+        "batch_output_usd_per_mtok",
+        "tiers",
+        "units",
         "evidence",
     }
+
+
+# A record describes one offer: a price above zero per any unit makes it paid; prices per
+# other units than tokens leave the token prices as the record states them.
+# (record, tier, input, output, units)
+OFFER_RECORDS = [
+    # OpenRouter: an image model priced per image, a router priced per request.
+    (
+        {"id": "openai/dall-e-3", "pricing": {"prompt": "0", "completion": "0", "image": "0.04"}},
+        "paid",
+        0.0,
+        0.0,
+        [{"unit": "image", "direction": "input", "usd": 0.04}],
+    ),
+    (
+        {
+            "id": "perplexity/sonar",
+            "pricing": {"prompt": "0.000001", "completion": "0.000001", "request": "0.005"},
+        },
+        "paid",
+        1.0,
+        1.0,
+        [{"unit": "request", "direction": "input", "usd": 0.005}],
+    ),
+    # LiteLLM entries priced per second, image, character, pixel: paid, no token price.
+    (
+        {
+            "input_cost_per_second": 0.0001,
+            "output_cost_per_second": 0.0,
+            "litellm_provider": "openai",
+            "mode": "audio_transcription",
+        },
+        "paid",
+        None,
+        None,
+        [{"unit": "second", "direction": "input", "usd": 0.0001}],
+    ),
+    (
+        {"output_cost_per_image": 0.052, "litellm_provider": "aiml", "mode": "image_generation"},
+        "paid",
+        None,
+        None,
+        [{"unit": "image", "direction": "output", "usd": 0.052}],
+    ),
+    (
+        {"input_cost_per_character": 1.5e-05, "litellm_provider": "openai", "mode": "audio_speech"},
+        "paid",
+        None,
+        None,
+        [{"unit": "character", "direction": "input", "usd": 1.5e-05}],
+    ),
+    (
+        {
+            "input_cost_per_pixel": 1.9e-08,
+            "output_cost_per_pixel": 0.0,
+            "litellm_provider": "bedrock",
+            "mode": "image_generation",
+        },
+        "paid",
+        None,
+        None,
+        [{"unit": "pixel", "direction": "input", "usd": 1.9e-08}],
+    ),
+    # Open weights do not make a priced offer anything but paid.
+    (
+        {
+            "id": "meta-llama/llama-3.1-8b-instruct",
+            "open_weights": True,
+            "cost": {"input": 0.02, "output": 0.05},
+        },
+        "paid",
+        0.02,
+        0.05,
+        [],
+    ),
+    # Batch prices alone: paid, and never the standard price.
+    (
+        {
+            "input_cost_per_token_batches": 1.25e-06,
+            "output_cost_per_token_batches": 5e-06,
+            "litellm_provider": "openai",
+        },
+        "paid",
+        None,
+        None,
+        [],
+    ),
+    # A one-entry LiteLLM map is that entry; its key is the model id.
+    (
+        {"gpt-4o": {"input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05}},
+        "paid",
+        2.5,
+        10.0,
+        [],
+    ),
+    # A models.dev provider with one model.
+    (
+        {"id": "deepseek", "models": {"deepseek-chat": {"cost": {"input": 0.27, "output": 1.1}}}},
+        "paid",
+        0.27,
+        1.1,
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("record", "tier", "input_", "output", "units"), OFFER_RECORDS)
+def test_offer_records(record, tier, input_, output, units):
+    result = pricing_from_record(record, "https://example.org/catalog")
+    assert (result.tier, result.input_usd_per_mtok, result.output_usd_per_mtok) == (
+        tier,
+        approx(input_),
+        approx(output),
+    )
+    assert result.to_json()["units"] == units
+
+
+# (record, cache_read, cache_write, batch_input, batch_output, tiers)
+DETAIL_RECORDS = [
+    (
+        {
+            "id": "anthropic/claude-sonnet-4",
+            "pricing": {
+                "prompt": "0.000003",
+                "completion": "0.000015",
+                "input_cache_read": "0.0000003",
+                "input_cache_write": "0.00000375",
+            },
+        },
+        0.3,
+        3.75,
+        None,
+        None,
+        [],
+    ),
+    (
+        {
+            "input_cost_per_token": 1.25e-06,
+            "input_cost_per_token_above_200k_tokens": 2.5e-06,
+            "output_cost_per_token": 1e-05,
+            "output_cost_per_token_above_200k_tokens": 1.5e-05,
+            "cache_read_input_token_cost": 3.1e-07,
+            "litellm_provider": "gemini",
+        },
+        0.31,
+        None,
+        None,
+        None,
+        [{"above_tokens": 200000, "input_usd_per_mtok": 2.5, "output_usd_per_mtok": 15.0}],
+    ),
+    (
+        {
+            "input_cost_per_token": 2.5e-06,
+            "output_cost_per_token": 1e-05,
+            "cache_read_input_token_cost": 1.25e-06,
+            "input_cost_per_token_batches": 1.25e-06,
+            "output_cost_per_token_batches": 5e-06,
+            "input_cost_per_token_priority": 4.25e-06,
+            "litellm_provider": "openai",
+        },
+        1.25,
+        None,
+        1.25,
+        5.0,
+        [],
+    ),
+    (
+        {
+            "id": "claude-sonnet-4-5",
+            "cost": {
+                "input": 3,
+                "output": 15,
+                "cache_read": 0.3,
+                "cache_write": 3.75,
+                "context_over_200k": {"input": 6, "output": 22.5},
+            },
+        },
+        0.3,
+        3.75,
+        None,
+        None,
+        [{"above_tokens": 200000, "input_usd_per_mtok": 6.0, "output_usd_per_mtok": 22.5}],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("record", "cache_read", "cache_write", "batch_in", "batch_out", "tiers"), DETAIL_RECORDS
+)
+def test_record_details(record, cache_read, cache_write, batch_in, batch_out, tiers):
+    data = pricing_from_record(record, "https://example.org/catalog").to_json()
+    assert data["cache_read_usd_per_mtok"] == approx(cache_read)
+    assert data["cache_write_usd_per_mtok"] == approx(cache_write)
+    assert data["batch_input_usd_per_mtok"] == approx(batch_in)
+    assert data["batch_output_usd_per_mtok"] == approx(batch_out)
+    assert data["tiers"] == tiers
+    # the standard prices stay the base tier's, never a batch, priority or cache price
+    assert data["input_usd_per_mtok"] in (1.25, 2.5, 3.0)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("0.000000117", 0.117), ("0.0000003", 0.3), (3e-07, 0.3), (1.1e-07, 0.11), ("0", 0.0)],
+)
+def test_string_and_float_prices_read_exactly(value, expected):
+    result = pricing_from_record({"id": "m", "pricing": {"prompt": value}})
+    assert result.input_usd_per_mtok == expected  # exact, not approximately
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"id": "openai/gpt-4o", "pricing": {"prompt": "0.0000025", "completion": "0.00001"}}',
+        'name = "GPT-4o"\nopen_weights = false\n\n[cost]\ninput = 2.5\noutput = 10\n',
+    ],
+)
+def test_records_passed_as_text_are_read_as_records(text):
+    result = pricing_from_text(text)
+    assert (result.tier, result.input_usd_per_mtok, result.output_usd_per_mtok) == (
+        "paid",
+        2.5,
+        10.0,
+    )
