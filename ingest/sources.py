@@ -21,6 +21,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from store.cadence import DEFAULT_FACTOR, DEFAULT_MAX_S, DEFAULT_MIN_S
+
 DEFAULT_HF_ENDPOINT = "https://huggingface.co"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -71,7 +73,7 @@ class Sources:
     sources: tuple[Source, ...]
     crawl: dict  # [crawl]: politeness and limits, as Scrapy settings
     notability: Notability = Notability()
-    cadence: tuple[float, float, float] = (300.0, 86400.0, 24.0)  # [schedule] min, max, factor
+    cadence: tuple[float, float, float] = (DEFAULT_MIN_S, DEFAULT_MAX_S, DEFAULT_FACTOR)
 
     def named(self, names: list[str]) -> list[Source]:
         """Sources matching each name exactly, or a group: "hf" (every Hub org), "hub"."""
@@ -184,9 +186,9 @@ class CrawlSection(_Section):
 class ScheduleSection(_Section):
     """[schedule]: the bounds of adaptive intervals (store.cadence)."""
 
-    min_interval: Duration = 300.0
-    max_interval: Duration = 86400.0
-    factor: Annotated[float, Field(gt=0, le=1000)] = 24.0
+    min_interval: Duration = DEFAULT_MIN_S
+    max_interval: Duration = DEFAULT_MAX_S
+    factor: Annotated[float, Field(gt=0, le=1000)] = DEFAULT_FACTOR
 
 
 class NotabilitySection(_Section):
