@@ -39,7 +39,7 @@ from sqlmodel import Session, select
 from ingest.observe import judge_entry
 from ingest.sources import SourcesError, load_sources
 from normalize.versions import HUB_DOCUMENT_KINDS, PRICE_DOCUMENT_KINDS, document_ruleset
-from spiders.openrouter import models_of
+from spiders.openrouter import catalog_format, models_of
 from store import prices
 from store.batch import apply_page, stored_shas
 from store.db import get_engine, upgrade
@@ -55,6 +55,7 @@ class _Config:
     roles: dict[str, str] = field(default_factory=dict)  # Hub source → original|derivative
     feed_orgs: dict[str, str | None] = field(default_factory=dict)  # feed/pages source → org
     derivative_orgs: frozenset[str] = frozenset()
+    price_formats: dict[str, str | None] = field(default_factory=dict)  # pricing source → format
 
 
 def _config() -> _Config:
@@ -68,6 +69,7 @@ def _config() -> _Config:
         derivative_orgs=frozenset(
             s.org for s in sources if s.kind == "hub" and s.role == "derivative" and s.org
         ),
+        price_formats={s.name: s.format for s in sources if s.kind == "pricing"},
     )
 
 
@@ -146,7 +148,7 @@ def renormalize_all(
             for entry_id, where in _feed_entries(session, stale)
         ] + [
             (url, "price_lists", partial(_renormalize_prices, doc_id=doc_id, source=source,
-                                         url=url))
+                                         url=url, fmt=config.price_formats.get(source)))
             for doc_id, source, url in _price_lists(session, stale)
         ]  # fmt: skip
     counts["documents"] = len(steps)
@@ -257,9 +259,13 @@ def _price_lists(session: Session, stale: bool = False) -> list[tuple[int, str, 
     return sorted(rows, key=lambda r: r[0])
 
 
-def _renormalize_prices(session: Session, doc_id: int, source: str, url: str) -> None:
+def _renormalize_prices(
+    session: Session, doc_id: int, source: str, url: str, fmt: str | None = None
+) -> None:
     body = document_body(session.get(Document, doc_id))
-    models = models_of(orjson.loads(body or b"null"))
+    payload = orjson.loads(body or b"null")
+    # The source's format as configured; a source no longer configured, by the document's shape.
+    models = models_of(payload, fmt or catalog_format(payload))
     joined = prices.save_prices(session, source, url, models)
     refresh_candidates(session, joined, f"crawler:{source}")
     mark_normalized(session, doc_id, document_ruleset("prices"))

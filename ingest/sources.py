@@ -46,7 +46,7 @@ class Source:
     url: str | None = None
     follow: bool = True  # feeds: fetch the article page of new entries
     pattern: str | None = None  # pages: regex an article link's URL must match
-    format: str | None = None  # pricing: the response format ("openrouter")
+    format: str | None = None  # pricing: the catalog format ("openrouter", "litellm", "models.dev")
     adaptive: bool = False  # no interval in sources.toml: checked by store.cadence
 
 
@@ -163,7 +163,7 @@ class PagesEntry(FeedEntry):
 class PricingEntry(_Section):
     name: Name
     url: str
-    format: Literal["openrouter"] = "openrouter"
+    format: Literal["openrouter", "litellm", "models.dev"] = "openrouter"
     interval: Duration | None = None
 
 

@@ -1,8 +1,10 @@
-"""Pricing spider: a provider's model list with per-token prices (OpenRouter's
-`GET /api/v1/models`, `{"data": [model, ...]}`), one item per response.
+"""Pricing spider: a price catalog, one item per response: OpenRouter's
+`GET /api/v1/models` (`{"data": [model, ...]}`), LiteLLM's
+`model_prices_and_context_window.json` (`{name: entry}`) or models.dev's `api.json`
+(`{provider: {models: {id: model}}}`), as the source's `format` says.
 
-OpenRouter answers the whole list at once; a `links.next` URL, which its SDKs document, is
-followed all the same (up to MAX_PAGES). The list is revalidated with its stored
+Each catalog answers with one document; for OpenRouter a `links.next` URL, which its SDKs
+document, is followed all the same (up to MAX_PAGES). The list is revalidated with its stored
 validators, so an unchanged list costs one request. Reading the prices and joining them to
 Hub candidates (by `hugging_face_id`) is the pipeline's business.
 """
@@ -25,11 +27,73 @@ LIST_MAX_BYTES = 16 * 1024 * 1024
 MAX_PAGES = 20
 
 
-def models_of(payload: Any) -> list[dict]:
-    """The model objects of a list response; a ValueError says what is wrong instead."""
+CATALOG_FORMATS = ("openrouter", "litellm", "models.dev")
+SCHEMA_ENTRY = "sample_spec"  # LiteLLM's first key documents the schema; it is no model
+
+
+def models_of(payload: Any, fmt: str = "openrouter") -> list[dict]:
+    """The model records of a catalog document, each with a string `id`; a ValueError says
+    what is wrong instead.
+
+    - openrouter: `{"data": [model, ...]}`, each model as it is.
+    - litellm: `{name: entry, ...}`; each entry with its key as `id`.
+    - models.dev: `{provider_id: {id, name, models: {model_id: model}}}`; each model with
+      `id` "<provider>/<model_id>".
+    The catalog and, where the catalog nests them, the provider and the provider's own model
+    id travel as `_catalog`, `_provider` and `_model` (underscored: never a catalog key).
+    """
+    if fmt == "litellm":
+        return _litellm_models(payload)
+    if fmt == "models.dev":
+        return _models_dev_models(payload)
     if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
         raise ValueError('expected {"data": [...]} (a provider model list)')
     return [m for m in payload["data"] if isinstance(m, dict) and isinstance(m.get("id"), str)]
+
+
+def catalog_format(payload: Any) -> str:
+    """Which catalog a stored document is, by its shape (for a document whose source is no
+    longer configured): OpenRouter's `data` list, models.dev's providers with `models`, else
+    LiteLLM's map."""
+    if isinstance(payload, dict) and isinstance(payload.get("data"), list):
+        return "openrouter"
+    if isinstance(payload, dict) and any(
+        isinstance(v, dict) and isinstance(v.get("models"), dict) for v in payload.values()
+    ):
+        return "models.dev"
+    return "litellm"
+
+
+def _litellm_models(payload: Any) -> list[dict]:
+    if not isinstance(payload, dict):
+        raise ValueError("expected {model name: entry} (LiteLLM's price map)")
+    return [
+        {**entry, "id": name, "_catalog": "litellm", "_model": name}
+        for name, entry in payload.items()
+        if name != SCHEMA_ENTRY and isinstance(entry, dict) and name.strip()
+    ]
+
+
+def _models_dev_models(payload: Any) -> list[dict]:
+    if not isinstance(payload, dict):
+        raise ValueError("expected {provider: {models: {...}}} (models.dev api.json)")
+    models = []
+    for provider_id, provider in payload.items():
+        if not isinstance(provider, dict) or not isinstance(provider.get("models"), dict):
+            continue
+        for model_id, model in provider["models"].items():
+            if not isinstance(model, dict) or not isinstance(model_id, str) or not model_id:
+                continue
+            models.append(
+                {
+                    **model,
+                    "id": f"{provider_id}/{model_id}",
+                    "_catalog": "models.dev",
+                    "_provider": provider_id,
+                    "_model": model_id,
+                }
+            )
+    return models
 
 
 def next_page(payload: dict) -> str | None:
@@ -83,7 +147,7 @@ class OpenRouterSpider(ToolscoutSpider):
             return
         try:
             payload = parse_json(response.body)
-            models = models_of(payload)
+            models = models_of(payload, source.format or "openrouter")
         except ValueError as exc:
             yield self.error_item(response, "pricing", str(exc))
             return
@@ -97,6 +161,6 @@ class OpenRouterSpider(ToolscoutSpider):
             "body": response.body,
             "models": models,
         }
-        nxt = next_page(payload)
+        nxt = next_page(payload) if source.format in (None, "openrouter") else None
         if nxt and page < MAX_PAGES:
             yield self._request(source, response.urljoin(nxt), page + 1, cursor_of=response)

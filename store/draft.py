@@ -9,6 +9,7 @@ from sqlmodel import Session, or_, select
 from normalize.draft import build_draft
 from store.documents import document_body
 from store.models import Candidate, Document, FeedEntry, Observation, Variant
+from store.prices import PRICE_LIST_EXTRACTORS
 
 __all__ = ["build_draft", "candidate_draft"]
 
@@ -67,7 +68,7 @@ def candidate_draft(session: Session, cand: Candidate) -> dict:
         select(Observation.value).where(
             Observation.candidate_id == cand.id,
             Observation.field == "pricing",
-            Observation.extractor == "pricing.openrouter",
+            Observation.extractor.in_(PRICE_LIST_EXTRACTORS),
         )
     ).first()
     provider = source.get("provider") if isinstance(source, dict) else None

@@ -1,7 +1,10 @@
-"""Provider prices (OpenRouter's model list) → price rows → observations of the candidates
-whose Hub repo they name.
+"""Provider prices (a price catalog: OpenRouter's model list, LiteLLM's price map, models.dev)
+→ price rows → observations of the candidates whose Hub repo they name.
 
-The join key is the provider's `hugging_face_id`, compared without case as the Hub does
+The join key is the Hub repo a record names: OpenRouter's `hugging_face_id`; a LiteLLM key
+that is the provider's prefix and a Hub repo id (`deepinfra/meta-llama/Llama-3.3-70B-Instruct`);
+a models.dev model id that is a Hub repo id (`qwen/qwen3-8b` under a provider). It is compared
+without case as the Hub does
 (`Qwen/Qwen3-8B` and `qwen/qwen3-8b` are one repo). Every price read is kept in
 `provider_price`, so a repo that appears on the Hub after its price was read (the list is
 revalidated with a 304 and not parsed again) is priced the moment it is stored.
@@ -25,6 +28,14 @@ from store.upsert import upsert
 
 PRICE_COLUMNS = ("hf_key", "name", "pricing", "source_url", "snippet", "content_hash", "seen_at")
 TRUST = 20  # a provider's structured price list: above prose, the only source of prices
+# The observation extractor of each catalog (a row without `catalog` is OpenRouter's, as
+# every row was before there were others).
+CATALOG_EXTRACTORS = {
+    "openrouter": "pricing.openrouter",
+    "litellm": "pricing.litellm",
+    "models.dev": "pricing.models_dev",
+}
+PRICE_LIST_EXTRACTORS = tuple(CATALOG_EXTRACTORS.values())
 
 
 def _str(value: object, limit: int) -> str | None:
@@ -41,7 +52,9 @@ def price_row(source: str, url: str, model: dict) -> dict | None:
         return None
     data = pricing.to_json()
     evidence = (data.pop("evidence", None) or [{}])[0]
-    hf_id = _str(model.get("hugging_face_id"), 300)
+    catalog = model.get("_catalog") if isinstance(model.get("_catalog"), str) else "openrouter"
+    data["catalog"] = catalog
+    hf_id = _hub_id(model, catalog)
     digest = json.dumps([hf_id, data, model.get("name")], sort_keys=True, default=str)
     return {
         "source": source,
@@ -56,6 +69,18 @@ def price_row(source: str, url: str, model: dict) -> dict | None:
     }
 
 
+def _hub_id(model: dict, catalog: str) -> str | None:
+    """The Hub repo id a catalog record names, or None: `owner/name`, nothing more."""
+    if catalog == "openrouter":
+        return _str(model.get("hugging_face_id"), 300)
+    name = _str(model.get("_model"), 300) or ""
+    provider = model.get("litellm_provider")
+    if catalog == "litellm" and isinstance(provider, str) and provider:
+        prefix = provider.lower() + "/"
+        name = name[len(prefix) :] if name.lower().startswith(prefix) else ""
+    return name if name.count("/") == 1 and all(name.split("/")) else None
+
+
 def _observation(price: ProviderPrice | dict, candidate_id: int, repo_id: str | None) -> dict:
     """A price as an observation of a candidate; `repo_id` is the repo it was joined by
     (None for a join by vendor and name)."""
@@ -64,7 +89,9 @@ def _observation(price: ProviderPrice | dict, candidate_id: int, repo_id: str | 
         "candidate_id": candidate_id,
         "field": "pricing",
         "subject": f"{get('source')}:{get('model_id')}",
-        "extractor": "pricing.openrouter",
+        "extractor": CATALOG_EXTRACTORS.get(
+            (get("pricing") or {}).get("catalog"), "pricing.openrouter"
+        ),
         "value": {
             **(get("pricing") or {}),
             "provider": get("source"),

@@ -30,6 +30,7 @@ from normalize.names import display_name, slugify
 from normalize.titles import squash, without_date_code
 from normalize.vendors import vendor_for_org
 from store.models import Candidate, Event, Observation, Variant, utcnow
+from store.prices import PRICE_LIST_EXTRACTORS
 from store.races import lock_announced
 
 TRUST = {"weights": 30, "declared": 20, "name": 10}
@@ -225,6 +226,14 @@ def _announcement_times(obs: list[Observation]) -> list[datetime]:
     return times
 
 
+PRICE_DETAIL_KEYS = (
+    "cache_read_usd_per_mtok",
+    "cache_write_usd_per_mtok",
+    "batch_input_usd_per_mtok",
+    "batch_output_usd_per_mtok",
+)
+
+
 def _pricing(obs: list[Observation]) -> dict | None:
     """What using the release costs: the cheapest paid offer, and whether a free one exists.
 
@@ -258,6 +267,9 @@ def _pricing(obs: list[Observation]) -> dict | None:
         "input_usd_per_mtok": chosen.value.get("input_usd_per_mtok"),
         "output_usd_per_mtok": chosen.value.get("output_usd_per_mtok"),
         "subscription_usd_per_month": chosen.value.get("subscription_usd_per_month"),
+        # What the chosen offer's catalog also says (cache, batch, context tiers, other units).
+        **{key: chosen.value.get(key) for key in PRICE_DETAIL_KEYS},
+        **{key: list(chosen.value.get(key) or []) for key in ("tiers", "units")},
         "offers": len(offers),
         "free_offer": "free" in tiers,
         "source": chosen.source_url,
@@ -283,7 +295,7 @@ def _sources(variants: list[Variant], obs: list[Observation]) -> list[dict]:
                     "title": value.get("title"),
                 },
             )
-        elif o.field == "pricing" and o.extractor == "pricing.openrouter":
+        elif o.field == "pricing" and o.extractor in PRICE_LIST_EXTRACTORS:
             found.setdefault(
                 ("pricing", o.subject),
                 {"kind": "pricing", "source": value.get("provider"), "url": o.source_url},

@@ -37,7 +37,7 @@ BAD_FILES = [
     ('[[pages]]\nname = "x"\nurl = "https://a.test/news"\npattern = "("\n', "bad pattern"),
     (
         '[[pricing]]\nname = "x"\nurl = "https://a.test/m"\nformat = "csv"\n',
-        "format: must be 'openrouter'",
+        "format: must be 'openrouter', 'litellm' or 'models.dev'",
     ),
     ('[[pricing]]\nname = "x"\nurl = "/api/v1/models"\n', "absolute"),
     ("[notability]\nmin_likes = -1\n", "min_likes: must be greater than or equal to 0"),
@@ -245,3 +245,26 @@ def test_parse_duration_accepts_every_spelling(text):
 def test_parse_duration_refuses_what_is_not_a_duration(text):
     with pytest.raises(SourcesError, match="not a duration"):
         parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "url"),
+    [
+        ("openrouter", "https://openrouter.ai/api/v1/models"),
+        (
+            "litellm",
+            "https://raw.githubusercontent.com/BerriAI/litellm/main/"
+            "model_prices_and_context_window.json",
+        ),
+        ("models.dev", "https://models.dev/api.json"),
+    ],
+)
+def test_the_three_price_catalog_formats(tmp_path, fmt, url):
+    text = f'[[pricing]]\nname = "catalog"\nurl = "{url}"\nformat = "{fmt}"\n'
+    (source,) = load_sources(write(tmp_path, text)).named(["pricing"])
+    assert (source.name, source.kind, source.format, source.url) == (
+        "pricing:catalog",
+        "pricing",
+        fmt,
+        url,
+    )
