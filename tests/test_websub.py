@@ -427,3 +427,25 @@ DISCOVERY = [
 def test_discovery(body, headers, found):
     parsed = feedparser.parse(body)
     assert websub_links(parsed, headers, "https://blog.example/feed.xml") == found
+
+
+# -- the scheduler starting the feed's crawl for a delivery ---------------------------------
+def test_a_stored_delivery_moves_the_feeds_job_to_now(engine, db_url, monkeypatch, tmp_path):
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[feeds]]\nname = "lab"\nurl = "http://127.0.0.1:9/feed.xml"\n')
+    monkeypatch.setenv("TOOLSCOUT_SOURCES", str(sources))
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    sched = Scheduler(load_sources().named(["feed:lab"]), interval_s=3600, public_url="")
+    sched.add_jobs()
+    now = utcnow() + timedelta(hours=2)  # past the job's first run: nothing else is due
+    assert sched.dispatch_pushes(now) == []
+    with Session(engine) as s:
+        sub = websub.discovered(s, "feed:lab", "http://127.0.0.1:9/feed.xml", "http://h/")
+        s.commit()
+        assert websub.record_delivery(s, sub, b"<feed/>", "a" * 64, "application/atom+xml", now)
+    sched._active["feed:lab"] = now  # its crawl is running: it waits for the next one
+    assert sched.dispatch_pushes(now) == []
+    del sched._active["feed:lab"]
+    assert sched.dispatch_pushes(now) == ["feed:lab"]
+    assert sched.scheduler.get_job("feed:lab").next_run_time == now
+    assert sched.dispatch_pushes(now) == []  # once; the crawl marks the delivery read
