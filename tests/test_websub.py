@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+import signal
+import subprocess
+import sys
 import time
 from datetime import timedelta
 
@@ -24,6 +28,8 @@ from ingest.sources import load_sources
 from spiders.feeds import FEED_MAX_BYTES, websub_links
 from store import websub
 from store.models import Document, FeedEntry, WebSubDelivery, WebSubSubscription, utcnow
+from tests.conftest import _free_port
+from tests.test_hooks import runs_of, wait_until
 from tests.test_web_hardening import start as start_web
 from web.config import EditorConfig
 from web.websub import MAX_BODY_BYTES, signature_ok
@@ -53,8 +59,8 @@ SECOND = ("Kestrel 2 released", "kestrel-2", 2)
 
 
 @pytest.fixture
-def setup(tmp_path, monkeypatch, db_url, engine):
-    """Replay server (feed + hub), the web app as the public callback, a sources file."""
+def lab(tmp_path, monkeypatch, db_url):
+    """Replay server (feed + hub) and a sources file naming the feed."""
     replay = ReplayServer([]).start()
     static = tmp_path / "root" / "static" / "news"
     static.mkdir(parents=True)
@@ -69,12 +75,19 @@ def setup(tmp_path, monkeypatch, db_url, engine):
     monkeypatch.setenv("TOOLSCOUT_SOURCES", str(sources))
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("HF_ENDPOINT", replay.url)
+    yield replay, static
+    replay.stop()
+
+
+@pytest.fixture
+def setup(lab, monkeypatch, engine):
+    """`lab`, and the web app as the public callback."""
+    replay, static = lab
     server, thread, base = start_web(engine, EditorConfig())
     monkeypatch.setenv("TOOLSCOUT_PUBLIC_URL", base)
     yield replay, base, static
     server.should_exit = True
     thread.join(timeout=15)
-    replay.stop()
 
 
 def scheduler(public_url: str | None) -> Scheduler:
@@ -449,3 +462,37 @@ def test_a_stored_delivery_moves_the_feeds_job_to_now(engine, db_url, monkeypatc
     assert sched.dispatch_pushes(now) == ["feed:lab"]
     assert sched.scheduler.get_job("feed:lab").next_run_time == now
     assert sched.dispatch_pushes(now) == []  # once; the crawl marks the delivery read
+
+
+# -- all of it in `toolscout run`: scheduler and web in one process -------------------------
+@pytest.mark.crawl
+def test_toolscout_run_subscribes_and_stores_what_the_hub_pushes(lab, engine):
+    replay, static = lab
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "TOOLSCOUT_PUBLIC_URL": base}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from ingest.cli import main; main()", "run", "feed:lab"]
+        + ["--interval", "1h", "--jitter", "0", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        # The first, scheduled run discovers the hub; the scheduler subscribes; the hub
+        # verifies at the callback the same process serves.
+        wait_until(lambda: [r for r in runs_of(engine, "feed:lab") if r.finished_at], proc)
+        wait_until(lambda: sub_of(engine).state == "active", proc)
+        pushed = feed(replay.url, f"{replay.url}/websub/hub", SECOND, FIRST)
+        (static / "feed.xml").write_text(pushed)
+        (answer,) = publish(replay, pushed)
+        assert answer["status"] == 202, answer
+        wait_until(lambda: "kestrel-2" in entries(engine), proc)
+        wait_until(lambda: [d.status for d in deliveries(engine)] == ["processed"], proc)
+        runs = [r for r in runs_of(engine, "feed:lab") if r.finished_at]
+        assert [r.status for r in runs] == ["ok", "ok"], [r.message for r in runs]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=60)
+    assert "WebSub subscribe sent" in output and "crawl started by a WebSub delivery" in output
