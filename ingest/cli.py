@@ -926,8 +926,8 @@ def status(
                 verdict = "[dim]not in sources.toml[/]"
             at = r.get("next_check_at") if r["configured"] else r["next_run_at"]
             nxt = "now" if at is None else _ago(at, now)
-            if r["configured"] and r.get("next_check_basis") in ("backoff", "retry-after"):
-                nxt += escape(f" ({r['next_check_basis']}: {r['next_check_reason']})")
+            if r["configured"] and r.get("next_check_basis") == "retry-after":
+                nxt += escape(f" (retry-after: {r['next_check_reason']})")
             elif r["backoff_until"]:
                 nxt += f" (backoff, {r['consecutive_failures']} failed)"
             elif r["configured"]:
