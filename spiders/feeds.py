@@ -261,7 +261,9 @@ class FeedsSpider(ToolscoutSpider):
 
     # -- feeds and index pages -----------------------------------------------------------
     def parse_pushed(self, source: Source):
-        """Each pushed copy of `source`'s feed, oldest first, through `parse_feed`."""
+        """Each pushed copy of `source`'s feed, oldest first, through `parse_feed`. It is
+        stored as the feed's document without validators (the hub sends none), so the next
+        poll fetches the feed whole rather than trusting an ETag older than this copy."""
         from scrapy.http import XmlResponse
 
         for delivery_id, body, content_type in self.pushed.pop(source.name, []):
