@@ -797,8 +797,8 @@ def health_rows(now: datetime | None = None, strict: bool = True) -> list[dict]:
     else the sources the store knows (the web status page still shows something)."""
     from ingest.crawl import DEFAULT_TIME_LIMIT_S, crawl_alive
     from ingest.sources import SourcesError, load_sources
-    from store import health, runs
-    from store.cadence import Bounds, cadence
+    from store import health, runs, websub
+    from store.cadence import Bounds, next_check, source_cadence
     from store.db import get_engine, session, upgrade
     from store.models import utcnow
 
@@ -817,13 +817,24 @@ def health_rows(now: datetime | None = None, strict: bool = True) -> list[dict]:
         # A run left `running` by a crawl of this host whose process is gone (its parent
         # died too, so nothing closed it) is closed here, as `crawl` does for its sources.
         runs.close_abandoned(s, None, now, crawl_alive)
-        paces = []
+        paces, checks = [], {}
         for src in configured:
-            pace = cadence(
+            pace = source_cadence(
                 s, src.name, src.kind, src.org, src.interval_s, src.adaptive, bounds, now
             )
             paces.append((src.name, src.kind, pace.interval_s, pace.reason))
-        return health.health_rows(s, paces, now, limit)
+            checks[src.name] = next_check(s, src.name, pace, now)
+        rows = health.health_rows(s, paces, now, limit)
+        subs = {sub.source: sub for sub in websub.subscriptions(s)}
+        for row in rows:
+            check = checks.get(row["source"])
+            # When the scheduler checks the source next, and which rule decided it:
+            # frequency, push, backoff, retry-after or fixed (store.cadence.next_check).
+            row["next_check_at"] = check.at.isoformat() if check and check.at else None
+            row["next_check_basis"] = check.basis if check else None
+            row["next_check_reason"] = check.reason if check else None
+            row["websub"] = websub.status_row(subs.get(row["source"]), now)
+        return rows
 
 
 def _status_page_rows() -> list[dict]:
@@ -913,11 +924,21 @@ def status(
             verdict = f"[{style}]{r['health']}[/]{reason}"
             if not r["configured"]:
                 verdict = "[dim]not in sources.toml[/]"
-            nxt = "now" if r["next_run_at"] is None else _ago(r["next_run_at"], now)
-            if r["backoff_until"]:
+            at = r.get("next_check_at") if r["configured"] else r["next_run_at"]
+            nxt = "now" if at is None else _ago(at, now)
+            if r["configured"] and r.get("next_check_basis") == "retry-after":
+                nxt += escape(f" (retry-after: {r['next_check_reason']})")
+            elif r["backoff_until"]:
                 nxt += f" (backoff, {r['consecutive_failures']} failed)"
             elif r["configured"]:
-                nxt += escape(f" (every {_span(r['interval_s'])}: {r['interval_reason']})")
+                nxt += escape(
+                    f" ({r.get('next_check_basis') or 'frequency'}, every "
+                    f"{_span(r['interval_s'])}: {r['interval_reason']})"
+                )
+            sub = r.get("websub")
+            if sub:
+                state = "push ok" if sub["healthy"] else sub["state"]
+                nxt += escape(f"; WebSub {state}")
             error = r["last_error"]
             if last is None:
                 table.add_row(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy import signals
@@ -24,7 +25,7 @@ from ingest.sources import Notability, SourcesError, load_sources
 from normalize.versions import document_ruleset
 from spiders.feeds import FeedState
 from spiders.hf_models import HubState
-from store import announce, notability, prices, runs
+from store import announce, notability, prices, runs, websub
 from store.batch import PageResult, apply_page, card_backlog
 from store.db import get_engine, upgrade
 from store.documents import confirmed_validators, save_document
@@ -89,6 +90,8 @@ class StorePipeline:
             if feeds:
                 names = [s.name for s in feeds]
                 spider.feed_state = FeedState(entries=announce.entry_hashes(session, names))
+                # What WebSub hubs pushed since the last run (web.websub stored it).
+                spider.pushed = websub.pending_deliveries(session, names)
             if not hub:
                 return
             # Rules may have changed since the last run: held releases are judged again.
@@ -136,12 +139,16 @@ class StorePipeline:
                 if stats:
                     counts["rate_limited"] = stats.get_value(f"ratelimit/429/{source}", 0)
                     counts["waited_s"] = stats.get_value(f"ratelimit/wait_seconds/{source}", 0)
+                until = stats.get_value(f"ratelimit/until/{source}") if stats else None
                 errors = counts["errors"]
                 clean = errors == 0 and ended is None
                 status = "ok" if clean else ("failed" if counts["items"] == 0 else "partial")
                 # A run stopped from outside says so first: its errors may be what it caused.
                 message = ended or self.first_error.get(source)
-                runs.finish_run(session, run_id, dict(counts), status, message)
+                record: dict[str, Any] = dict(counts)
+                if until:  # a 429/503 Retry-After: the next check waits for it
+                    record["retry_after_until"] = datetime.fromtimestamp(until, UTC)
+                runs.finish_run(session, run_id, record, status, message)
                 if clean:
                     runs.save_success(session, source, run_id, self.newest.get(source))
                 else:
@@ -262,6 +269,8 @@ class StorePipeline:
         self.counts[item["source"]]["items"] += 1
 
     def _on_fetch_error(self, session: Session, item: dict) -> None:
+        if item.get("pushed"):  # an unreadable push is read once, like a polled copy
+            websub.mark_processed(session, [item["pushed"]], self.run_ids.get(item["source"]))
         if item.get("entry_key"):
             # A page that failed: its entry is judged on what the feed said, then the
             # error is recorded as for any document.
@@ -460,6 +469,7 @@ class StorePipeline:
             error=broken,
         )
         announce.save_entries(session, source, item["entries"])
+        self._websub(session, source, item)
         if broken:
             session.commit()
             self._error(source, item["url"], broken)
@@ -472,6 +482,18 @@ class StorePipeline:
                 entry = announce.entry(session, source, key)
                 if entry is not None:
                     self._resolve_entry(session, source, entry)
+
+    def _websub(self, session: Session, source: str, item: dict) -> None:
+        """A pushed copy is marked read with the entries it brought; a polled one says
+        whether the feed advertises a WebSub hub (a push may be a partial feed, and says
+        nothing about that)."""
+        if item.get("pushed"):
+            websub.mark_processed(session, [item["pushed"]], self.run_ids.get(source))
+        elif item.get("doc_kind", "feed") == "feed":
+            if item.get("websub"):
+                websub.discovered(session, source, item["websub"]["topic"], item["websub"]["hub"])
+            else:
+                websub.forget(session, source)
 
     def _on_page(self, session: Session, item: dict) -> None:
         source = item["source"]

@@ -36,6 +36,20 @@ backoff and run record as a scheduled run, so a push can never start a second cr
 source beside a running one. A repo of an org that is not a source, but that a source
 found before (a derivative's base, say), runs that source. While the source's crawl is
 running its deliveries wait: that crawl may have listed the org before the commit.
+A feed with a WebSub delivery waiting (`web.websub` stored it, signature checked) has its
+job moved to now the same way; its crawl reads the pushed copy instead of fetching.
+
+WebSub: with `TOOLSCOUT_PUBLIC_URL` set, every `WEBSUB_POLL_S` a job on its own thread
+(a hub may be slow to answer) looks at each feed's subscription (`store.websub`): a feed
+that advertised a hub is subscribed (callback `${TOOLSCOUT_PUBLIC_URL}/hooks/websub/TOKEN`,
+a random secret, `hub.lease_seconds`), its lease renewed at 80%, a verification that never
+came or a lease that ran out marked so, and a failed one retried later. Every request to a
+hub goes through the fetch layer's URL policy (`ingest.fetch.client`). While push is not
+working the feed is polled at the shortest interval (`store.cadence.with_push`).
+
+Next check: after each run the job's next time is `store.cadence.next_check` (the
+cadence, the backoff, a server's Retry-After, whichever is latest); a job fired before a
+backoff or Retry-After has passed skips.
 """
 
 from __future__ import annotations
@@ -52,8 +66,10 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from ingest.fetch.client import post_form
+from ingest.fetch.policy import RefusedURL, UrlPolicy, policy_from_sources
 from ingest.sources import Source
-from store import cadence, health, hooks
+from store import cadence, health, hooks, websub
 from store.db import get_engine, session, upgrade
 from store.models import CrawlRun, utcnow
 
@@ -74,6 +90,9 @@ PUSH_MAX_WAIT_S = 60.0
 PUSH_MIN_GAP_S = 60.0
 PUSH_KEEP = timedelta(days=30)  # handled deliveries kept this long (replays recognised)
 PUSH_JOB = "push:huggingface"
+WEBSUB_JOB = "push:websub"
+WEBSUB_POLL_S = 5.0
+WEBSUB_VERIFY_TIMEOUT_S = websub.VERIFY_TIMEOUT_S
 
 
 def default_jitter(interval_s: float) -> float:
@@ -109,11 +128,21 @@ class Scheduler:
         stop_timeout: float = DEFAULT_STOP_TIMEOUT_S,
         kill_timeout: float = KILL_TIMEOUT_S,
         bounds: cadence.Bounds | None = None,
+        public_url: str | None = None,
+        policy: UrlPolicy | None = None,
+        verify_timeout_s: float = WEBSUB_VERIFY_TIMEOUT_S,
     ) -> None:
         self.jobs = {s.name: Job(s, float(interval_s or s.interval_s)) for s in sources}
         self.fixed = interval_s is not None  # --interval: one fixed interval for all
         self.bounds = bounds or cadence.Bounds()
         self.jitter_s = jitter_s
+        if public_url is None:
+            from web.config import parse_public_url
+
+            public_url = parse_public_url(os.environ.get("TOOLSCOUT_PUBLIC_URL"))
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self.policy = policy  # None: the sources file's, read when first needed
+        self.verify_timeout_s = verify_timeout_s
         self.time_limit = time_limit
         self.stop_timeout = stop_timeout
         self.kill_timeout = kill_timeout
@@ -129,6 +158,7 @@ class Scheduler:
             executors={
                 "default": ThreadPoolExecutor(max_workers=max(1, workers)),
                 "push": ThreadPoolExecutor(max_workers=1),
+                "websub": ThreadPoolExecutor(max_workers=1),
             },
             job_defaults={
                 "coalesce": True,
@@ -153,8 +183,8 @@ class Scheduler:
         job = self.jobs[name]
         src = job.source
         if self.fixed:
-            return cadence.Cadence(job.interval_s, "fixed by --interval")
-        return cadence.cadence(
+            return cadence.Cadence(job.interval_s, "fixed by --interval", "fixed")
+        return cadence.source_cadence(
             s, name, src.kind, src.org, src.interval_s, src.adaptive, self.bounds, now or utcnow()
         )
 
@@ -190,6 +220,15 @@ class Scheduler:
             id=PUSH_JOB,
             name="Hub webhook deliveries",
             executor="push",
+            replace_existing=True,
+        )
+        self.scheduler.add_job(
+            self.maintain_websub,
+            IntervalTrigger(seconds=WEBSUB_POLL_S, timezone="UTC"),
+            id=WEBSUB_JOB,
+            name="WebSub subscriptions",
+            executor="websub",
+            next_run_time=utcnow(),
             replace_existing=True,
         )
 
@@ -247,7 +286,92 @@ class Scheduler:
                 )
                 self._pushed_at[name] = now
                 started.append(name)
+            for name in websub.pending_sources(s):
+                if name in self.jobs and name not in started and self._start_for_push(name, now):
+                    log.info("%s: crawl started by a WebSub delivery", name)
+                    started.append(name)
         return started
+
+    def _start_for_push(self, name: str, now: datetime) -> bool:
+        """Move `name`'s job to now unless its crawl runs (it reads what is waiting when it
+        opens, or the next one will) or a push started it moments ago."""
+        with self._lock:
+            if name in self._active:
+                return False
+        last = self._pushed_at.get(name)
+        if last and (now - last).total_seconds() < PUSH_MIN_GAP_S:
+            return False
+        try:
+            self.scheduler.modify_job(name, next_run_time=now)
+        except Exception:  # shutting down: the deliveries stay pending
+            log.debug("could not start %s for a push", name, exc_info=True)
+            return False
+        self._pushed_at[name] = now
+        return True
+
+    # -- WebSub --------------------------------------------------------------------------
+    def maintain_websub(self, now: datetime | None = None) -> list[tuple[str, str]]:
+        """Subscribe, renew, time out and expire the feeds' WebSub subscriptions; return
+        (source, what was done) for each acted on."""
+        if self.stopping.is_set():
+            return []
+        now = now or utcnow()
+        feeds = [name for name, job in self.jobs.items() if job.source.kind == "feed"]
+        done = []
+        with session() as s:
+            for sub in websub.subscriptions(s, feeds):
+                action = websub.next_action(sub, now, self.verify_timeout_s)
+                if action is None:
+                    continue
+                if action.kind == "timeout":
+                    websub.mark_failed(s, sub, action.why, now)
+                    log.warning("%s: WebSub %s; polling", sub.source, action.why)
+                elif action.kind == "expire":
+                    websub.expire(s, sub, action.why, now)
+                    log.warning("%s: WebSub %s; polling", sub.source, action.why)
+                elif self.public_url is None:
+                    continue  # no callback to give a hub: polling only
+                else:
+                    self._subscribe(s, sub, now)
+                s.commit()
+                done.append((sub.source, action.kind))
+        for name, _ in done:  # push changed: the poll interval follows (store.cadence)
+            if self.scheduler.get_job(name) is not None:
+                self._repace(name)
+        return done
+
+    def callback_for(self, sub) -> str:
+        return f"{self.public_url}/hooks/websub/{sub.token}"
+
+    def _subscribe(self, s, sub, now: datetime) -> None:
+        """One subscribe (or renewal) request to the hub, through the fetch layer's policy.
+        The request is recorded first: a hub may verify before it answers."""
+        websub.mark_requested(s, sub, now)
+        s.commit()
+        fields = {
+            "hub.mode": "subscribe",
+            "hub.topic": sub.topic,
+            "hub.callback": self.callback_for(sub),
+            "hub.secret": sub.secret,
+            "hub.lease_seconds": str(websub.REQUESTED_LEASE_S),
+        }
+        if self.policy is None:
+            self.policy = policy_from_sources()
+        try:
+            answer = post_form(sub.hub, fields, self.policy)
+        except RefusedURL as exc:
+            why = f"hub {sub.hub[:200]} refused by the fetch layer: {exc}"
+        except OSError as exc:
+            why = f"hub {sub.hub[:200]} unreachable: {exc}"
+        else:
+            if 200 <= answer.status < 300:
+                log.info("%s: WebSub subscribe sent to %s (%d)", sub.source, sub.hub, answer.status)
+                return
+            text = answer.body[:200].decode("utf-8", "replace").strip()
+            why = f"the hub answered {answer.status}" + (f": {text}" if text else "")
+        s.refresh(sub)  # the callback may have written meanwhile
+        websub.mark_failed(s, sub, why, utcnow())
+        log.warning("%s: WebSub subscription failed (%s); polling", sub.source, why)
 
     # -- one run -------------------------------------------------------------------------
     def run_source(self, name: str) -> None:
@@ -260,14 +384,16 @@ class Scheduler:
         now = utcnow()
         with session() as s:
             h = health.source_health(s, name, job.interval_s, now)
-        if h.backoff_until and now < h.backoff_until - timedelta(seconds=BACKOFF_SLACK_S):
+            check = cadence.next_check(s, name, cadence.Cadence(job.interval_s, ""), now)
+        waiting = check.basis in ("backoff", "retry-after") and check.at is not None
+        if waiting and now < check.at - timedelta(seconds=BACKOFF_SLACK_S):
             log.info(
-                "%s skipped: backing off after %d failed run(s) until %s",
+                "%s skipped: %s (next check %s)",
                 name,
-                h.failures,
-                h.backoff_until.isoformat(timespec="seconds"),
+                check.reason,
+                check.at.isoformat(timespec="seconds"),
             )
-            self._reschedule(name, h.backoff_until)
+            self._reschedule(name, check.at)
             return
         if (
             h.last_run is not None
@@ -307,9 +433,16 @@ class Scheduler:
             )
         if self.stopping.is_set():
             return
+        self._repace(name)
+
+    def _repace(self, name: str) -> None:
+        """After a run or a change of push: the job's interval from the source's cadence,
+        and its next time moved out to a backoff's end or a server's Retry-After."""
+        job = self.jobs[name]
+        now = utcnow()
         with session() as s:
-            pace = self.cadence_of(s, name)
-            h = health.source_health(s, name, pace.interval_s)
+            pace = self.cadence_of(s, name, now)
+            check = cadence.next_check(s, name, pace, now)
         if abs(pace.interval_s - job.interval_s) >= 1.0:
             log.info("%s now every %.0fs (%s)", name, pace.interval_s, pace.reason)
             job.interval_s = pace.interval_s
@@ -317,14 +450,11 @@ class Scheduler:
                 self.scheduler.reschedule_job(name, trigger=self._trigger(pace.interval_s))
             except Exception:  # shutting down
                 log.debug("could not reschedule %s", name, exc_info=True)
-        if h.backoff_until:
+        if check.basis in ("backoff", "retry-after") and check.at is not None:
             log.info(
-                "%s backing off after %d failed run(s): next run %s",
-                name,
-                h.failures,
-                h.backoff_until.isoformat(timespec="seconds"),
+                "%s: %s: next run %s", name, check.reason, check.at.isoformat(timespec="seconds")
             )
-            self._reschedule(name, h.backoff_until)
+            self._reschedule(name, check.at)
 
     def _reschedule(self, name: str, when: datetime) -> None:
         try:

@@ -46,6 +46,9 @@ SUMMARY_MAX_CHARS = 5_000
 _HARMLESS_BOZO = ("CharacterEncodingOverride", "CharacterEncodingUnknown", "NonXMLContentType")
 # A GitHub release feed carries the whole release notes; its pages add nothing.
 _GITHUB_RELEASE_ID = re.compile(r"^tag:github\.com,2008:Repository/\d+/")
+# One link-value of an HTTP `Link` header (RFC 8288): `<url>; rel="hub self"; …`.
+_LINK_VALUE = re.compile(r"<([^>]{1,2048})>((?:\s*;\s*[^;,]*)*)")
+_REL_PARAM = re.compile(r"""(?i)\brel\s*=\s*(?:"([^"]*)"|([^\s;,]+))""")
 
 
 @dataclass(slots=True)
@@ -162,6 +165,32 @@ def index_record(link: dict) -> dict:
     return record
 
 
+def link_header_rels(values: list[str]) -> dict[str, str]:
+    """rel -> first URL named with it in `Link` header values."""
+    found: dict[str, str] = {}
+    for value in values:
+        for url, params in _LINK_VALUE.findall(value[:8192]):
+            rel = _REL_PARAM.search(params)
+            for name in ((rel.group(1) or rel.group(2)) if rel else "").lower().split():
+                found.setdefault(name, url.strip())
+    return found
+
+
+def websub_links(parsed: Any, link_headers: list[str], base: str) -> dict | None:
+    """{"hub", "topic"} when the feed advertises a WebSub hub and its own URL (rel="self"),
+    as HTTP `Link` headers (which win, as WebSub's discovery says), Atom `<link>` or RSS
+    `atom:link` elements; None otherwise. The hub URL is the publisher's word: whether it
+    may be asked is the fetch layer's call when the scheduler subscribes."""
+    rels = link_header_rels(link_headers)
+    for link in (parsed.feed.get("links") or [])[:50]:
+        rel, href = str(link.get("rel") or "").lower(), link.get("href")
+        if rel in ("hub", "self") and isinstance(href, str) and href.strip():
+            rels.setdefault(rel, href.strip())
+    if "hub" not in rels or "self" not in rels:
+        return None
+    return {"hub": urljoin(base, rels["hub"])[:2048], "topic": urljoin(base, rels["self"])[:2048]}
+
+
 def _parse_feed(response: Response) -> tuple[Any, str | None, bool]:
     """feedparser's result, its complaint if any, and whether that complaint is fatal."""
     import feedparser  # here: an unchanged feed (304) is not parsed
@@ -207,10 +236,19 @@ class FeedsSpider(ToolscoutSpider):
             parse_hub_time(since if "T" in since else f"{since}T00:00:00Z") if since else None
         )
         self.feed_state = FeedState()
+        # source -> [(delivery id, body, content type)]: feed documents a WebSub hub pushed,
+        # handed over by the store pipeline when the spider opens.
+        self.pushed: dict[str, list[tuple]] = {}
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.feed_sources.values():
             kind = "index" if source.kind == "pages" else "feed"
+            if kind == "feed" and self.pushed.get(source.name):
+                # A hub pushed the feed: its copy is read as a polled one would be, and
+                # the feed itself is not fetched this run (the push is the newer copy).
+                for item in self.parse_pushed(source):
+                    yield item
+                continue
             yield make_request(
                 source.url,
                 self.parse_index if kind == "index" else self.parse_feed,
@@ -222,6 +260,29 @@ class FeedsSpider(ToolscoutSpider):
             )
 
     # -- feeds and index pages -----------------------------------------------------------
+    def parse_pushed(self, source: Source):
+        """Each pushed copy of `source`'s feed, oldest first, through `parse_feed`. It is
+        stored as the feed's document without validators (the hub sends none), so the next
+        poll fetches the feed whole rather than trusting an ETag older than this copy."""
+        from scrapy.http import XmlResponse
+
+        for delivery_id, body, content_type in self.pushed.pop(source.name, []):
+            request = scrapy.Request(
+                source.url, meta={"source": source.name, "doc_kind": "feed", "pushed": delivery_id}
+            )
+            headers = {"Content-Type": content_type or "application/xml"}
+            response = XmlResponse(
+                url=source.url, status=200, headers=headers, body=body, request=request
+            )
+            for out in self.parse_feed(response):
+                if isinstance(out, dict) and out.get("kind") in ("feed", "fetch_error"):
+                    out["pushed"] = delivery_id
+                    known = self.feed_state.entries.setdefault(source.name, {})
+                    for entry in out.get("entries") or ():
+                        if entry["key"] in (out.get("fresh") or ()):
+                            known[entry["key"]] = entry["content_hash"]  # read once a run
+                yield out
+
     def parse_feed(self, response: Response):
         source = self.feed_sources[response.meta["source"]]
         if response.status == 304:
@@ -247,6 +308,11 @@ class FeedsSpider(ToolscoutSpider):
             title=str(parsed.feed.get("title") or "")[:300],
             warning=None if fatal else problem,
             error=f"malformed feed, entries recovered: {problem}" if fatal else None,
+            websub=websub_links(
+                parsed,
+                [v.decode("latin-1") for v in response.headers.getlist("Link")],
+                response.url,
+            ),
         )
 
     def parse_index(self, response: Response):
@@ -288,6 +354,7 @@ class FeedsSpider(ToolscoutSpider):
         title: str | None,
         warning: str | None = None,
         error: str | None = None,
+        websub: dict | None = None,
     ):
         known = self.feed_state.entries.get(source.name, {})
         fresh = [
@@ -313,6 +380,7 @@ class FeedsSpider(ToolscoutSpider):
             "entries": entries,
             "fresh": [e["key"] for e in fresh],
             "followed": [e["key"] for e in followed],
+            "websub": websub,
         }
         for entry in fresh:
             if entry.get("refused_link"):

@@ -180,6 +180,9 @@ class CrawlRun(SQLModel, table=True):
     errors: int = 0
     rate_limited: int = 0  # 429 answers
     waited_s: int = 0  # seconds the servers asked to wait, in all
+    # The latest time a 429/503 `Retry-After` (or `RateLimit` t=) asked the run to come back
+    # at: the next check is not earlier (store.cadence).
+    retry_after_until: datetime | None = None
     message: str | None = None
 
 
@@ -318,3 +321,50 @@ class HookDelivery(SQLModel, table=True):
     status: str = Field(default="pending", max_length=20, index=True)  # pending|crawled|ignored
     note: str | None = Field(default=None, max_length=500)
     handled_at: datetime | None = None
+
+
+class WebSubSubscription(SQLModel, table=True):
+    """One feed's WebSub subscription (W3C WebSub): its hub, topic and lease, and why not.
+
+    `token` names the callback (`{TOOLSCOUT_PUBLIC_URL}/hooks/websub/{token}`) and `secret`
+    keys the hub's HMAC signatures; both are random per subscription. `state` is
+    discovered | requested | active | failed | expired; `requested_at` is set while a
+    subscribe request (a first one or a renewal) waits for the hub's verification."""
+
+    __tablename__ = "websub_subscription"
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(unique=True, max_length=200)
+    topic: str = Field(max_length=2048)
+    hub: str = Field(max_length=2048)
+    token: str = Field(unique=True, max_length=64)
+    secret: str = Field(max_length=128)
+    state: str = Field(default="discovered", max_length=20)
+    requested_at: datetime | None = None
+    verified_at: datetime | None = None
+    lease_seconds: int | None = None
+    lease_expires_at: datetime | None = None
+    failures: int = 0  # failed subscribe attempts in a row: the retry backoff's exponent
+    failed_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    last_delivery_at: datetime | None = None
+    deliveries: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class WebSubDelivery(SQLModel, table=True):
+    """A feed document a hub pushed, signature checked, waiting for (or done by) the
+    source's crawl, which reads it as a polled copy. `digest` (SHA-256 of the body) makes a
+    replayed delivery a duplicate of its source."""
+
+    __tablename__ = "websub_delivery"
+    __table_args__ = (UniqueConstraint("source", "digest", name="uq_websub_delivery"),)
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(index=True, max_length=200)
+    digest: str = Field(max_length=64)
+    received_at: datetime = Field(default_factory=utcnow)
+    content_type: str | None = Field(default=None, max_length=200)
+    body: bytes | None = Field(default=None, sa_column=Column(LargeBinary))  # zlib-compressed
+    size: int = 0
+    status: str = Field(default="pending", max_length=20, index=True)  # pending|processed
+    processed_at: datetime | None = None
+    run_id: int | None = None

@@ -31,7 +31,7 @@ from store.db import get_engine, upgrade
 from store.health import health_rows
 from store.models import utcnow
 from store.publish import analyze, reconcile, sync_since
-from web import api, feed, hooks, pages, site
+from web import api, feed, hooks, pages, site, websub
 from web.auth import (
     PUBLIC_PREFIXES,
     LoginRequired,
@@ -321,6 +321,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(feed.router)
     app.include_router(hooks.router)
+    app.include_router(websub.router)
     app.include_router(site.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -11,6 +11,10 @@ A wait the run cannot afford (longer than its remaining time, or than MAX_WAIT_S
 slept through: that source's run ends at once, every request of it refused with "rate
 limited until HH:MM UTC", and its watermark stays where it was. Each 429 is counted per
 source with its wait (stats `ratelimit/429/<source>`, `ratelimit/wait_seconds/<source>`).
+
+What a 429 or 503 asked for is also remembered past the run: the latest time it named is
+the stat `ratelimit/until/<source>` (epoch seconds), which the run records, so the next
+check of the source is not earlier (`store.cadence.next_check`), as FreshRSS does.
 """
 
 from __future__ import annotations
@@ -108,6 +112,9 @@ class RateLimitMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         wait = wait_seconds(response)
+        if response.status in (429, 503) and wait is not None:
+            source = request.meta.get("source", "?")
+            self.crawler.stats.max_value(f"ratelimit/until/{source}", int(time.time() + wait))
         if response.status != 429:
             if wait is not None and response.status < 400 and wait <= self._affordable():
                 self._pause_slot(request, wait)
