@@ -83,15 +83,17 @@ def _within(scope: str, broader: str) -> bool:
     return scope == broader or scope.startswith(broader + ".")
 
 
-async def _body(request: Request) -> bytes:
+async def limited_body(request: Request, limit: int) -> bytes:
+    """A push delivery's raw body, refused with 413 past `limit` bytes: by its declared
+    length before reading, by the bytes streamed when the length lies or is absent."""
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-        raise HTTPException(413, f"a delivery is at most {MAX_BODY_BYTES} bytes")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise HTTPException(413, f"a delivery is at most {limit} bytes")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise HTTPException(413, f"a delivery is at most {MAX_BODY_BYTES} bytes")
+        if size > limit:
+            raise HTTPException(413, f"a delivery is at most {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -125,7 +127,7 @@ async def huggingface(request: Request) -> JSONResponse:
         raise HTTPException(404, "Hub webhooks are off (set TOOLSCOUT_HF_WEBHOOK_SECRET)")
     if not _secret_ok(request, secret):
         raise HTTPException(401, "wrong or missing X-Webhook-Secret")
-    body = await _body(request)
+    body = await limited_body(request, MAX_BODY_BYTES)
     delivery = _parse(body)
     why_not = worth_a_crawl(delivery)
     org = delivery.repo.name.split("/", 1)[0]

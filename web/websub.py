@@ -29,6 +29,7 @@ from sqlmodel import Session
 
 from store import websub
 from store.models import utcnow
+from web.hooks import limited_body
 
 router = APIRouter()
 
@@ -95,19 +96,6 @@ async def verify(request: Request, token: str) -> PlainTextResponse:
     return PlainTextResponse(body, headers={"X-Content-Type-Options": "nosniff"})
 
 
-async def _body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-        raise HTTPException(413, f"a delivery is at most {MAX_BODY_BYTES} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise HTTPException(413, f"a delivery is at most {MAX_BODY_BYTES} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @router.post("/hooks/websub/{token}", include_in_schema=False)
 async def deliver(request: Request, token: str) -> JSONResponse:
     engine = request.app.state.engine
@@ -122,7 +110,7 @@ async def deliver(request: Request, token: str) -> JSONResponse:
     sub = await anyio.to_thread.run_sync(find)
     if sub is None:
         raise HTTPException(404, "unknown subscription")
-    body = await _body(request)
+    body = await limited_body(request, MAX_BODY_BYTES)
     if not signature_ok(request.headers.get("x-hub-signature"), body, sub.secret):
         raise HTTPException(403, "missing or wrong X-Hub-Signature: delivery ignored")
     digest = hashlib.sha256(body).hexdigest()
