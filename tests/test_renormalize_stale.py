@@ -118,9 +118,11 @@ RULE_CHANGES = [
     ("license", "licenses.py"),
     ("params", "params/counts.py"),
     ("params", "data/size_words.toml"),
+    ("params", "params/size_words.py"),
     ("pricing", "data/pricing_units.toml"),
     ("pricing", "pricing.py"),
     ("names", "data/vendors.toml"),
+    ("names", "vendors.py"),
     ("titles", "titles.py"),
     ("relevance", "relevance.py"),
 ]
