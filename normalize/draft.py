@@ -240,8 +240,10 @@ class DraftSource:
     url: str | None
     sentences: list[str | None] = field(default_factory=list)  # candidate_sentences
     tagline: str | None = None  # tagline_candidate of the page's own summary
-    published: str | None = None  # ISO time of the entry, for the announcements' order
-    order: int = 0  # the entry's row id: ties of `published` keep the store's order
+    # ISO time of the entry, for the announcements' order. Ties are broken by URL when
+    # read, never by a crawl-sequence number: the stored value must not depend on which
+    # writer stored the entry first (tests/test_two_writers.py).
+    published: str | None = None
 
     @property
     def extractor(self) -> str:
@@ -258,7 +260,6 @@ class DraftSource:
             "sentences": list(self.sentences),
             "tagline": self.tagline,
             "published": self.published,
-            "order": self.order,
         }
 
     @classmethod
@@ -275,7 +276,6 @@ class DraftSource:
             else [],
             tagline=value.get("tagline") if isinstance(value.get("tagline"), str) else None,
             published=value.get("published") if isinstance(value.get("published"), str) else None,
-            order=value.get("order") if isinstance(value.get("order"), int) else 0,
         )
 
 
@@ -284,7 +284,6 @@ def announcement_source(
     description: str | None,
     text: str | None,
     published: str | None = None,
-    order: int = 0,
 ) -> DraftSource:
     """An announcement's draft inputs: its page's summary (`description`) and its text."""
     return DraftSource(
@@ -293,7 +292,6 @@ def announcement_source(
         sentences=candidate_sentences(f"{description or ''}\n{text or ''}"),
         tagline=tagline_candidate(description) if description else None,
         published=published,
-        order=order,
     )
 
 

@@ -395,7 +395,6 @@ def _observations(item: FeedEntry, candidate_id: int, reading: EntryReading) -> 
             reading.draft,
             # UTC, without an offset: the databases hand times back with or without one.
             published=_utc_naive(item.published_at),
-            order=item.id or 0,
         )
         rows.append(
             _observation(

@@ -23,8 +23,8 @@ CARD_LIMIT = 2
 
 
 def _announcements(session: Session, cand: Candidate) -> list[DraftSource]:
-    """The announcements' draft inputs in publication order (undated first, as the store
-    sorts them), one per URL."""
+    """The announcements' draft inputs in publication order (undated first, ties by URL),
+    one per URL."""
     values = session.exec(
         select(Observation.value).where(
             Observation.candidate_id == cand.id,
@@ -33,7 +33,7 @@ def _announcements(session: Session, cand: Candidate) -> list[DraftSource]:
         )
     ).all()
     sources = [s for s in map(DraftSource.from_json, values) if s is not None]
-    sources.sort(key=lambda s: (s.published is not None, s.published or "", s.order))
+    sources.sort(key=lambda s: (s.published is not None, s.published or "", s.url or ""))
     found: dict[str | None, DraftSource] = {}
     for source in sources:
         found.setdefault(source.url, source)
