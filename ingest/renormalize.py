@@ -38,6 +38,7 @@ from sqlmodel import Session, select
 
 from ingest.observe import judge_entry
 from ingest.sources import SourcesError, load_sources
+from normalize.draft import DRAFT_FIELD
 from normalize.versions import HUB_DOCUMENT_KINDS, PRICE_DOCUMENT_KINDS, document_ruleset
 from spiders.openrouter import catalog_format, models_of
 from store import prices
@@ -120,7 +121,7 @@ def _documents(
 
 # What an entry's text was read into (`normalize.announcements`): dropped before the
 # entry is judged again.
-ENTRY_FIELDS = ("announcement", "license", "params", "pricing")
+ENTRY_FIELDS = ("announcement", "license", "params", "pricing", DRAFT_FIELD)
 
 
 def renormalize_all(

@@ -4,14 +4,16 @@ One reading per entry (`read_entry`): whether it announces a model (normalize.re
 the release names its title and opening state (normalize.titles), the Hub repos it links
 read as releases (normalize.names), and the license, sizes and prices its text states
 (normalize.licenses, normalize.params, normalize.pricing), each with its evidence and the
-version of the rules that read it. store.announce resolves a reading against the releases
-it knows and persists it; it reads no text itself.
+version of the rules that read it, and what it offers a release's draft (normalize.draft).
+store.announce resolves a reading against the releases it knows and persists it; it reads
+no text itself.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from normalize.draft import DraftSource, announcement_source
 from normalize.licenses import license_from_text
 from normalize.names import parse_repo_name
 from normalize.params import params_from_name, params_from_text
@@ -64,6 +66,7 @@ class EntryReading:
     opening_search: str  # the opening of the text, likewise
     linked: tuple[LinkedRelease, ...]  # original (not quantized) repos, in the entry's order
     statements: tuple[Statement, ...]
+    draft: DraftSource  # its summary and sentences, for the draft of the releases it announces
     ruleset: str  # the version of the rules that read it (normalize.versions)
 
 
@@ -91,6 +94,7 @@ def read_entry(
         opening_search=searchable(text[:OPENING_CHARS]),
         linked=tuple(_linked(hub_repos, words, family)),
         statements=tuple(_statements(f"{title}\n{prose}", feed_title or "", url)),
+        draft=announcement_source(url, description, text),
         ruleset=document_ruleset("entry"),
     )
 

@@ -11,17 +11,28 @@ Every string is plain text: scraped titles and descriptions are hostile, so tags
 control characters are dropped here and links are http(s) only; the web layer escapes
 what it shows all the same.
 
-Pure functions on text (HTML and Markdown stripping, sentences, the tagline). store.draft
-reads a candidate's announcements and cards from the store and calls `build_draft`.
+Pure functions on text (HTML and Markdown stripping, sentences, the tagline). The text is
+read once, when a document is observed: `announcement_source` (a feed entry and its page)
+and `card_source` (a model card) turn it into a `DraftSource`, the typed observation the
+store keeps; `draft_from_sources` builds a release's draft from those, reading no text
+again beyond the sentences they hold. `build_draft` does both at once, for raw texts.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 from normalize.cards import split_card
+from normalize.versions import ruleset_version
+
+VERSION = ruleset_version("draft")
+# What the observations of a draft's inputs are stored as (store.draft reads them back).
+DRAFT_FIELD = "draft"
+ANNOUNCEMENT_EXTRACTOR = "draft.announcement"
+CARD_EXTRACTOR = "draft.card"
 
 MAX_WORDS = 80
 TAGLINE_MAX_CHARS = 140
@@ -148,19 +159,48 @@ def _score(sentence: str, family_words: list[str]) -> int:
     return score
 
 
-def extract_description(texts: list[str], family: str, max_words: int = MAX_WORDS) -> str | None:
-    """The first sentences about the release, in their order, up to `max_words` words."""
+def _family_words(family: str) -> list[str]:
     # Date codes stay out: cards write "Mistral Small v24.09" for `…-2409`.
-    family_words = [
+    return [
         w
         for w in re.findall(r"[a-z0-9.]+", family.lower())
         if len(w) > 1 and not _DATE_CODE.match(w)
     ][:3]
-    for text in texts:
+
+
+def candidate_sentences(text: str) -> list[str | None]:
+    """A text's sentences as a description can use them: each sentence that could be chosen,
+    in order, and None for a run of sentences that never can (boilerplate, a caption, too
+    short or long), which ends a description begun before it. What is left to decide,
+    whether a sentence names the release, needs the release's family: `_describe`."""
+    found: list[str | None] = []
+    for sentence in _sentences(text):
+        if _score(sentence, []) >= 0:
+            found.append(sentence)
+        elif found and found[-1] is not None:
+            found.append(None)
+    if found and found[-1] is None:
+        found.pop()
+    return found
+
+
+def _describe(
+    sentence_lists: list[list[str | None]], family: str, max_words: int = MAX_WORDS
+) -> str | None:
+    """The first sentences about the release of the first text that has any, in their
+    order, up to `max_words` words: a text's opening sentence must name the release (all
+    of its family's first words), the ones after it continue it until one cannot."""
+    family_words = _family_words(family)
+    for sentences in sentence_lists:
         chosen: list[str] = []
         words = 0
-        for sentence in _sentences(text):
-            if _score(sentence, family_words) < 3 and not (chosen and _score(sentence, []) >= 0):
+        for sentence in sentences:
+            names = (
+                sentence is not None
+                and bool(family_words)
+                and all(w in sentence.lower() for w in family_words)
+            )
+            if sentence is None or not (names or chosen):
                 if chosen:
                     break
                 continue
@@ -177,12 +217,94 @@ def extract_description(texts: list[str], family: str, max_words: int = MAX_WORD
     return None
 
 
-def _tagline(release: Release, fields: dict, descriptions: list[str], kind: str) -> str | None:
-    for text in descriptions:
-        first = _sentences(text)[:1]
-        line = plain(first[0] if first else None)
-        if line and 20 <= len(line) <= TAGLINE_MAX_CHARS:
-            return line.rstrip(".")
+def extract_description(texts: list[str], family: str, max_words: int = MAX_WORDS) -> str | None:
+    """The first sentences about the release, in their order, up to `max_words` words."""
+    return _describe([candidate_sentences(text) for text in texts], family, max_words)
+
+
+def tagline_candidate(description: str | None) -> str | None:
+    """A page's own summary as a tagline: its first sentence, when it is one line long."""
+    first = _sentences(description or "")[:1]
+    line = plain(first[0] if first else None)
+    if line and 20 <= len(line) <= TAGLINE_MAX_CHARS:
+        return line.rstrip(".")
+    return None
+
+
+@dataclass(slots=True)
+class DraftSource:
+    """What one document offers a draft: an announcement (a feed entry with its page) or a
+    model card, read once when the document is observed."""
+
+    kind: str  # "announcement" | "card"
+    url: str | None
+    sentences: list[str | None] = field(default_factory=list)  # candidate_sentences
+    tagline: str | None = None  # tagline_candidate of the page's own summary
+    # ISO time of the entry, for the announcements' order. Ties are broken by URL when
+    # read, never by a crawl-sequence number: the stored value must not depend on which
+    # writer stored the entry first (tests/test_two_writers.py).
+    published: str | None = None
+
+    @property
+    def extractor(self) -> str:
+        return ANNOUNCEMENT_EXTRACTOR if self.kind == "announcement" else CARD_EXTRACTOR
+
+    def snippet(self) -> str:
+        first = next((s for s in self.sentences if s), None)
+        return (self.tagline or first or "")[:500]
+
+    def to_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "url": self.url,
+            "sentences": list(self.sentences),
+            "tagline": self.tagline,
+            "published": self.published,
+        }
+
+    @classmethod
+    def from_json(cls, value: Any) -> DraftSource | None:
+        """The stored observation back; None for a value that is not one."""
+        if not isinstance(value, dict) or value.get("kind") not in ("announcement", "card"):
+            return None
+        sentences = value.get("sentences")
+        return cls(
+            kind=value["kind"],
+            url=value.get("url") if isinstance(value.get("url"), str) else None,
+            sentences=[s if isinstance(s, str) else None for s in sentences]
+            if isinstance(sentences, list)
+            else [],
+            tagline=value.get("tagline") if isinstance(value.get("tagline"), str) else None,
+            published=value.get("published") if isinstance(value.get("published"), str) else None,
+        )
+
+
+def announcement_source(
+    url: str | None,
+    description: str | None,
+    text: str | None,
+    published: str | None = None,
+) -> DraftSource:
+    """An announcement's draft inputs: its page's summary (`description`) and its text."""
+    return DraftSource(
+        kind="announcement",
+        url=url,
+        sentences=candidate_sentences(f"{description or ''}\n{text or ''}"),
+        tagline=tagline_candidate(description) if description else None,
+        published=published,
+    )
+
+
+def card_source(card: str | bytes, url: str | None = None) -> DraftSource:
+    """A model card's draft inputs: the sentences of its prose."""
+    if isinstance(card, bytes):
+        card = card.decode("utf-8", "replace")
+    return DraftSource(kind="card", url=url, sentences=candidate_sentences(markdown_text(card)))
+
+
+def _tagline(release: Release, fields: dict, taglines: list[str], kind: str) -> str | None:
+    if taglines:
+        return taglines[0]
     sizes = sizes_text([s["label"] for s in fields.get("sizes") or []])
     owner = f"{release.vendor}'s " if release.vendor else ""
     if fields.get("repos"):
@@ -256,24 +378,40 @@ def build_draft(
 ) -> dict:
     """The draft from a release's name and fields, its announcements ({url, title,
     description, text}) and its cards' text."""
+    sources = [
+        announcement_source(a.get("url"), a.get("description"), a.get("text"))
+        for a in announcements
+    ]
+    return draft_from_sources(
+        release, sources, [card_source(c) for c in card_texts], pricing_source
+    )
+
+
+def draft_from_sources(
+    release: Release,
+    announcements: list[DraftSource],
+    cards: list[DraftSource],
+    pricing_source: str | None = None,
+) -> dict:
+    """The draft from a release's name and fields and the draft inputs of its announcements
+    (in their order) and cards (at most two, full-precision repos first)."""
     fields = release.fields or {}
     kind = model_kind(fields.get("pipeline_tag"), release.family)
-    summaries = [a["description"] for a in announcements if a.get("description")]
-    prose = [f"{a.get('description') or ''}\n{a.get('text') or ''}" for a in announcements]
-    prose += [markdown_text(card) for card in card_texts]
+    taglines = [a.tagline for a in announcements if a.tagline]
+    prose = [a.sentences for a in announcements] + [c.sentences for c in cards]
     repos = fields.get("repos") or []
     lic = fields.get("license") or {}
     pricing = fields.get("pricing")
     open_weights = bool(repos)
     links = [{"kind": "hub", "url": f"{HUB_URL}/{repo}"} for repo in repos[:20]]
-    links += [{"kind": "announcement", "url": a.get("url")} for a in announcements]
+    links += [{"kind": "announcement", "url": a.url} for a in announcements]
     if pricing and pricing.get("source"):
         links.append({"kind": "pricing", "url": pricing["source"]})
     return {
         "name": plain(release.name, 300),
         "vendor": plain(release.vendor, 200),
-        "tagline": _tagline(release, fields, summaries, kind),
-        "description": extract_description(prose, release.family),
+        "tagline": _tagline(release, fields, taglines, kind),
+        "description": _describe(prose, release.family),
         "category": _CATEGORIES.get(kind, "Developer Tools"),
         "entry_price": entry_price(open_weights, pricing),
         "pricing_line": pricing_line(open_weights, pricing, _provider(pricing_source)),

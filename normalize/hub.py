@@ -2,7 +2,8 @@
 
 Pure: no I/O. Decides what kind of repo this is (an original release, a same-org
 quantization, or another org's derivative), reads its size, parameters and license with
-the field normalizers, and keeps each value's evidence.
+the field normalizers, and keeps each value's evidence; a card's prose is read for the
+release's draft too (normalize.draft).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from normalize.cards import split_card
+from normalize.draft import DraftSource, card_source
 from normalize.licenses import License, license_from_card, license_from_tags
 from normalize.names import RepoName, parse_repo_name
 from normalize.params import Params, best_params
@@ -51,6 +53,8 @@ class ModelFacts:
     pipeline_tag: str | None = None
     library_name: str | None = None
     tags: list[str] = field(default_factory=list)
+    # The card's draft inputs, when a card with text was read (None: no card, or an empty one)
+    draft: DraftSource | None = None
 
     def is_derivative_of_other_org(self) -> bool:
         return bool(self.base_model) and str(self.base_model).split("/", 1)[0] != self.org
@@ -139,6 +143,7 @@ def model_facts(info: dict, card_text: str | bytes | None = None, source: str = 
         pipeline_tag=_as_str(info.get("pipeline_tag")),
         library_name=_as_str(info.get("library_name")),
         tags=tags,
+        draft=card_source(card_text) if card_text else None,
     )
 
 

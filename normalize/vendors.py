@@ -1,100 +1,45 @@
-"""Hub org → vendor display name, as the comparison site writes it.
+"""Hub org → vendor display name, as the comparison site writes it, read from
+`normalize/data/vendors.toml`.
 
 A table, not a rule: vendor names are facts (Google's models are shipped by Google
 DeepMind, Qwen by Alibaba). An org missing from the table keeps its own name, which is
-what an editor would type anyway.
+what an editor would type anyway. This module owns the loading of that file and the index
+derived from it.
 """
 
 from __future__ import annotations
 
-VENDORS: dict[str, str] = {
-    "google": "Google DeepMind",
-    "google-bert": "Google",
-    "google-t5": "Google",
-    "meta-llama": "Meta",
-    "facebook": "Meta",
-    "mistralai": "Mistral AI",
-    "huggingfacetb": "Hugging Face",
-    "huggingfaceh4": "Hugging Face",
-    "huggingfacem4": "Hugging Face",
-    "qwen": "Alibaba (Qwen)",
-    "deepseek-ai": "DeepSeek",
-    "microsoft": "Microsoft",
-    "nvidia": "NVIDIA",
-    "ibm-granite": "IBM",
-    "allenai": "Ai2",
-    "tiiuae": "Technology Innovation Institute",
-    "cohereforai": "Cohere",
-    "coherelabs": "Cohere",
-    "01-ai": "01.AI",
-    "internlm": "Shanghai AI Laboratory (InternLM)",
-    "thudm": "Zhipu AI",
-    "zai-org": "Zhipu AI",
-    "moonshotai": "Moonshot AI",
-    "openai": "OpenAI",
-    "stabilityai": "Stability AI",
-    "black-forest-labs": "Black Forest Labs",
-    "apple": "Apple",
-    "amazon": "Amazon",
-    "baidu": "Baidu",
-    "tencent": "Tencent",
-    "minimaxai": "MiniMax",
-    "xai-org": "xAI",
-    "openbmb": "OpenBMB",
-    "lmsys": "LMSYS",
-    "bigcode": "BigCode",
-    "bigscience": "BigScience",
-    "eleutherai": "EleutherAI",
-    "salesforce": "Salesforce",
-    "snowflake": "Snowflake",
-    "databricks": "Databricks",
-    "ai21labs": "AI21 Labs",
-    "liquidai": "Liquid AI",
-    "openai-community": "OpenAI",
-    "lgai-exaone": "LG AI Research",
-    "upstage": "Upstage",
-    "bytedance-seed": "ByteDance Seed",
-    "bytedance": "ByteDance",
-    "xiaomimimo": "Xiaomi",
-    "inclusionai": "Ant Group (inclusionAI)",
-    "stepfun-ai": "StepFun",
-    "nomic-ai": "Nomic AI",
-    "baai": "BAAI",
-    "jinaai": "Jina AI",
-    "alibaba-nlp": "Alibaba",
-    "wan-ai": "Alibaba (Wan)",
-    "sentence-transformers": "Sentence Transformers",
-    "nousresearch": "Nous Research",
-    "arcee-ai": "Arcee AI",
-    "swiss-ai": "Swiss AI Initiative",
-    "servicenow-ai": "ServiceNow",
-    "skywork": "Skywork AI",
-    "primeintellect": "Prime Intellect",
-    "togethercomputer": "Together AI",
-    "rednote-hilab": "rednote",
-    "meituan-longcat": "Meituan",
-    "baichuan-inc": "Baichuan",
-    "answerdotai": "Answer.AI",
-    "mosaicml": "MosaicML",
-    "cerebras": "Cerebras",
-    "perplexity-ai": "Perplexity",
-    "ibm": "IBM",
-    "zyphra": "Zyphra",
-    "lightricks": "Lightricks",
-    "naver-hyperclovax": "NAVER",
-    "kakaocorp": "Kakao",
-    "sarvamai": "Sarvam AI",
-    "h2oai": "H2O.ai",
-    "intel": "Intel",
-    "amd": "AMD",
-    "writer": "Writer",
-    "aisingapore": "AI Singapore",
-    "tinyllama": "TinyLlama",
-    "wizardlmteam": "WizardLM",
-    "nexusflow": "Nexusflow",
-    "cognitivecomputations": "Cognitive Computations",
-    "unsloth": "Unsloth",
-}
+from normalize.data import (
+    DataFileError,
+    data_path,
+    entries,
+    known_keys,
+    parse_data,
+    read_data,
+    words,
+)
+
+VENDORS_FILE = "vendors.toml"
+
+
+def load_vendors(text: str, where: str = data_path(VENDORS_FILE)) -> dict[str, str]:
+    """The org → vendor index of a vendors file (its `[[vendor]]` entries, in file order)."""
+    index: dict[str, str] = {}
+    for number, entry in enumerate(entries(parse_data(text, where), "vendor", where), 1):
+        name = entry.get("name")
+        label = f"[[vendor]] entry {number}" + (f" ({name!r})" if isinstance(name, str) else "")
+        known_keys(entry, {"name", "orgs"}, where, label)
+        if not isinstance(name, str) or not name.strip():
+            raise DataFileError(f"{where}: {label}: 'name' must be the vendor's display name")
+        for org in words(entry, "orgs", where, label):
+            if org in index:
+                raise DataFileError(f"{where}: {label}: org {org!r} is already {index[org]!r}'s")
+            index[org] = name
+    return index
+
+
+# org (lower-case) → vendor display name
+VENDORS: dict[str, str] = load_vendors(read_data(VENDORS_FILE))
 
 
 def vendor_for_org(org: str | None) -> str | None:

@@ -33,8 +33,17 @@ RULESETS: dict[str, tuple[str, ...]] = {
 }
 # A kind of stored document → the extractors that read it.
 DOCUMENT_RULESETS: dict[str, tuple[str, ...]] = {
-    "hub": ("hub", "names", "params", "license"),  # listings and model info (with cards)
-    "entry": ("announcements", "relevance", "titles", "names", "license", "params", "pricing"),
+    "hub": ("hub", "names", "params", "license", "draft"),  # listings, model info (with cards)
+    "entry": (
+        "announcements",
+        "relevance",
+        "titles",
+        "names",
+        "license",
+        "params",
+        "pricing",
+        "draft",
+    ),
     "prices": ("pricing", "names"),  # provider price lists
 }
 HUB_DOCUMENT_KINDS = ("hf_listing", "hf_model_info")

@@ -21,14 +21,16 @@ an announcement resolves to is notable: it is queued with the announcement as it
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Session, select
 
 from normalize.announcements import EntryReading, LinkedRelease
+from normalize.draft import ANNOUNCEMENT_EXTRACTOR, DRAFT_FIELD
+from normalize.draft import VERSION as DRAFT_VERSION
 from normalize.hub import parse_hub_time
 from normalize.names import slugify
 from normalize.titles import name_position, names_in, spaced, squash
@@ -358,6 +360,14 @@ def _observation(
     }
 
 
+def _utc_naive(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat()
+
+
 def _observations(item: FeedEntry, candidate_id: int, reading: EntryReading) -> list[dict]:
     url = item.page_url or item.link or item.entry_key
     announcement = {
@@ -379,6 +389,25 @@ def _observations(item: FeedEntry, candidate_id: int, reading: EntryReading) -> 
             0,
         )
     ]
+    if item.page_url or item.link:
+        # What the entry offers the draft of the releases it announces (store.draft).
+        draft = replace(
+            reading.draft,
+            # UTC, without an offset: the databases hand times back with or without one.
+            published=_utc_naive(item.published_at),
+        )
+        rows.append(
+            _observation(
+                item,
+                candidate_id,
+                DRAFT_FIELD,
+                draft.to_json(),
+                draft.snippet(),
+                ANNOUNCEMENT_EXTRACTOR,
+                DRAFT_VERSION,
+                0,
+            )
+        )
     for said in reading.statements:
         rows.append(
             _observation(

@@ -28,9 +28,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, delete, update
 from sqlmodel import Session, select
 
+from normalize.draft import CARD_EXTRACTOR, DRAFT_FIELD
+from normalize.draft import VERSION as DRAFT_VERSION
 from normalize.hub import ModelFacts, derivative_facts, listing_signals, model_facts
 from normalize.names import size_label_for, slugify
 from normalize.titles import squash
@@ -177,7 +179,35 @@ def _observation_rows(facts: ModelFacts, candidate_id: int, url: str) -> list[di
                 "seen_at": utcnow(),
             }
         )
+    if facts.draft is not None:
+        # What the card offers the release's draft (store.draft reads it back by repo).
+        rows.append(
+            {
+                "candidate_id": candidate_id,
+                "field": DRAFT_FIELD,
+                "subject": facts.repo_id,
+                "extractor": CARD_EXTRACTOR,
+                "value": facts.draft.to_json(),
+                "source_url": url,
+                "snippet": facts.draft.snippet(),
+                "extractor_version": DRAFT_VERSION,
+                "trust": 0,
+                "seen_at": utcnow(),
+            }
+        )
     return rows
+
+
+def _forget_cards(session: Session, repo_ids: list[str]) -> None:
+    """Repos whose card is gone (a 404, an empty README) offer their draft nothing more."""
+    if repo_ids:
+        session.execute(
+            delete(Observation).where(
+                Observation.field == DRAFT_FIELD,
+                Observation.extractor == CARD_EXTRACTOR,
+                Observation.subject.in_(repo_ids),
+            )
+        )
 
 
 def _stored(session: Session, repo_ids: list[str]) -> dict[str, tuple]:
@@ -532,6 +562,9 @@ def apply_page(
         obs,
         key=("candidate_id", "field", "subject", "extractor"),
         update=("value", "source_url", "snippet", "extractor_version", "trust", "seen_at"),
+    )
+    _forget_cards(
+        session, [f.repo_id for f, _, _ in originals if (cards or {}).get(f.repo_id) == ""]
     )
     priced = _priced(session, [f.repo_id for f, row, _ in originals if row["candidate_id"]])
     for facts, row, _ in originals:

@@ -1,48 +1,46 @@
-"""Drafts read from the store: a candidate's announcements and model cards, drafted by
-normalize.draft (which owns every rule of the draft's text).
+"""Drafts read from the store: a candidate's draft from the draft inputs its announcements
+and model cards were observed with (normalize.draft.DraftSource, stored as observations
+when each document was read), composed by normalize.draft, which owns every rule of the
+draft's text. No document body is read here.
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, col, select
 
-from normalize.draft import build_draft
-from store.documents import document_body
-from store.models import Candidate, Document, FeedEntry, Observation, Variant
+from normalize.draft import (
+    ANNOUNCEMENT_EXTRACTOR,
+    CARD_EXTRACTOR,
+    DRAFT_FIELD,
+    DraftSource,
+    draft_from_sources,
+)
+from store.models import Candidate, Observation, Variant
 from store.prices import PRICE_LIST_EXTRACTORS
 
-__all__ = ["build_draft", "candidate_draft"]
+__all__ = ["candidate_draft", "draft_from_sources"]
+CARD_LIMIT = 2
 
 
-def _announcements(session: Session, cand: Candidate) -> list[dict]:
-    urls = session.exec(
-        select(Observation.source_url).where(
-            Observation.candidate_id == cand.id, Observation.field == "announcement"
+def _announcements(session: Session, cand: Candidate) -> list[DraftSource]:
+    """The announcements' draft inputs in publication order (undated first, ties by URL),
+    one per URL."""
+    values = session.exec(
+        select(Observation.value).where(
+            Observation.candidate_id == cand.id,
+            Observation.field == DRAFT_FIELD,
+            Observation.extractor == ANNOUNCEMENT_EXTRACTOR,
         )
     ).all()
-    if not urls:
-        return []
-    rows = session.exec(
-        select(FeedEntry)
-        .where(or_(FeedEntry.page_url.in_(urls), FeedEntry.link.in_(urls)))
-        .order_by(FeedEntry.published_at, FeedEntry.id)
-    ).all()
-    found: dict[str, dict] = {}
-    for row in rows:
-        url = row.page_url or row.link
-        found.setdefault(
-            url,
-            {
-                "url": url,
-                "title": row.page_title or row.title,
-                "description": row.page_description,
-                "text": row.page_text or row.summary,
-            },
-        )
+    sources = [s for s in map(DraftSource.from_json, values) if s is not None]
+    sources.sort(key=lambda s: (s.published is not None, s.published or "", s.url or ""))
+    found: dict[str | None, DraftSource] = {}
+    for source in sources:
+        found.setdefault(source.url, source)
     return list(found.values())
 
 
-def _cards(session: Session, cand: Candidate, limit: int = 2) -> list[str]:
+def _cards(session: Session, cand: Candidate) -> list[DraftSource]:
     rows = session.exec(
         select(Variant.repo_id, Variant.is_quantized)
         .where(Variant.candidate_id == cand.id, Variant.is_derivative.is_(False))
@@ -53,17 +51,25 @@ def _cards(session: Session, cand: Candidate, limit: int = 2) -> list[str]:
     repos = [r for r, quantized in rows if not quantized] or [r for r, _ in rows]
     if not repos:
         return []
-    docs = session.exec(
-        select(Document).where(
-            Document.kind == "hf_card", Document.repo_id.in_(repos), Document.status == 200
+    # Stored with the candidate the repo was with when its card was read (a repo that moves
+    # has its card read again: store.batch asks for it).
+    observed = session.exec(
+        select(Observation.subject, Observation.value)
+        .where(
+            Observation.candidate_id == cand.id,
+            Observation.field == DRAFT_FIELD,
+            Observation.extractor == CARD_EXTRACTOR,
+            col(Observation.subject).in_(repos),
         )
+        .order_by(Observation.seen_at, Observation.id)
     ).all()
-    docs = sorted(docs, key=lambda d: repos.index(d.repo_id))[:limit]
-    return [(document_body(d) or b"").decode("utf-8", "replace") for d in docs]
+    latest = {subject: value for subject, value in observed}
+    chosen = sorted(latest, key=repos.index)[:CARD_LIMIT]
+    return [s for s in (DraftSource.from_json(latest[r]) for r in chosen) if s is not None]
 
 
 def candidate_draft(session: Session, cand: Candidate) -> dict:
-    """The draft of one candidate, read from the store."""
+    """The draft of one candidate, from its stored observations."""
     source = session.exec(
         select(Observation.value).where(
             Observation.candidate_id == cand.id,
@@ -72,4 +78,4 @@ def candidate_draft(session: Session, cand: Candidate) -> dict:
         )
     ).first()
     provider = source.get("provider") if isinstance(source, dict) else None
-    return build_draft(cand, _announcements(session, cand), _cards(session, cand), provider)
+    return draft_from_sources(cand, _announcements(session, cand), _cards(session, cand), provider)

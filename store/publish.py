@@ -27,8 +27,9 @@ from datetime import datetime
 from sqlalchemy import and_, delete, exists, func, insert, text
 from sqlmodel import Session, col, select
 
+from normalize.draft import DRAFT_FIELD
 from store.merge import merged_fields
-from store.models import Candidate, Document, Observation, Tool, ToolChange, Variant, utcnow
+from store.models import Candidate, Observation, Tool, ToolChange, utcnow
 
 # The public record, in this order; keys are only ever added (README, "Web").
 RECORD_KEYS = (
@@ -147,10 +148,10 @@ def publish_many(session: Session, cands: Sequence[Candidate], now: datetime | N
 
 
 def candidate_drafts(session: Session, cands: Sequence[Candidate]) -> dict[int, dict]:
-    """Each candidate's draft (`store.draft`), reading documents only for those that have
+    """Each candidate's draft (`store.draft`), reading draft inputs only for those that have
     any: a candidate without announcements, pricing or cards drafts from its fields alone,
     so publishing thousands of them at once stays fast."""
-    from store.draft import build_draft, candidate_draft
+    from store.draft import candidate_draft, draft_from_sources
 
     ids = [c.id for c in cands]
     if not ids:
@@ -159,19 +160,13 @@ def candidate_drafts(session: Session, cands: Sequence[Candidate]) -> dict[int, 
         session.exec(
             select(Observation.candidate_id).where(
                 col(Observation.candidate_id).in_(ids),
-                col(Observation.field).in_(("announcement", "pricing")),
+                # a card's draft inputs are stored with the candidate of its repo
+                col(Observation.field).in_(("announcement", "pricing", DRAFT_FIELD)),
             )
         ).all()
     )
-    rich |= set(
-        session.exec(
-            select(Variant.candidate_id)
-            .join(Document, Document.repo_id == Variant.repo_id)
-            .where(col(Variant.candidate_id).in_(ids), Document.kind == "hf_card")
-        ).all()
-    )
     return {
-        c.id: candidate_draft(session, c) if c.id in rich else build_draft(c, [], [], None)
+        c.id: candidate_draft(session, c) if c.id in rich else draft_from_sources(c, [], [])
         for c in cands
     }
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
+from normalize.draft import DRAFT_FIELD
 from store.draft import candidate_draft
 from store.merge import duplicates_of, merged_fields
 from store.models import (
@@ -161,6 +162,8 @@ def candidate_observations(session: Session, ids: list[int]) -> list[Observation
         session.exec(
             select(Observation)
             .where(col(Observation.candidate_id).in_(ids))
+            # A draft's inputs are no evidence of a value: the draft itself is shown.
+            .where(Observation.field != DRAFT_FIELD)
             .order_by(Observation.field, Observation.subject, Observation.extractor)
         )
     )

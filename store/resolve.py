@@ -25,6 +25,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, select
 
+from normalize.draft import DRAFT_FIELD
 from normalize.hub import parse_hub_time
 from normalize.names import display_name, slugify
 from normalize.titles import squash, without_date_code
@@ -392,7 +393,9 @@ def refresh_candidates(session: Session, ids: Iterable[int], actor: str) -> set[
     derived = derivative_counts(session, ids)
     obs: dict[int, list[Observation]] = defaultdict(list)
     table = Observation.__table__
-    for o in session.execute(table.select().where(table.c.candidate_id.in_(ids))):
+    # A draft's inputs (store.draft) are text, not values: the fields never read them.
+    rows = table.select().where(table.c.candidate_id.in_(ids), table.c.field != DRAFT_FIELD)
+    for o in session.execute(rows):
         obs[o.candidate_id].append(o)
     changed = set()
     for cid in ids:

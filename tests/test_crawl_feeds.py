@@ -579,3 +579,33 @@ def test_renormalize_rebuilds_what_feeds_and_price_lists_said(site):
     with Session(site.engine) as s:
         price = s.exec(select(ProviderPrice).where(ProviderPrice.model_id == "qwen/qwen3-8b")).one()
     assert price.pricing["input_usd_per_mtok"] != 99.0
+
+
+# Drafts are built from the draft inputs observed when each document was read (store.draft
+# reads no body): blanking every stored text leaves every draft as it was.
+DRAFTED = ["gemma-3", "gemini-2.5-flash-lite", "phi-4-mini", "qwen3", "llama-4-scout"]
+
+
+def test_drafts_come_from_observations_not_from_stored_text(first):
+    from store.draft import candidate_draft
+
+    with Session(first.engine) as s:
+        cands = {c.slug: c for c in s.exec(select(Candidate).where(Candidate.slug.in_(DRAFTED)))}
+        before = {slug: candidate_draft(s, c) for slug, c in cands.items()}
+        assert sorted(before) == sorted(DRAFTED)
+        assert all(d["description"] for d in before.values()), before
+        for doc in s.exec(select(Document)):
+            doc.body = None
+            s.add(doc)
+        for entry in s.exec(select(FeedEntry)):
+            entry.page_text = entry.summary = entry.page_description = None
+            s.add(entry)
+        s.flush()
+        after = {slug: candidate_draft(s, c) for slug, c in cands.items()}
+        s.rollback()
+    assert after == before
+    # Observed, they are no evidence of a value: the candidate's evidence list leaves them out.
+    assert all(o["field"] != "draft" for o in first.detail("gemma-3")["observations"])
+    with Session(first.engine) as s:
+        kinds = set(s.exec(select(Observation.extractor).where(Observation.field == "draft")).all())
+    assert kinds == {"draft.announcement", "draft.card"}

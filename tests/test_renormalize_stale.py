@@ -118,9 +118,11 @@ RULE_CHANGES = [
     ("license", "licenses.py"),
     ("params", "params/counts.py"),
     ("params", "data/size_words.toml"),
+    ("params", "params/size_words.py"),
     ("pricing", "data/pricing_units.toml"),
     ("pricing", "pricing.py"),
     ("names", "data/vendors.toml"),
+    ("names", "vendors.py"),
     ("titles", "titles.py"),
     ("relevance", "relevance.py"),
 ]
@@ -153,3 +155,62 @@ def test_a_changed_rule_or_data_file_is_a_new_version(tmp_path, monkeypatch, fam
     changed = {k for k in before if before[k] != after[k]}
     readers = {f"doc:{k}" for k, fams in versions.DOCUMENT_RULESETS.items() if family in fams}
     assert changed == {family} | readers
+
+
+def test_renormalize_rebuilds_the_drafts_inputs(with_entry):
+    """Drafts read the draft inputs observed with each document; renormalize observes them
+    again for documents already stored, and the draft is what the raw texts give."""
+    from normalize.draft import build_draft
+    from store.documents import document_body
+    from store.draft import candidate_draft
+    from store.models import Candidate
+
+    engine = with_entry
+    invoke("renormalize")
+
+    def drafts() -> dict[str, dict]:
+        with Session(engine) as s:
+            return {c.slug: candidate_draft(s, c) for c in s.exec(select(Candidate))}
+
+    def draft_rows() -> set[tuple[str, str]]:
+        with Session(engine) as s:
+            rows = s.exec(
+                select(Observation.extractor, Observation.subject).where(
+                    Observation.field == "draft"
+                )
+            ).all()
+        return set(rows)
+
+    first, rows = drafts(), draft_rows()
+    assert ("draft.announcement", "https://blog.test/gemma-3") in rows
+    assert ("draft.card", "google/gemma-3-27b-it") in rows
+    # The same draft as the texts themselves give (what the store read at view time before).
+    with Session(engine) as s:
+        gemma = s.exec(select(Candidate).where(Candidate.slug == "gemma-3")).one()
+        entry = s.exec(select(FeedEntry)).one()
+        announcement = {
+            "url": entry.link,
+            "title": entry.title,
+            "description": entry.page_description,
+            "text": entry.page_text or entry.summary,
+        }
+        cards = [
+            document_body(d).decode()
+            for d in s.exec(
+                select(Document)
+                .where(Document.kind == "hf_card", Document.repo_id.like("google/gemma-3-%"))
+                .order_by(Document.repo_id)
+            )
+        ][:2]
+        assert first["gemma-3"] == build_draft(gemma, [announcement], cards)
+    assert first["gemma-3"]["description"].startswith("Gemma 3 comes in 4B and 27B sizes")
+
+    with Session(engine) as s:
+        for o in s.exec(select(Observation).where(Observation.field == "draft")):
+            s.delete(o)
+        s.commit()
+    assert draft_rows() == set()
+    assert drafts()["gemma-3"]["description"] is None  # nothing observed, nothing drafted
+    invoke("renormalize")
+    assert draft_rows() == rows
+    assert drafts() == first

@@ -29,6 +29,7 @@ from fastapi.responses import Response
 from sqlalchemy import Text, bindparam, cast, func, or_, select, tuple_
 from sqlalchemy.engine import Connection, Dialect, Engine
 
+from normalize.draft import DRAFT_FIELD
 from normalize.params import parse_param_count
 from store.models import Candidate, Observation, Tool, ToolChange
 from web.readsql import OverBudget, Prepared, prepare, result_processor
@@ -93,6 +94,7 @@ class _Statements:
             select(o.field, o.subject, cast(o.value, Text), o.source_url, o.snippet)
             .add_columns(o.extractor, o.seen_at)
             .where(or_(o.candidate_id == bindparam("candidate"), o.candidate_id.in_(merged)))
+            .where(o.field != DRAFT_FIELD)  # a draft's inputs are no evidence of a value
             .order_by(o.field, o.subject, o.extractor),
             dialect,
         )

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from normalize.evidence import Evidence
+from normalize.params.size_words import COUNT_UNITS_RE, UNIT_LETTER, UNIT_SCALE
 from normalize.versions import ruleset_version
 
 VERSION = ruleset_version("params")
@@ -28,23 +29,9 @@ MAX_VARIANTS = 64
 MIN_COUNT = 1e4
 MAX_COUNT = 1e15
 
-_UNIT_SCALE = {
-    "k": 1e3,
-    "thousand": 1e3,
-    "m": 1e6,
-    "mn": 1e6,
-    "million": 1e6,
-    "b": 1e9,
-    "bn": 1e9,
-    "billion": 1e9,
-    "t": 1e12,
-    "tn": 1e12,
-    "trillion": 1e12,
-}
-_UNIT_LETTER = {
-    "k": "K", "thousand": "K", "m": "M", "mn": "M", "million": "M", "b": "B", "bn": "B",
-    "billion": "B", "t": "T", "tn": "T", "trillion": "T",
-}  # fmt: skip
+# The scale words of a count (normalize/data/size_words.toml): "bn" → 1e9, written "B".
+_UNIT_SCALE = UNIT_SCALE
+_UNIT_LETTER = UNIT_LETTER
 
 
 @dataclass(slots=True)
@@ -91,7 +78,7 @@ class Params:
 _COUNT = re.compile(
     r"\s*(?:~|≈|about\s+|approx(?:imately|\.)?\s+|over\s+)?"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:_\d{3})+|\d{1,16}(?:[.,]\d{1,6})?)"
-    r"\s*-?\s*(?P<unit>thousand|million|billion|trillion|mn|bn|tn|[kmbt])?"
+    rf"\s*-?\s*(?P<unit>{COUNT_UNITS_RE})?"
     r"\s*\+?\s*(?:(?:total\s+|active\s+|activated\s+)?param(?:eter)?s?)?\s*",
     re.IGNORECASE,
 )

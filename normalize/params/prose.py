@@ -23,6 +23,13 @@ from normalize.params.counts import (
     _precision,
     _scaled,
 )
+from normalize.params.size_words import (
+    PROSE_ABBREVIATIONS_RE,
+    PROSE_INITIALS,
+    PROSE_LETTERS_RE,
+    PROSE_WORDS,
+    PROSE_WORDS_RE,
+)
 from normalize.text import contains_any
 
 # The words after a size, read on the lower-case ASCII copy of the text: a word is letters
@@ -62,7 +69,7 @@ _BEFORE_QUALIFIER = re.compile(
     r"\b(?P<q>total|activated|active)\s+(?:of\s+)?(?:about\s+|~)?$", re.IGNORECASE
 )
 _RANGE_BEFORE = re.compile(
-    r"\d\s*(?:[bmt]|billion|million|trillion)?\s*(?:to|–|—|-|~)\s*$", re.IGNORECASE
+    rf"\d\s*(?:{PROSE_LETTERS_RE}|{PROSE_WORDS_RE})?\s*(?:to|–|—|-|~)\s*$", re.IGNORECASE
 )
 _RANGE_AFTER = re.compile(r"\s*(?:to|–|—|~|-)\s*\d", re.IGNORECASE)
 _LIST_SEPARATOR = re.compile(r"\s*(?:,\s*(?:and|or|&)?|and|or|&|/)\s*\Z", re.IGNORECASE)
@@ -114,15 +121,15 @@ class _Mention:
 #   [experts 'x'] num unit ['x' experts 'E'], then no word character and no '$'
 #   - experts: 1-3 digits, an optional space, 'x' or '×', an optional space ('8x7B', '8 x 22B')
 #   - num: 1-4 digits, optionally '.' or ',' and 1-3 digits ('27', '1.5', '0,6')
-#   - unit: 'b', 'm' or 't' with an optional 'n' ('B', 'bn'), or, after an optional space or
-#     hyphen, 'billion', 'million' or 'trillion', plural too ('(?a:…)': ASCII letters only,
-#     so a dotless 'ı' or a long 'ſ' does not spell one)
+#   - unit: an abbreviation of a prose scale ('B', 'bn'), or, after an optional space or
+#     hyphen, its word ('billion'), plural too ('(?a:…)': ASCII letters only, so a dotless
+#     'ı' or a long 'ſ' does not spell one); both from normalize/data/size_words.toml
 #   - the 'x16E' suffix ('17Bx16E'): kept only when what follows it ends the size
 _SIZE = re.compile(
     r"(?=\d)"
     r"(?:(?P<experts>\d{1,3})\s?[x×]\s?)?"
     r"(?P<num>\d{1,4}(?:[.,]\d{1,3})?)"
-    r"(?:(?P<letter>[bmt]n?)|[\s-]?(?P<word>(?a:billion|million|trillion))(?a:s)?)"
+    rf"(?:(?P<letter>{PROSE_ABBREVIATIONS_RE})|[\s-]?(?P<word>(?a:{PROSE_WORDS_RE}))(?a:s)?)"
     r"(?:\s?[x×]\s?(?P<aexperts>\d{1,4})\s?e)?"
     r"(?![\w$])",
     re.IGNORECASE,
@@ -413,8 +420,8 @@ def _inside_word(text: str, start: int) -> bool:
 
 # Every size ends in a digit followed by a unit: finding those first and reading the number
 # backwards is many times cheaper than trying the size regex at every character.
-_DIGIT_BEFORE_LETTER = re.compile(r"[0-9](?=[bmt])")
-_DIGIT_BEFORE_WORD = re.compile(r"[0-9](?=[ -]?(?:[bm]|tr)illion)")
+_DIGIT_BEFORE_LETTER = re.compile(rf"[0-9](?=[{PROSE_INITIALS}])")
+_DIGIT_BEFORE_WORD = re.compile(rf"[0-9](?=[ -]?(?:{PROSE_WORDS_RE}))")
 _NUMBER_CHARS = frozenset("0123456789.,")
 MAX_UNIT_HITS = 20_000
 
@@ -425,7 +432,7 @@ def _unit_hits(lowered: str) -> list[int]:
     hits = [
         m.start() for m in itertools.islice(_DIGIT_BEFORE_LETTER.finditer(lowered), MAX_UNIT_HITS)
     ]
-    if "illion" in lowered:
+    if contains_any(lowered, PROSE_WORDS):
         words = _DIGIT_BEFORE_WORD.finditer(lowered)
         found = [m.start() for m in itertools.islice(words, MAX_UNIT_HITS)]
         if found:
