@@ -94,8 +94,10 @@ def price_row(source: str, url: str, model: dict) -> dict | None:
 
 
 def price_of(pricing: dict | None) -> dict:
-    """The price fields of a stored price (what a period of its history holds)."""
-    return {key: (pricing or {}).get(key) for key in PRICE_FIELDS}
+    """The price fields of a stored price (what a period of its history holds); a price
+    stored before tiers and units were read has none of either."""
+    found = {key: (pricing or {}).get(key) for key in PRICE_FIELDS}
+    return {**found, "tiers": found["tiers"] or [], "units": found["units"] or []}
 
 
 def _hub_id(model: dict, catalog: str) -> str | None:

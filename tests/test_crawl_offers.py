@@ -104,11 +104,13 @@ class World:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(document, indent=4))
 
-    def recrawl(self, names: list[str]) -> None:
-        assert crawl(names).exit_code == 0
+    def recrawl(self, names: list[str]) -> dict:
+        outcome = crawl(names)
+        assert outcome.exit_code == 0
         with Session(self.engine) as s:  # what the web server's sync does every few seconds
             reconcile(s)
             s.commit()
+        return {r.source: r for r in outcome.runs}
 
     def close(self) -> None:
         self.http.close()
@@ -320,9 +322,17 @@ def test_a_price_change_is_a_set_of_offers_and_replays_to_the_served_set(
             tool = made.tool("llama-4-scout")
             assert tool["updated_at"] > first["updated_at"]
             assert entry.updated == tool["updated_at"]
-            # a crawl of the same catalogs again changes nothing
+            # a catalog read again whose other entries changed changes no published record
             seq = made.get("/api/changes", since=0, limit=5000)["next_since"]
-            made.recrawl(CATALOGS)
+
+            def elsewhere(doc: dict) -> None:
+                edit(doc)
+                doc["tts-1"]["input_cost_per_character"] = 3e-05
+
+            made.change_catalog(LITELLM, elsewhere)
+            runs = made.recrawl(CATALOGS)
+            assert runs["pricing:litellm"].not_modified == 0  # read and saved again
             assert made.get("/api/changes", since=seq)["changes"] == []
+            assert made.get("/api/tools/llama-4-scout/prices")["prices"] == prices
         finally:
             made.close()
