@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 from normalize.lifecycle import stage as lifecycle_stage
 from store.merge import merged_fields
 from store.models import Candidate, Document, Observation, Tool, ToolChange, Variant, utcnow
+from store.prices import PRICE_FIELDS
 
 # The public record, in this order; keys are only ever added (README, "Web").
 RECORD_KEYS = (
@@ -67,18 +68,7 @@ TEXT_KEYS = ("category", "tagline", "description", "entry_price", "pricing_line"
 _LICENSE_KEYS = ("id", "name", "family", "commercial_use", "osi_approved")
 # The record's `pricing`: the chosen offer's price model (store.resolve._pricing), the
 # release's tier over all its offers.
-PRICING_KEYS = (
-    "tier",
-    "input_usd_per_mtok",
-    "output_usd_per_mtok",
-    "subscription_usd_per_month",
-    "cache_read_usd_per_mtok",
-    "cache_write_usd_per_mtok",
-    "batch_input_usd_per_mtok",
-    "batch_output_usd_per_mtok",
-    "tiers",
-    "units",
-)
+PRICING_KEYS = PRICE_FIELDS
 LIFECYCLE_KEYS = (
     "released_at",
     "first_listed_at",

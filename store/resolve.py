@@ -31,7 +31,7 @@ from normalize.names import display_name, slugify
 from normalize.titles import squash, without_date_code
 from normalize.vendors import vendor_for_org
 from store.models import Candidate, Event, Observation, Variant, utcnow
-from store.prices import PRICE_LIST_EXTRACTORS
+from store.prices import PRICE_FIELDS, PRICE_LIST_EXTRACTORS
 from store.races import lock_announced
 
 TRUST = {"weights": 30, "declared": 20, "name": 10}
@@ -277,13 +277,8 @@ def _pricing(obs: list[Observation]) -> dict | None:
     }
 
 
-OFFER_PRICE_KEYS = (
-    "tier",
-    "input_usd_per_mtok",
-    "output_usd_per_mtok",
-    "subscription_usd_per_month",
-    *PRICE_DETAIL_KEYS,
-)
+# An offer's prices: every price field but the lists, copied below.
+OFFER_PRICE_KEYS = tuple(key for key in PRICE_FIELDS if key not in ("tiers", "units"))
 
 
 def _offers(obs: list[Observation], lifecycle: dict[str, dict]) -> list[dict]:
@@ -315,9 +310,7 @@ def _offers(obs: list[Observation], lifecycle: dict[str, dict]) -> list[dict]:
     return [found[key] for key in sorted(found)]
 
 
-def _lifecycle(
-    originals: list[Variant], obs: list[Observation], offers: list[dict]
-) -> tuple[dict, dict[str, dict]]:
+def _lifecycle(originals: list[Variant], obs: list[Observation]) -> tuple[dict, dict[str, dict]]:
     """The release's dates and stage, and the dates each catalog entry states (by subject).
 
     released_at: the earliest of an announcement, a repo's creation on the Hub (not the
@@ -342,6 +335,7 @@ def _lifecycle(
     deprecated = sorted(v["deprecated_at"] for v in values if v.get("deprecated_at"))
     retired = sorted(v["retired_at"] for v in values if v.get("retired_at"))
     statuses = {v.get("status") for v in values}
+    priced = any(o.field == "pricing" and o.extractor in PRICE_LIST_EXTRACTORS for o in obs)
     fields = {
         "released_at": min(released) if released else None,
         "first_listed_at": min(listed) if listed else None,
@@ -350,7 +344,7 @@ def _lifecycle(
         "retired_at": retired[0] if retired else None,
         "lifecycle": lifecycle_stage(
             bool(originals),
-            bool(offers),
+            priced,
             bool(deprecated) or "deprecated" in statuses,
             bool(retired) or "retired" in statuses,
         ),
@@ -402,8 +396,7 @@ def candidate_fields(
     sizes = _sizes(originals) or _announced_sizes(obs)
     license_, conflicts = _license(obs)
     created = [v.created_at for v in originals if v.created_at] + _announcement_times(obs)
-    offers = _offers(obs, {})
-    lifecycle, stated = _lifecycle(originals, obs, offers)
+    lifecycle, stated = _lifecycle(originals, obs)
     return {
         "name": display_name(cand.family, [s["label"] for s in sizes]),
         "vendor": cand.vendor,
@@ -418,7 +411,7 @@ def candidate_fields(
         "pipeline_tag": _pipeline_tag(originals),
         "pricing": _pricing(obs),
         "sources": _sources(variants, obs),
-        "offers": _offers(obs, stated) if stated else offers,
+        "offers": _offers(obs, stated),
         **lifecycle,
         "_conflicts": conflicts,
     }

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection, Dialect, Engine
 
 from normalize.params import parse_param_count
 from store.models import Candidate, Observation, PriceHistory, Tool, ToolChange
-from store.prices import PRICE_LIST_EXTRACTORS
+from store.prices import PRICE_FIELDS, PRICE_LIST_EXTRACTORS
 from web.readsql import OverBudget, Prepared, prepare, result_processor
 from web.schemas import ChangePage, PriceHistoryPage, Problem, ToolDetail, ToolPage
 
@@ -426,20 +426,6 @@ async def get_tool(request: Request, slug: str) -> Response:
     )
 
 
-PRICE_FIELDS_OUT = (
-    "tier",
-    "input_usd_per_mtok",
-    "output_usd_per_mtok",
-    "subscription_usd_per_month",
-    "cache_read_usd_per_mtok",
-    "cache_write_usd_per_mtok",
-    "batch_input_usd_per_mtok",
-    "batch_output_usd_per_mtok",
-    "tiers",
-    "units",
-)
-
-
 def _price_entries(conn: Connection, candidate_id: int) -> list[tuple[str, str]]:
     """(source, catalog model id) of every catalog entry priced for the tool (its merged
     duplicates' too), from the subjects of its price observations ("pricing:NAME:ID")."""
@@ -465,7 +451,7 @@ def _price_entries(conn: Connection, candidate_id: int) -> list[tuple[str, str]]
 def _period(row) -> dict:
     pricing = row.pricing if isinstance(row.pricing, dict) else {}
     return {
-        **{key: pricing.get(key) for key in PRICE_FIELDS_OUT},
+        **{key: pricing.get(key) for key in PRICE_FIELDS},
         "tiers": list(pricing.get("tiers") or []),
         "units": list(pricing.get("units") or []),
         "catalog": pricing.get("catalog"),
