@@ -261,8 +261,18 @@ def test_each_offer_has_one_open_price_period(world):
         assert period["from"] == offers[period["catalog_model_id"]]["seen_at"]
 
 
-def test_an_unknown_tool_has_no_prices(world):
-    assert world.http.get("/api/tools/no-such-tool/prices").status_code == 404
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/tools/no-such-tool/prices", 404),
+        ("/api/tools/qwen3/prices?cursor=not-a-cursor", 400),
+        ("/api/tools/qwen3/prices?limit=0", 422),
+        ("/api/tools/smollm3/prices", 404),  # not accepted: not published
+    ],
+)
+def test_price_history_errors_say_what_is_wrong(world, path, status):
+    response = world.http.get(path)
+    assert response.status_code == status and response.json()["detail"]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

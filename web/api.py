@@ -484,6 +484,7 @@ def tool_prices(
 ) -> Response:
     engine = request.app.state.engine
     history = PriceHistory.__table__
+    after = decode_cursor(cursor, by_time=True) if cursor else None
     with engine.connect() as conn:
         found = conn.execute(select(Tool.candidate_id).where(Tool.slug == slug)).first()
         if found is None:
@@ -492,8 +493,8 @@ def tool_prices(
         rows = []
         if entries:
             query = select(history).where(tuple_(history.c.source, history.c.model_id).in_(entries))
-            if cursor:
-                after_id, after_at = decode_cursor(cursor, by_time=True)
+            if after is not None:
+                after_id, after_at = after
                 keyset = tuple_(
                     bindparam("at", after_at, type_=history.c.valid_from.type), after_id
                 )
