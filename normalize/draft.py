@@ -76,7 +76,24 @@ _CATEGORIES = {
     "text-to-speech": "Audio & Voice",
     "audio generation": "Audio & Voice",
 }
-_PROVIDERS = {"openrouter": "OpenRouter"}
+_PROVIDERS = {
+    "openrouter": "OpenRouter",
+    "deepinfra": "DeepInfra",
+    "together_ai": "Together AI",
+    "together": "Together AI",
+    "groq": "Groq",
+    "fireworks_ai": "Fireworks AI",
+    "fireworks-ai": "Fireworks AI",
+    "openai": "OpenAI",
+    "anthropic": "Anthropic",
+    "mistral": "Mistral AI",
+    "gemini": "Google AI Studio",
+    "google": "Google",
+    "vertex_ai": "Vertex AI",
+    "bedrock": "Amazon Bedrock",
+    "amazon-bedrock": "Amazon Bedrock",
+    "azure": "Azure",
+}
 _DATE_CODE = re.compile(r"^\d{4}$")
 
 
@@ -344,9 +361,41 @@ def entry_price(open_weights: bool, pricing: dict | None) -> str | None:
     )
 
 
-def pricing_line(open_weights: bool, pricing: dict | None, provider: str | None) -> str | None:
-    api = _api_prices(pricing or {})
-    via = f" via {provider}" if provider else ""
+def _cheapest_offers(offers: list | None) -> tuple[dict | None, int]:
+    """The paid offer with the lowest input price, and how many providers sell one."""
+    paid = [
+        o
+        for o in offers or []
+        if isinstance(o, dict)
+        and o.get("tier") == "paid"
+        and isinstance(o.get("input_usd_per_mtok"), int | float)
+        and o["input_usd_per_mtok"] > 0
+    ]
+    if not paid:
+        return None, 0
+    best = min(paid, key=lambda o: (o["input_usd_per_mtok"], o.get("output_usd_per_mtok") or 0))
+    return best, len({o.get("provider") or o.get("catalog") for o in paid})
+
+
+def pricing_line(
+    open_weights: bool,
+    pricing: dict | None,
+    provider: str | None,
+    offers: list | None = None,
+) -> str | None:
+    """The site's pricing line. With offers from price catalogs, the cheapest paid one
+    speaks: "API from $0.10 per 1M input tokens (3 providers)", or its input and output
+    prices "via" the one provider that sells it; otherwise the release's own prices."""
+    best, providers = _cheapest_offers(offers)
+    if best is not None and providers > 1:
+        api = f"{_money(best['input_usd_per_mtok'])} per 1M input tokens"
+        via = f" ({providers} providers)"
+    elif best is not None:
+        name = best.get("provider") or best.get("catalog")
+        api, via = _api_prices(best), f" via {_PROVIDERS.get(name, name)}" if name else ""
+    else:
+        api = _api_prices(pricing or {})
+        via = f" via {provider}" if provider else ""
     if open_weights:
         rest = f"API from {api}{via}" if api else "Inference costs vary by provider"
         return f"Free (open weights, self-hosted) / {rest}"
@@ -354,6 +403,8 @@ def pricing_line(open_weights: bool, pricing: dict | None, provider: str | None)
         return None
     if pricing.get("tier") == "freemium" and api:
         return f"Free tier; paid from {api}{via}"
+    if api and providers > 1:
+        return f"API from {api}{via}"
     if api:
         return f"{api}{via}"
     if pricing.get("subscription_usd_per_month") is not None:
@@ -414,7 +465,9 @@ def draft_from_sources(
         "description": _describe(prose, release.family),
         "category": _CATEGORIES.get(kind, "Developer Tools"),
         "entry_price": entry_price(open_weights, pricing),
-        "pricing_line": pricing_line(open_weights, pricing, _provider(pricing_source)),
+        "pricing_line": pricing_line(
+            open_weights, pricing, _provider(pricing_source), fields.get("offers")
+        ),
         "license": plain(lic.get("name") or lic.get("id"), 200),
         "parameter_sizes": sizes_text([s["label"] for s in fields.get("sizes") or []]),
         "links": [link for link in links if safe_url(link["url"])],

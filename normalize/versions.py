@@ -30,6 +30,8 @@ RULESETS: dict[str, tuple[str, ...]] = {
     "titles": ("titles.py",),
     "announcements": ("announcements.py",),
     "draft": ("draft.py",),
+    "lifecycle": ("lifecycle.py",),
+    "offers": ("offers.py",),
 }
 # A kind of stored document → the extractors that read it.
 DOCUMENT_RULESETS: dict[str, tuple[str, ...]] = {
@@ -44,7 +46,7 @@ DOCUMENT_RULESETS: dict[str, tuple[str, ...]] = {
         "pricing",
         "draft",
     ),
-    "prices": ("pricing", "names"),  # provider price lists
+    "prices": ("pricing", "names", "lifecycle", "offers"),  # provider price lists
 }
 HUB_DOCUMENT_KINDS = ("hf_listing", "hf_model_info")
 PRICE_DOCUMENT_KINDS = ("pricing",)

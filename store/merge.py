@@ -39,4 +39,23 @@ def merged_fields(cand: Candidate, duplicates: list[Candidate]) -> dict:
     for dup in duplicates:
         repos.update((dup.fields or {}).get("repos") or [])
         derivatives += (dup.fields or {}).get("derivatives") or 0
-    return {**fields, "sizes": sizes, "repos": sorted(repos), "derivatives": derivatives}
+    offers = list(fields.get("offers") or [])
+    if duplicates and "offers" not in (cand.overrides or {}):
+        # A duplicate's offers are the release's too, once each (catalog, provider, id).
+        by_key = {_offer_key(o): o for o in offers if isinstance(o, dict)}
+        for dup in duplicates:
+            for offer in (dup.fields or {}).get("offers") or []:
+                if isinstance(offer, dict):
+                    by_key.setdefault(_offer_key(offer), offer)
+        offers = [by_key[key] for key in sorted(by_key)]
+    return {
+        **fields,
+        "sizes": sizes,
+        "repos": sorted(repos),
+        "derivatives": derivatives,
+        "offers": offers,
+    }
+
+
+def _offer_key(offer: dict) -> tuple[str, str, str]:
+    return tuple(str(offer.get(k) or "") for k in ("catalog", "provider", "model_id"))

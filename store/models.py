@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 CANDIDATE_STATUSES = ("new", "accepted", "rejected", "duplicate", "snoozed")
@@ -301,6 +301,35 @@ class ProviderPrice(SQLModel, table=True):
     snippet: str | None = None
     content_hash: str | None = Field(default=None, max_length=64)
     seen_at: datetime = Field(default_factory=utcnow)
+
+
+class PriceHistory(SQLModel, table=True):
+    """The prices one catalog entry stated, one row per period they held: `provider_price`
+    keeps the entry as last read, this keeps every price it had (`/api/tools/{slug}/prices`).
+
+    A period is open (`valid_to` NULL) while the catalog still states that price; a new
+    price closes it and opens the next. At most one period of an entry is open: two crawls
+    of the same catalog at once open it once (the partial unique index)."""
+
+    __tablename__ = "price_history"
+    __table_args__ = (
+        Index("ix_price_history_entry", "source", "model_id"),
+        Index(
+            "uq_price_history_open",
+            "source",
+            "model_id",
+            unique=True,
+            sqlite_where=text("valid_to IS NULL"),
+            postgresql_where=text("valid_to IS NULL"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=200)  # "pricing:litellm"
+    model_id: str = Field(max_length=300)  # the catalog's id, as provider_price.model_id
+    pricing: dict | None = json_column()  # the offer's identity and price fields
+    source_url: str = Field(max_length=2048)
+    valid_from: datetime = Field(default_factory=utcnow)
+    valid_to: datetime | None = None
 
 
 class HookDelivery(SQLModel, table=True):

@@ -18,13 +18,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import UTC, datetime
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
 
+from normalize.lifecycle import lifecycle_from_record
+from normalize.offers import offer_facts
 from normalize.pricing import pricing_from_record
-from store.models import Candidate, Observation, ProviderPrice, Variant, utcnow
-from store.upsert import upsert
+from store.models import Candidate, Observation, PriceHistory, ProviderPrice, Variant, utcnow
+from store.upsert import insert_new, upsert
 
 PRICE_COLUMNS = ("hf_key", "name", "pricing", "source_url", "snippet", "content_hash", "seen_at")
 TRUST = 20  # a provider's structured price list: above prose, the only source of prices
@@ -42,6 +45,22 @@ def _str(value: object, limit: int) -> str | None:
     return value.strip()[:limit] if isinstance(value, str) and value.strip() else None
 
 
+# The fields of an offer's price (normalize.pricing_model.Pricing.to_json, no evidence):
+# a change of any of them is a new period of its price history.
+PRICE_FIELDS = (
+    "tier",
+    "input_usd_per_mtok",
+    "output_usd_per_mtok",
+    "subscription_usd_per_month",
+    "cache_read_usd_per_mtok",
+    "cache_write_usd_per_mtok",
+    "batch_input_usd_per_mtok",
+    "batch_output_usd_per_mtok",
+    "tiers",
+    "units",
+)
+
+
 def price_row(source: str, url: str, model: dict) -> dict | None:
     """One provider model → a price row, or None when it states no usable price."""
     model_id = _str(model.get("id"), 300)
@@ -54,8 +73,13 @@ def price_row(source: str, url: str, model: dict) -> dict | None:
     evidence = (data.pop("evidence", None) or [{}])[0]
     catalog = model.get("_catalog") if isinstance(model.get("_catalog"), str) else "openrouter"
     data["catalog"] = catalog
+    now = utcnow()
+    offer, window_parts = offer_facts(model, catalog)
+    data["offer"] = offer
+    data["lifecycle"] = lifecycle_from_record(model, catalog, now, source=f"{url}#{model_id}")
     hf_id = _hub_id(model, catalog)
     digest = json.dumps([hf_id, data, model.get("name")], sort_keys=True, default=str)
+    snippet = " ".join([evidence.get("snippet") or "", *window_parts]).strip()
     return {
         "source": source,
         "model_id": model_id,
@@ -63,10 +87,17 @@ def price_row(source: str, url: str, model: dict) -> dict | None:
         "name": _str(model.get("name"), 300),
         "pricing": data,
         "source_url": evidence.get("source") or url,
-        "snippet": (evidence.get("snippet") or "")[:500],
+        "snippet": snippet[:500],
         "content_hash": hashlib.sha256(digest.encode()).hexdigest(),
-        "seen_at": utcnow(),
+        "seen_at": now,
     }
+
+
+def price_of(pricing: dict | None) -> dict:
+    """The price fields of a stored price (what a period of its history holds); a price
+    stored before tiers and units were read has none of either."""
+    found = {key: (pricing or {}).get(key) for key in PRICE_FIELDS}
+    return {**found, "tiers": found["tiers"] or [], "units": found["units"] or []}
 
 
 def _hub_id(model: dict, catalog: str) -> str | None:
@@ -81,29 +112,77 @@ def _hub_id(model: dict, catalog: str) -> str | None:
     return name if name.count("/") == 1 and all(name.split("/")) else None
 
 
-def _observation(price: ProviderPrice | dict, candidate_id: int, repo_id: str | None) -> dict:
-    """A price as an observation of a candidate; `repo_id` is the repo it was joined by
-    (None for a join by vendor and name)."""
+def _observations(price: ProviderPrice | dict, candidate_id: int, repo_id: str | None) -> list:
+    """A price as observations of a candidate: its price (field `pricing`, with the offer it
+    is) and the dates its catalog states (field `lifecycle`, when it states any); `repo_id`
+    is the repo it was joined by (None for a join by vendor and name)."""
     get = price.get if isinstance(price, dict) else lambda k: getattr(price, k)
-    return {
-        "candidate_id": candidate_id,
-        "field": "pricing",
-        "subject": f"{get('source')}:{get('model_id')}",
-        "extractor": CATALOG_EXTRACTORS.get(
-            (get("pricing") or {}).get("catalog"), "pricing.openrouter"
-        ),
-        "value": {
-            **(get("pricing") or {}),
-            "provider": get("source"),
-            "provider_model": get("model_id"),
-            "repo": repo_id,
-        },
-        "source_url": get("source_url"),
-        "snippet": get("snippet"),
-        "extractor_version": "1",
-        "trust": TRUST,
-        "seen_at": utcnow(),
-    }
+    pricing = dict(get("pricing") or {})
+    lifecycle = pricing.pop("lifecycle", None)
+    catalog = pricing.get("catalog")
+    subject = f"{get('source')}:{get('model_id')}"
+    found = [
+        {
+            "candidate_id": candidate_id,
+            "field": "pricing",
+            "subject": subject,
+            "extractor": CATALOG_EXTRACTORS.get(catalog, "pricing.openrouter"),
+            "value": {
+                **pricing,
+                "provider": get("source"),
+                "provider_model": get("model_id"),
+                "repo": repo_id,
+            },
+            "source_url": get("source_url"),
+            "snippet": get("snippet"),
+            "extractor_version": "1",
+            "trust": TRUST,
+            "seen_at": utcnow(),
+        }
+    ]
+    if isinstance(lifecycle, dict):
+        evidence = lifecycle.get("evidence") or {}
+        found.append(
+            {
+                "candidate_id": candidate_id,
+                "field": "lifecycle",
+                "subject": subject,
+                "extractor": evidence.get("extractor") or "lifecycle",
+                "value": {k: v for k, v in lifecycle.items() if k != "evidence"},
+                "source_url": evidence.get("source") or get("source_url"),
+                "snippet": evidence.get("snippet"),
+                "extractor_version": evidence.get("version") or "1",
+                "trust": TRUST,
+                "seen_at": utcnow(),
+            }
+        )
+    return found
+
+
+def _observation_rows(prices: list, candidate_id: int, repo_id: str | None) -> list[dict]:
+    return [o for price in prices for o in _observations(price, candidate_id, repo_id)]
+
+
+def _drop_stale_lifecycle(session: Session, observations: list[dict]) -> None:
+    """A catalog entry that no longer states a date loses the lifecycle it stated."""
+    stating = {(o["candidate_id"], o["subject"]) for o in observations if o["field"] == "lifecycle"}
+    silent = [
+        (o["candidate_id"], o["subject"])
+        for o in observations
+        if o["field"] == "pricing" and (o["candidate_id"], o["subject"]) not in stating
+    ]
+    by_candidate: dict[int, list[str]] = {}
+    for cid, subject in silent:
+        by_candidate.setdefault(cid, []).append(subject)
+    for cid, subjects in sorted(by_candidate.items()):
+        for start in range(0, len(subjects), 500):
+            session.execute(
+                delete(Observation).where(
+                    Observation.candidate_id == cid,
+                    Observation.field == "lifecycle",
+                    col(Observation.subject).in_(subjects[start : start + 500]),
+                )
+            )
 
 
 def _upsert_observations(session: Session, rows: list[dict]) -> None:
@@ -126,6 +205,7 @@ def save_prices(session: Session, source: str, url: str, models: list[dict]) -> 
     # One row per model id: a list that repeats an id keeps its last entry. In id order,
     # as the observations below, whatever order the provider lists them in.
     rows = sorted({r["model_id"]: r for r in rows}.values(), key=lambda r: r["model_id"])
+    record_history(session, source, rows)
     for start in range(0, len(rows), 500):
         upsert(
             session,
@@ -144,7 +224,7 @@ def save_prices(session: Session, source: str, url: str, models: list[dict]) -> 
     unnamed = [row for row in rows if not row["hf_key"]]
     if unnamed:
         for row, cid in _name_matches(unnamed, _api_only_candidates(session)):
-            observations.append(_observation(row, cid, None))
+            observations += _observations(row, cid, None)
             joined[cid] = joined.get(cid, 0) + 1
     keys = list(by_key)
     for start in range(0, len(keys), 500):
@@ -156,10 +236,70 @@ def save_prices(session: Session, source: str, url: str, models: list[dict]) -> 
         ).all()
         for repo_id, cid in variants:
             for row in by_key[repo_id.lower()]:
-                observations.append(_observation(row, cid, repo_id))
+                observations += _observations(row, cid, repo_id)
                 joined[cid] = joined.get(cid, 0) + 1
     _upsert_observations(session, observations)
+    _drop_stale_lifecycle(session, observations)
     return joined
+
+
+def record_history(session: Session, source: str, rows: list[dict]) -> None:
+    """Close the open price period of each entry whose price changed and open the next;
+    each row's offer learns since when its price holds (`offer.seen_at`)."""
+    now = utcnow()
+    table = PriceHistory.__table__
+    open_: dict[str, tuple[int, dict, datetime]] = {}
+    ids = [r["model_id"] for r in rows]
+    for start in range(0, len(ids), 500):
+        for pid, model_id, pricing, since in session.execute(
+            select(table.c.id, table.c.model_id, table.c.pricing, table.c.valid_from).where(
+                table.c.source == source,
+                table.c.valid_to.is_(None),
+                table.c.model_id.in_(ids[start : start + 500]),
+            )
+        ):
+            open_[model_id] = (pid, pricing or {}, since)
+    closed, opened = [], []
+    for row in rows:
+        price = price_of(row["pricing"])
+        current = open_.get(row["model_id"])
+        if current is not None and price_of(current[1]) == price:
+            since = current[2]
+        else:
+            if current is not None:
+                closed.append(current[0])
+            since = now
+            offer = row["pricing"].get("offer") or {}
+            opened.append(
+                {
+                    "source": source,
+                    "model_id": row["model_id"],
+                    "pricing": {**price, **{k: offer.get(k) for k in HISTORY_OFFER_KEYS}},
+                    "source_url": row["source_url"],
+                    "valid_from": now,
+                    "valid_to": None,
+                }
+            )
+        offer = row["pricing"].get("offer")
+        if isinstance(offer, dict):
+            offer["seen_at"] = _iso(since)
+    for start in range(0, len(closed), 500):
+        session.execute(
+            update(table)
+            .where(table.c.id.in_(closed[start : start + 500]), table.c.valid_to.is_(None))
+            .values(valid_to=now)
+        )
+    # Two crawls of one catalog at once: the second finds the period opened (the partial
+    # unique index on open periods) and leaves it.
+    for start in range(0, len(opened), 500):
+        insert_new(session, table, opened[start : start + 500])
+
+
+HISTORY_OFFER_KEYS = ("catalog", "provider", "model_id", "catalog_model_id")
+
+
+def _iso(value: datetime) -> str:
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
 def _squash(text: str) -> str:
@@ -204,7 +344,8 @@ def join_announced(session: Session, candidate_id: int) -> int:
     cand = session.get(Candidate, candidate_id)
     rows = session.exec(select(ProviderPrice).where(ProviderPrice.hf_key.is_(None))).all()
     matches = _name_matches(list(rows), [cand] if cand else [])
-    _upsert_observations(session, [_observation(row, cid, None) for row, cid in matches])
+    observations = [o for row, cid in matches for o in _observations(row, cid, None)]
+    _upsert_observations(session, observations)
     return len(matches)
 
 
@@ -213,5 +354,5 @@ def join_repo(session: Session, repo_id: str, candidate_id: int) -> int:
     prices = session.exec(
         select(ProviderPrice).where(ProviderPrice.hf_key == repo_id.lower())
     ).all()
-    _upsert_observations(session, [_observation(p, candidate_id, repo_id) for p in prices])
+    _upsert_observations(session, _observation_rows(list(prices), candidate_id, repo_id))
     return len(prices)

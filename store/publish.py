@@ -28,8 +28,10 @@ from sqlalchemy import and_, delete, exists, func, insert, text
 from sqlmodel import Session, col, select
 
 from normalize.draft import DRAFT_FIELD
+from normalize.lifecycle import stage as lifecycle_stage
 from store.merge import merged_fields
 from store.models import Candidate, Observation, Tool, ToolChange, utcnow
+from store.prices import PRICE_FIELDS
 
 # The public record, in this order; keys are only ever added (README, "Web").
 RECORD_KEYS = (
@@ -52,10 +54,29 @@ RECORD_KEYS = (
     "derivatives",
     "published_at",
     "updated_at",
+    # Issue 20: the price model, the offers behind it, and the release's lifecycle.
+    "pricing",
+    "offers",
+    "released_at",
+    "first_listed_at",
+    "knowledge_cutoff",
+    "deprecated_at",
+    "retired_at",
+    "lifecycle",
 )
 # The site's text fields: an editor's value, else the draft's (`normalize.draft`).
 TEXT_KEYS = ("category", "tagline", "description", "entry_price", "pricing_line")
 _LICENSE_KEYS = ("id", "name", "family", "commercial_use", "osi_approved")
+# The record's `pricing`: the chosen offer's price model (store.resolve._pricing), the
+# release's tier over all its offers.
+PRICING_KEYS = PRICE_FIELDS
+LIFECYCLE_KEYS = (
+    "released_at",
+    "first_listed_at",
+    "knowledge_cutoff",
+    "deprecated_at",
+    "retired_at",
+)
 BATCH = 500
 
 
@@ -93,7 +114,27 @@ def record_core(cand: Candidate, fields: dict, draft: dict | None = None) -> dic
         or (cand.announced_at.isoformat() if cand.announced_at else None),
         "repos": list(fields.get("repos") or []),
         "derivatives": int(fields.get("derivatives") or 0),
+        "pricing": _pricing(fields.get("pricing")),
+        "offers": [o for o in fields.get("offers") or [] if isinstance(o, dict)],
+        **{key: fields.get(key) for key in LIFECYCLE_KEYS},
+        "lifecycle": fields.get("lifecycle") or _stage(fields),
     }
+
+
+def _pricing(pricing: object) -> dict | None:
+    """The record's price model; None when no source states a price (unknown is not $0)."""
+    if not isinstance(pricing, dict):
+        return None
+    out = {key: pricing.get(key) for key in PRICING_KEYS}
+    out["tiers"], out["units"] = list(out["tiers"] or []), list(out["units"] or [])
+    out["source_url"] = pricing.get("source")
+    return out
+
+
+def _stage(fields: dict) -> str:
+    """The stage of a candidate resolved before lifecycles were derived (its next refresh
+    derives it from its sources)."""
+    return lifecycle_stage(bool(fields.get("repos")), bool(fields.get("pricing")), False, False)
 
 
 def _hash(core: dict) -> str:

@@ -26,12 +26,13 @@ from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, select
 
 from normalize.draft import DRAFT_FIELD
-from normalize.hub import parse_hub_time
+from normalize.hub import LEGACY_CREATED_AT, parse_hub_time
+from normalize.lifecycle import stage as lifecycle_stage
 from normalize.names import display_name, slugify
 from normalize.titles import squash, without_date_code
 from normalize.vendors import vendor_for_org
 from store.models import Candidate, Event, Observation, Variant, utcnow
-from store.prices import PRICE_LIST_EXTRACTORS
+from store.prices import PRICE_FIELDS, PRICE_LIST_EXTRACTORS
 from store.races import lock_announced
 
 TRUST = {"weights": 30, "declared": 20, "name": 10}
@@ -277,6 +278,81 @@ def _pricing(obs: list[Observation]) -> dict | None:
     }
 
 
+# An offer's prices: every price field but the lists, copied below.
+OFFER_PRICE_KEYS = tuple(key for key in PRICE_FIELDS if key not in ("tiers", "units"))
+
+
+def _offers(obs: list[Observation], lifecycle: dict[str, dict]) -> list[dict]:
+    """Every catalog entry that prices the release, one per (catalog, provider, provider
+    model id), in that order: what a downstream site lists as "where to run it"."""
+    found: dict[tuple, dict] = {}
+    for o in obs:
+        if o.field != "pricing" or o.extractor not in PRICE_LIST_EXTRACTORS:
+            continue
+        value = o.value if isinstance(o.value, dict) else {}
+        offer = value.get("offer") if isinstance(value.get("offer"), dict) else {}
+        catalog = offer.get("catalog") or value.get("catalog") or "openrouter"
+        provider = offer.get("provider") or ("openrouter" if catalog == "openrouter" else None)
+        model_id = offer.get("model_id") or value.get("provider_model")
+        dates = lifecycle.get(o.subject) or {}
+        entry = {
+            "catalog": catalog,
+            "provider": provider,
+            "model_id": model_id,
+            "catalog_model_id": offer.get("catalog_model_id") or value.get("provider_model"),
+            **{key: value.get(key) for key in OFFER_PRICE_KEYS},
+            **{key: list(value.get(key) or []) for key in ("tiers", "units")},
+            "context_window": offer.get("context_window"),
+            "deprecated_at": dates.get("deprecated_at"),
+            "source_url": o.source_url,
+            "seen_at": offer.get("seen_at"),
+        }
+        found.setdefault((catalog, provider or "", model_id or ""), entry)
+    return [found[key] for key in sorted(found)]
+
+
+def _lifecycle(originals: list[Variant], obs: list[Observation]) -> tuple[dict, dict[str, dict]]:
+    """The release's dates and stage, and the dates each catalog entry states (by subject).
+
+    released_at: the earliest of an announcement, a repo's creation on the Hub (not the
+    Hub's placeholder date of old repos) and a catalog's stated release date; never a
+    listing date. first_listed_at: the earliest of a repo's creation and a catalog's
+    listing (OpenRouter `created`, checked by normalize.lifecycle). knowledge_cutoff: the
+    one most catalogs state (ties: the earliest). deprecated_at, retired_at: the earliest
+    any catalog states for one of its offers."""
+    stated = {
+        o.subject: o.value for o in obs if o.field == "lifecycle" and isinstance(o.value, dict)
+    }
+    values = list(stated.values())
+    created = [
+        v.created_at.date().isoformat()
+        for v in originals
+        if v.created_at and not v.created_at.isoformat().startswith(LEGACY_CREATED_AT[:19])
+    ]
+    announced = [t.date().isoformat() for t in _announcement_times(obs)]
+    released = [*announced, *created, *(v["released_at"] for v in values if v.get("released_at"))]
+    listed = [*created, *(v["listed_at"][:10] for v in values if v.get("listed_at"))]
+    cutoffs = Counter(v["knowledge_cutoff"] for v in values if v.get("knowledge_cutoff"))
+    deprecated = sorted(v["deprecated_at"] for v in values if v.get("deprecated_at"))
+    retired = sorted(v["retired_at"] for v in values if v.get("retired_at"))
+    statuses = {v.get("status") for v in values}
+    priced = any(o.field == "pricing" and o.extractor in PRICE_LIST_EXTRACTORS for o in obs)
+    fields = {
+        "released_at": min(released) if released else None,
+        "first_listed_at": min(listed) if listed else None,
+        "knowledge_cutoff": min(cutoffs, key=lambda c: (-cutoffs[c], c)) if cutoffs else None,
+        "deprecated_at": deprecated[0] if deprecated else None,
+        "retired_at": retired[0] if retired else None,
+        "lifecycle": lifecycle_stage(
+            bool(originals),
+            priced,
+            bool(deprecated) or "deprecated" in statuses,
+            bool(retired) or "retired" in statuses,
+        ),
+    }
+    return fields, stated
+
+
 def _sources(variants: list[Variant], obs: list[Observation]) -> list[dict]:
     """Every source that said something about the release: Hub orgs, announcements, prices."""
     found: dict[tuple, dict] = {}
@@ -321,6 +397,7 @@ def candidate_fields(
     sizes = _sizes(originals) or _announced_sizes(obs)
     license_, conflicts = _license(obs)
     created = [v.created_at for v in originals if v.created_at] + _announcement_times(obs)
+    lifecycle, stated = _lifecycle(originals, obs)
     return {
         "name": display_name(cand.family, [s["label"] for s in sizes]),
         "vendor": cand.vendor,
@@ -335,6 +412,8 @@ def candidate_fields(
         "pipeline_tag": _pipeline_tag(originals),
         "pricing": _pricing(obs),
         "sources": _sources(variants, obs),
+        "offers": _offers(obs, stated),
+        **lifecycle,
         "_conflicts": conflicts,
     }
 

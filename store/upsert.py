@@ -127,3 +127,10 @@ def _compiled(
         found = (compiled.string, names, dict(compiled._bind_processors), defaults)
         _COMPILED[cache_key] = found
     return found
+
+
+def insert_new(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows; one that conflicts with any unique index (a partial one too) is left
+    out, so two writers inserting the same row at once store it once."""
+    if rows:
+        session.execute(_insert(session, table).on_conflict_do_nothing(), list(rows))

@@ -185,6 +185,7 @@ def test_openapi_describes_and_exemplifies_every_field(client):
         f"{name}.{key}"
         for name in ("Size", "License", "ToolRecord", "ToolPage", "Evidence", "Source")
         + ("ToolDetail", "Change", "ChangePage", "Problem")
+        + ("Pricing", "Offer", "PriceTier", "UnitPrice", "PricePeriod", "PriceHistoryPage")
         for key, prop in schemas[name]["properties"].items()
         if not prop.get("description") or ("examples" not in prop and key != "license")
     ]

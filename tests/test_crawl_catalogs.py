@@ -93,7 +93,8 @@ def test_the_crawl_succeeds(world):
 JOINED = [
     ("llama-3.3", 0.23, 0.4, "pricing.litellm", "deepinfra/meta-llama/Llama-3.3-70B-Instruct"),
     ("gemma-3", 0.09, 0.17, "pricing.litellm", "deepinfra/google/gemma-3-27b-it"),
-    ("llama-4-scout", 0.11, 0.34, "pricing.models_dev", "groq/meta-llama/llama-4-scout-17b-16e-instruct"),
+    # the cheaper of DeepInfra's (LiteLLM) and Groq's (models.dev) offers
+    ("llama-4-scout", 0.08, 0.3, "pricing.litellm", "deepinfra/meta-llama/Llama-4-Scout-17B-16E-Instruct"),
     # the cheapest paid offer over both catalogs: models.dev's OpenRouter entry
     ("qwen3", 0.028, 0.1104, "pricing.models_dev", "openrouter/qwen/qwen3-8b"),
 ]  # fmt: skip

@@ -31,9 +31,10 @@ from sqlalchemy.engine import Connection, Dialect, Engine
 
 from normalize.draft import DRAFT_FIELD
 from normalize.params import parse_param_count
-from store.models import Candidate, Observation, Tool, ToolChange
+from store.models import Candidate, Observation, PriceHistory, Tool, ToolChange
+from store.prices import PRICE_FIELDS, PRICE_LIST_EXTRACTORS
 from web.readsql import OverBudget, Prepared, prepare, result_processor
-from web.schemas import ChangePage, Problem, ToolDetail, ToolPage
+from web.schemas import ChangePage, PriceHistoryPage, Problem, ToolDetail, ToolPage
 
 router = APIRouter(tags=["read API"])
 API_VERSION = "1"
@@ -424,6 +425,94 @@ async def get_tool(request: Request, slug: str) -> Response:
         return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
     return Response(
         body, media_type="application/json", headers={"ETag": etag, "Cache-Control": "no-cache"}
+    )
+
+
+def _price_entries(conn: Connection, candidate_id: int) -> list[tuple[str, str]]:
+    """(source, catalog model id) of every catalog entry priced for the tool (its merged
+    duplicates' too), from the subjects of its price observations ("pricing:NAME:ID")."""
+    merged = select(Candidate.id).where(
+        Candidate.duplicate_of == candidate_id, Candidate.status == "duplicate"
+    )
+    o = Observation
+    subjects = conn.execute(
+        select(o.subject).where(
+            or_(o.candidate_id == candidate_id, o.candidate_id.in_(merged)),
+            o.field == "pricing",
+            o.extractor.in_(PRICE_LIST_EXTRACTORS),
+        )
+    ).scalars()
+    found = set()
+    for subject in subjects:
+        name, _, model_id = subject.removeprefix("pricing:").partition(":")
+        if model_id:
+            found.add((f"pricing:{name}", model_id))
+    return sorted(found)
+
+
+def _period(row) -> dict:
+    pricing = row.pricing if isinstance(row.pricing, dict) else {}
+    return {
+        **{key: pricing.get(key) for key in PRICE_FIELDS},
+        "tiers": list(pricing.get("tiers") or []),
+        "units": list(pricing.get("units") or []),
+        "catalog": pricing.get("catalog"),
+        "provider": pricing.get("provider"),
+        "model_id": pricing.get("model_id") or row.model_id,
+        "catalog_model_id": pricing.get("catalog_model_id") or row.model_id,
+        "source": row.source,
+        "source_url": row.source_url,
+        "from": _utc(row.valid_from).isoformat(),
+        "to": _utc(row.valid_to).isoformat() if row.valid_to is not None else None,
+    }
+
+
+@router.get(
+    "/api/tools/{slug}/prices",
+    response_model=PriceHistoryPage,
+    responses={400: {"model": Problem}, 404: {"model": Problem}},
+    summary="Every price the tool's offers held, and when (newest first).",
+    description=(
+        "One entry per price period of each offer: the price fields of `offers`, `from` (when "
+        "toolscout first read that price) and `to` (when the catalog first stated another; "
+        "null while it holds). Follow `next_cursor` until it is null."
+    ),
+)
+def tool_prices(
+    request: Request,
+    slug: str,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 200,
+) -> Response:
+    engine = request.app.state.engine
+    history = PriceHistory.__table__
+    after = decode_cursor(cursor, by_time=True) if cursor else None
+    with engine.connect() as conn:
+        found = conn.execute(select(Tool.candidate_id).where(Tool.slug == slug)).first()
+        if found is None:
+            raise HTTPException(404, f"no published tool {slug!r}")
+        entries = _price_entries(conn, found[0])
+        rows = []
+        if entries:
+            query = select(history).where(tuple_(history.c.source, history.c.model_id).in_(entries))
+            if after is not None:
+                after_id, after_at = after
+                keyset = tuple_(
+                    bindparam("at", after_at, type_=history.c.valid_from.type), after_id
+                )
+                query = query.where(tuple_(history.c.valid_from, history.c.id) < keyset)
+            order = (history.c.valid_from.desc(), history.c.id.desc())
+            rows = conn.execute(query.order_by(*order).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if more else None
+    page = {
+        "slug": slug,
+        "prices": [_period(row) for row in rows],
+        "next_cursor": encode_cursor(last.id, _utc(last.valid_from)) if last else None,
+    }
+    return Response(
+        orjson.dumps(page), media_type="application/json", headers={"Cache-Control": "no-cache"}
     )
 
 

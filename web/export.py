@@ -2,7 +2,8 @@
 
 Reads the same records as `/api/tools` (after a reconcile, so changes crawls made since the
 last web sync are in), in keyset batches so 100,000 records stream in constant memory.
-CSV flattens lists ("1B; 4B") and the license, and defuses spreadsheet formulas: a scraped
+CSV flattens lists ("1B; 4B") and the license, writes other nested values (pricing, offers)
+as compact JSON, and defuses spreadsheet formulas: a scraped
 text cell starting with = + - @ is prefixed with ' (CSV injection).
 """
 
@@ -52,6 +53,9 @@ def csv_row(record: dict) -> dict:
     row["sizes"] = "; ".join(str(s.get("label")) for s in record.get("sizes") or [])
     row["repos"] = " ".join(record.get("repos") or [])
     for key, value in row.items():
+        if isinstance(value, dict | list):
+            # Nested values (pricing, offers) as compact JSON: one cell, read back exactly.
+            value = row[key] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         if value is None:
             row[key] = ""
         elif isinstance(value, bool):

@@ -44,6 +44,13 @@ def _summary(record: dict) -> str:
         (record.get("license") or {}).get("id"),
     ]
     parts.append(" · ".join(f for f in facts if f))
+    # What changes after publication (offers, prices, lifecycle) shows in the entry too, so
+    # a reader sees why its `updated` moved.
+    parts.append(record.get("pricing_line") or "")
+    stage = record.get("lifecycle")
+    if stage in ("deprecated", "retired"):
+        when = record.get("retired_at" if stage == "retired" else "deprecated_at")
+        parts.append(f"{stage.capitalize()}{f' {when}' if when else ''}")
     return "\n".join(p for p in parts if p)
 
 

@@ -38,6 +38,127 @@ class License(BaseModel):
     osi_approved: bool | None = F(None, "Approved by the Open Source Initiative.", True)
 
 
+class PriceTier(BaseModel):
+    above_tokens: int = F(
+        description="The prices below apply once a request's context is above this many tokens.",
+        example=200000,
+    )
+    input_usd_per_mtok: float | None = F(None, "USD per 1M input tokens above it.", 2.5)
+    output_usd_per_mtok: float | None = F(None, "USD per 1M output tokens above it.", 15.0)
+
+
+class UnitPrice(BaseModel):
+    unit: str = F(
+        description="What one unit is: image, second, minute, request, character, web_search, "
+        "pixel, … (the vocabulary is normalize/data/price_units.toml).",
+        example="image",
+    )
+    direction: Literal["input", "output"] = F(
+        description="Whether the unit is sent or produced.", example="output"
+    )
+    usd: float = F(description="USD per one unit.", example=0.04)
+
+
+_PRICE_DOCS = {
+    "tier": (
+        'free, freemium, paid, open-weights or unknown ("0" is free; unstated is unknown).',
+        "paid",
+    ),
+    "input_usd_per_mtok": (
+        "USD per 1M input tokens; null when unstated (never 0 for unknown).",
+        0.1,
+    ),
+    "output_usd_per_mtok": ("USD per 1M output tokens; null when unstated.", 0.4),
+    "subscription_usd_per_month": ("A plan's monthly price, USD; null when none.", 20.0),
+    "cache_read_usd_per_mtok": ("USD per 1M input tokens read from the prompt cache.", 0.025),
+    "cache_write_usd_per_mtok": ("USD per 1M input tokens written to the prompt cache.", 3.75),
+    "batch_input_usd_per_mtok": ("USD per 1M input tokens through the batch API.", 1.25),
+    "batch_output_usd_per_mtok": ("USD per 1M output tokens through the batch API.", 5.0),
+}
+
+
+class PriceFields(BaseModel):
+    """The price model of issue 20: what an offer costs, as its catalog states it."""
+
+    tier: str = F("unknown", *_PRICE_DOCS["tier"])
+    input_usd_per_mtok: float | None = F(None, *_PRICE_DOCS["input_usd_per_mtok"])
+    output_usd_per_mtok: float | None = F(None, *_PRICE_DOCS["output_usd_per_mtok"])
+    subscription_usd_per_month: float | None = F(None, *_PRICE_DOCS["subscription_usd_per_month"])
+    cache_read_usd_per_mtok: float | None = F(None, *_PRICE_DOCS["cache_read_usd_per_mtok"])
+    cache_write_usd_per_mtok: float | None = F(None, *_PRICE_DOCS["cache_write_usd_per_mtok"])
+    batch_input_usd_per_mtok: float | None = F(None, *_PRICE_DOCS["batch_input_usd_per_mtok"])
+    batch_output_usd_per_mtok: float | None = F(None, *_PRICE_DOCS["batch_output_usd_per_mtok"])
+    tiers: list[PriceTier] = F(
+        default_factory=list,
+        description="Context-length pricing (LiteLLM `_above_200k_tokens`, models.dev "
+        "`context_over_200k`), lowest threshold first.",
+        example=[{"above_tokens": 200000, "input_usd_per_mtok": 2.5, "output_usd_per_mtok": 15.0}],
+    )
+    units: list[UnitPrice] = F(
+        default_factory=list,
+        description="Prices per other units than the token: images, seconds of audio, "
+        "characters, requests, web searches.",
+        example=[{"unit": "image", "direction": "output", "usd": 0.04}],
+    )
+
+
+class Pricing(PriceFields):
+    """The release's price: the cheapest paid offer's price model, and the tier over all
+    its offers (free and paid offers make it freemium). Each value's evidence is the
+    `pricing` evidence of /api/tools/{slug} whose source_url this names."""
+
+    source_url: str | None = F(
+        None,
+        "The catalog entry the prices were read from.",
+        "https://models.dev/api.json#google/gemini-2.5-flash-lite",
+    )
+
+
+class Offer(PriceFields):
+    """One catalog's price of the release at one provider, under one model id."""
+
+    catalog: Literal["openrouter", "litellm", "models.dev"] = F(
+        description="The price catalog that states it.", example="litellm"
+    )
+    provider: str | None = F(
+        None,
+        "Who bills the use: LiteLLM's `litellm_provider`, models.dev's provider key; "
+        '"openrouter" for OpenRouter, which resells every model it lists.',
+        "deepinfra",
+    )
+    model_id: str = F(
+        description="The id the provider's API takes (a LiteLLM key without its provider "
+        "prefix; the models.dev model key; OpenRouter's id).",
+        example="google/gemma-3-27b-it",
+    )
+    catalog_model_id: str | None = F(
+        None,
+        "The id in the catalog itself (a LiteLLM key, models.dev's provider/model).",
+        "deepinfra/google/gemma-3-27b-it",
+    )
+    context_window: int | None = F(
+        None,
+        "Tokens of context this offer takes (LiteLLM max_input_tokens, models.dev "
+        "limit.context, OpenRouter context_length); null when unstated.",
+        131072,
+    )
+    deprecated_at: str | None = F(
+        None, "When the catalog says this offer is (or was) deprecated.", "2026-02-20"
+    )
+    source_url: str | None = F(
+        None,
+        "The catalog entry (the document#id).",
+        "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
+        "#deepinfra/google/gemma-3-27b-it",
+    )
+    seen_at: str | None = F(
+        None,
+        "Since when the catalog states this price (ISO 8601); older prices are in "
+        "/api/tools/{slug}/prices.",
+        "2025-06-01T08:00:00+00:00",
+    )
+
+
 class ToolRecord(BaseModel):
     """One published tool: an accepted candidate with the editors' values applied."""
 
@@ -75,6 +196,90 @@ class ToolRecord(BaseModel):
     )
     updated_at: str = F(
         description="Last change of any field of this record.", example="2025-05-02T10:00:00+00:00"
+    )
+    pricing: Pricing | None = F(
+        None,
+        "What using it costs; null when no source states a price (unknown is not $0).",
+        {
+            "tier": "paid",
+            "input_usd_per_mtok": 0.1,
+            "output_usd_per_mtok": 0.4,
+            "subscription_usd_per_month": None,
+            "cache_read_usd_per_mtok": 0.025,
+            "cache_write_usd_per_mtok": None,
+            "batch_input_usd_per_mtok": None,
+            "batch_output_usd_per_mtok": None,
+            "tiers": [],
+            "units": [],
+            "source_url": "https://openrouter.ai/api/v1/models#google/gemini-2.5-flash-lite",
+        },
+    )
+    offers: list[Offer] = F(
+        default_factory=list,
+        description="Every catalog price of it, one per (catalog, provider, model_id), in that "
+        "order.",
+        example=[],
+    )
+    released_at: str | None = F(
+        None,
+        "The vendor's release or announcement (ISO date, as precise as stated): the earliest "
+        "announcement, Hub repo or catalog release date; never a catalog's listing date.",
+        "2025-03-12",
+    )
+    first_listed_at: str | None = F(
+        None,
+        "First seen on the Hub (a repo's creation) or listed by a catalog (OpenRouter "
+        "`created`; 1970-style placeholders are ignored).",
+        "2025-03-12",
+    )
+    knowledge_cutoff: str | None = F(
+        None, "Training data cutoff as a catalog states it; null if none does.", "2024-08"
+    )
+    deprecated_at: str | None = F(
+        None,
+        "The earliest deprecation a catalog states for one of its offers (LiteLLM "
+        "deprecation_date; models.dev status deprecated, dated by its last_updated).",
+        "2026-02-20",
+    )
+    retired_at: str | None = F(
+        None, "When a catalog says it was retired (shut down); null if none does.", "2026-06-01"
+    )
+    lifecycle: Literal["announced", "available", "deprecated", "retired"] = F(
+        "announced",
+        "announced: no weights or offer yet; available; deprecated or retired as a catalog "
+        "states for one of its offers.",
+        "available",
+    )
+
+
+class PricePeriod(PriceFields):
+    """One price an offer held, and when."""
+
+    catalog: str | None = F(None, "The price catalog.", "openrouter")
+    provider: str | None = F(None, "Who bills the use.", "openrouter")
+    model_id: str | None = F(None, "The id the provider's API takes.", "qwen/qwen3-8b")
+    catalog_model_id: str | None = F(None, "The id in the catalog.", "qwen/qwen3-8b")
+    source: str = F(
+        description="The [[pricing]] source that read it.", example="pricing:openrouter"
+    )
+    source_url: str | None = F(None, "The catalog document.", "https://openrouter.ai/api/v1/models")
+    from_: str = F(
+        alias="from",
+        description="When toolscout first read this price (ISO 8601).",
+        example="2025-05-01T08:00:00+00:00",
+    )
+    to: str | None = F(
+        None,
+        "When the catalog first stated another price; null while it still holds.",
+        "2025-06-01T08:00:00+00:00",
+    )
+
+
+class PriceHistoryPage(BaseModel):
+    slug: str = F(description="The tool.", example="qwen3")
+    prices: list[PricePeriod] = F(description="Newest first (by `from`).", example=[])
+    next_cursor: str | None = F(
+        None, "Pass as `cursor` for older prices; null on the last page.", "dTQyfDIwMjU"
     )
 
 
