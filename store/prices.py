@@ -23,7 +23,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from normalize.pricing import pricing_from_record
-from store.models import Candidate, Observation, ProviderPrice, Variant, utcnow
+from store.models import Candidate, IdLink, Observation, ProviderPrice, Variant, utcnow
 from store.upsert import upsert
 
 PRICE_COLUMNS = ("hf_key", "name", "pricing", "source_url", "snippet", "content_hash", "seen_at")
@@ -146,6 +146,9 @@ def save_prices(session: Session, source: str, url: str, models: list[dict]) -> 
         for row, cid in _name_matches(unnamed, _api_only_candidates(session)):
             observations.append(_observation(row, cid, None))
             joined[cid] = joined.get(cid, 0) + 1
+    for row, cid in _confirmed(session, source, rows):
+        observations.append(_observation(row, cid, None))
+        joined[cid] = joined.get(cid, 0) + 1
     keys = list(by_key)
     for start in range(0, len(keys), 500):
         variants = session.exec(
@@ -214,4 +217,27 @@ def join_repo(session: Session, repo_id: str, candidate_id: int) -> int:
         select(ProviderPrice).where(ProviderPrice.hf_key == repo_id.lower())
     ).all()
     _upsert_observations(session, [_observation(p, candidate_id, repo_id) for p in prices])
+    return len(prices)
+
+
+def _confirmed(session: Session, source: str, rows: list[dict]) -> list[tuple[dict, int]]:
+    """(row, candidate) of the entries an editor confirmed for a release (`store.ids`): a
+    join by name made certain, kept up to date by every read of the catalog."""
+    by_model = {row["model_id"]: row for row in rows}
+    links = session.exec(
+        select(IdLink.model_id, IdLink.candidate_id).where(
+            IdLink.source == source, IdLink.decision == "confirmed"
+        )
+    ).all()
+    return [(by_model[m], cid) for m, cid in links if m in by_model]
+
+
+def join_link(session: Session, candidate_id: int, source: str, model_id: str) -> int:
+    """The prices of one catalog entry an editor confirmed for a release; returns how many."""
+    prices = session.exec(
+        select(ProviderPrice).where(
+            ProviderPrice.source == source, ProviderPrice.model_id == model_id
+        )
+    ).all()
+    _upsert_observations(session, [_observation(p, candidate_id, None) for p in prices])
     return len(prices)
