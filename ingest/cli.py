@@ -760,7 +760,9 @@ def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
+    fmt: Annotated[
+        str, typer.Option("--format", help="jsonl, csv or ids (the id map, JSON lines).")
+    ] = "jsonl",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,

@@ -397,3 +397,40 @@ class WebSubDelivery(SQLModel, table=True):
     status: str = Field(default="pending", max_length=20, index=True)  # pending|processed
     processed_at: datetime | None = None
     run_id: int | None = None
+
+
+class ToolId(SQLModel, table=True):
+    """One id of the id map (`store.ids`): a published record's id in one catalog, looked up
+    by `GET /api/ids`. Rewritten with the record (`store.publish`), so it holds exactly what
+    the published `ids` say; `key` is the id lower-cased, as the Hub compares repo ids."""
+
+    __tablename__ = "tool_id"
+    __table_args__ = (
+        UniqueConstraint("catalog", "key", "candidate_id", name="uq_tool_id"),
+        Index("ix_tool_id_candidate", "candidate_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id")  # the published candidate
+    catalog: str = Field(max_length=20)  # huggingface | openrouter | models_dev | litellm
+    external_id: str = Field(max_length=300)  # as the catalog writes it
+    key: str = Field(max_length=300)  # lower-cased
+
+
+class IdLink(SQLModel, table=True):
+    """An editor's answer to a suggested catalog entry (`store.ids`): a catalog entry joined
+    to a release by vendor and name only. Confirmed, its prices and id join the release
+    (`store.prices`); rejected, it is never suggested for that release again."""
+
+    __tablename__ = "id_link"
+    __table_args__ = (
+        UniqueConstraint("candidate_id", "source", "model_id", name="uq_id_link"),
+        Index("ix_id_link_source_model", "source", "model_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id", index=True)
+    source: str = Field(max_length=200)  # the price source, "pricing:litellm"
+    model_id: str = Field(max_length=300)  # the catalog's id of the entry
+    decision: str = Field(max_length=20)  # confirmed | rejected
+    score: float | None = None  # the suggestion's score when it was decided
+    editor: str | None = Field(default=None, max_length=100)
+    decided_at: datetime = Field(default_factory=utcnow)

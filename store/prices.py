@@ -26,7 +26,15 @@ from sqlmodel import Session, col, select
 from normalize.lifecycle import lifecycle_from_record
 from normalize.offers import offer_facts
 from normalize.pricing import pricing_from_record
-from store.models import Candidate, Observation, PriceHistory, ProviderPrice, Variant, utcnow
+from store.models import (
+    Candidate,
+    IdLink,
+    Observation,
+    PriceHistory,
+    ProviderPrice,
+    Variant,
+    utcnow,
+)
 from store.upsert import insert_new, upsert
 
 PRICE_COLUMNS = ("hf_key", "name", "pricing", "source_url", "snippet", "content_hash", "seen_at")
@@ -226,6 +234,9 @@ def save_prices(session: Session, source: str, url: str, models: list[dict]) -> 
         for row, cid in _name_matches(unnamed, _api_only_candidates(session)):
             observations += _observations(row, cid, None)
             joined[cid] = joined.get(cid, 0) + 1
+    for row, cid in _confirmed(session, source, rows):
+        observations += _observations(row, cid, None)
+        joined[cid] = joined.get(cid, 0) + 1
     keys = list(by_key)
     for start in range(0, len(keys), 500):
         variants = session.exec(
@@ -355,4 +366,27 @@ def join_repo(session: Session, repo_id: str, candidate_id: int) -> int:
         select(ProviderPrice).where(ProviderPrice.hf_key == repo_id.lower())
     ).all()
     _upsert_observations(session, _observation_rows(list(prices), candidate_id, repo_id))
+    return len(prices)
+
+
+def _confirmed(session: Session, source: str, rows: list[dict]) -> list[tuple[dict, int]]:
+    """(row, candidate) of the entries an editor confirmed for a release (`store.ids`): a
+    join by name made certain, kept up to date by every read of the catalog."""
+    by_model = {row["model_id"]: row for row in rows}
+    links = session.exec(
+        select(IdLink.model_id, IdLink.candidate_id).where(
+            IdLink.source == source, IdLink.decision == "confirmed"
+        )
+    ).all()
+    return [(by_model[m], cid) for m, cid in links if m in by_model]
+
+
+def join_link(session: Session, candidate_id: int, source: str, model_id: str) -> int:
+    """The prices of one catalog entry an editor confirmed for a release; returns how many."""
+    prices = session.exec(
+        select(ProviderPrice).where(
+            ProviderPrice.source == source, ProviderPrice.model_id == model_id
+        )
+    ).all()
+    _upsert_observations(session, _observation_rows(list(prices), candidate_id, None))
     return len(prices)

@@ -29,8 +29,9 @@ from sqlmodel import Session, col, select
 
 from normalize.draft import DRAFT_FIELD
 from normalize.lifecycle import stage as lifecycle_stage
+from store.ids import index_ids, record_ids, release_ids
 from store.merge import merged_fields
-from store.models import Candidate, Observation, Tool, ToolChange, utcnow
+from store.models import Candidate, Observation, Tool, ToolChange, ToolId, utcnow
 from store.prices import PRICE_FIELDS
 
 # The public record, in this order; keys are only ever added (README, "Web").
@@ -63,6 +64,7 @@ RECORD_KEYS = (
     "deprecated_at",
     "retired_at",
     "lifecycle",
+    "ids",
 )
 # The site's text fields: an editor's value, else the draft's (`normalize.draft`).
 TEXT_KEYS = ("category", "tagline", "description", "entry_price", "pricing_line")
@@ -164,16 +166,25 @@ def publish_many(session: Session, cands: Sequence[Candidate], now: datetime | N
     )
     for dup in session.exec(query.order_by(Candidate.id)):
         dups.setdefault(dup.duplicate_of, []).append(dup)
-    drafts = candidate_drafts(session, [c for c in cands if c.status == "accepted"])
-    written, fresh = 0, []
+    accepted = [c for c in cands if c.status == "accepted"]
+    drafts = candidate_drafts(session, accepted)
+    # The id map (store.ids): each release's catalog ids, its duplicates' included.
+    catalog_ids = release_ids(
+        session, {c.id: [c.id, *(d.id for d in dups.get(c.id, []))] for c in accepted}
+    )
+    written, fresh, indexed = 0, [], {}
     for cand in cands:
         tool = tools.get(cand.id)
         if cand.status != "accepted":
             if tool is not None:
                 written += _withdraw(session, tool, now)
+                indexed[cand.id] = None
             continue
         mine = dups.get(cand.id, [])
         core = record_core(cand, merged_fields(cand, mine), drafts.get(cand.id))
+        core["ids"] = record_ids(core["repos"], catalog_ids.get(cand.id))
+        if tool is None or (tool.record or {}).get("ids") != core["ids"]:
+            indexed[cand.id] = core["ids"]
         source_at = max([cand.updated_at, *(d.updated_at for d in mine)])
         written += _write(session, cand, tool, core, source_at, now, fresh)
     session.flush()  # withdrawals first: a slug may be published again in this batch
@@ -185,6 +196,8 @@ def publish_many(session: Session, cands: Sequence[Candidate], now: datetime | N
             for r in fresh
         ]
         session.execute(insert(ToolChange.__table__), changes)
+    if indexed:
+        index_ids(session, indexed)
     return written
 
 
@@ -310,8 +323,11 @@ def reconcile(session: Session) -> int:
     dup_stale = select(t.candidate_id).join(
         c, and_(c.duplicate_of == t.candidate_id, c.updated_at > t.source_updated_at)
     )
+    # Published before the id map: no `ids` yet (a record always has some, if only [] lists,
+    # but only one with repos or catalog ids has rows; those without are few and cheap).
+    unindexed = select(t.candidate_id).where(~exists().where(ToolId.candidate_id == t.candidate_id))
     ids: set[int] = set()
-    for query in (missing, stray, stale, dup_stale):
+    for query in (missing, stray, stale, dup_stale, unindexed):
         ids.update(session.exec(query).all())
     return _publish_ids(session, ids)
 
@@ -343,4 +359,5 @@ def latest_change(session: Session) -> int:
 def clear_all(session: Session) -> None:
     """Forget every published record and change (tests and `bench/` only)."""
     session.execute(delete(ToolChange))
+    session.execute(delete(ToolId))
     session.execute(delete(Tool))

@@ -31,7 +31,7 @@ from store.db import get_engine, upgrade
 from store.health import health_rows
 from store.models import utcnow
 from store.publish import analyze, reconcile, sync_since
-from web import api, feed, hooks, pages, site, websub
+from web import api, feed, hooks, ids_api, ids_pages, pages, site, websub
 from web.auth import (
     PUBLIC_PREFIXES,
     LoginRequired,
@@ -319,6 +319,8 @@ def create_app(
     app.state.queue_cache = RowCache()
     app.state.sync = sync
     app.include_router(api.router)
+    app.include_router(ids_api.router)
+    app.include_router(ids_pages.router)
     app.include_router(feed.router)
     app.include_router(hooks.router)
     app.include_router(websub.router)

@@ -1,4 +1,5 @@
-"""`toolscout export --format jsonl|csv`: every published record, in publication order.
+"""`toolscout export --format jsonl|csv|ids`: every published record, in publication order
+(`ids`: the id map, one `{"slug", "name", "ids"}` line per record, as `GET /api/ids` pages it).
 
 Reads the same records as `/api/tools` (after a reconcile, so changes crawls made since the
 last web sync are in), in keyset batches so 100,000 records stream in constant memory.
@@ -19,8 +20,9 @@ from sqlmodel import Session, select
 
 from store.models import Tool
 from store.publish import RECORD_KEYS, reconcile
+from web.ids_api import record_of_ids
 
-FORMATS = ("jsonl", "csv")
+FORMATS = ("jsonl", "csv", "ids")
 BATCH = 1000
 CSV_COLUMNS = [
     k if k != "license" else "license_id" for k in RECORD_KEYS if k not in ("sizes",)
@@ -52,6 +54,8 @@ def csv_row(record: dict) -> dict:
     row["license_name"] = lic.get("name")
     row["sizes"] = "; ".join(str(s.get("label")) for s in record.get("sizes") or [])
     row["repos"] = " ".join(record.get("repos") or [])
+    ids = record.get("ids") if isinstance(record.get("ids"), dict) else {}
+    row["ids"] = " ".join(f"{k}:{v}" for k, values in ids.items() for v in values or [])
     for key, value in row.items():
         if isinstance(value, dict | list):
             # Nested values (pricing, offers) as compact JSON: one cell, read back exactly.
@@ -75,7 +79,14 @@ def export(engine: Engine, fmt: str, out: TextIO) -> int:
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
     for record in records(engine):
-        if writer is None:
+        if fmt == "ids":
+            entry = {
+                "slug": record.get("slug"),
+                "name": record.get("name"),
+                "ids": record_of_ids(record),
+            }
+            out.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
+        elif writer is None:
             out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
         else:
             writer.writerow(csv_row(record))

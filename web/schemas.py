@@ -159,6 +159,31 @@ class Offer(PriceFields):
     )
 
 
+class Ids(BaseModel):
+    """Every id under which a catalog knows the release (`GET /api/ids` looks them up)."""
+
+    huggingface: list[str] = F(
+        default_factory=list,
+        description="Hub repo ids of its variants (compared without case, as the Hub does).",
+        example=["meta-llama/Llama-3.3-70B-Instruct"],
+    )
+    openrouter: list[str] = F(
+        default_factory=list,
+        description="OpenRouter model ids (`/api/v1/models` `id`), `:free` variants included.",
+        example=["meta-llama/llama-3.3-70b-instruct"],
+    )
+    models_dev: list[str] = F(
+        default_factory=list,
+        description='models.dev ids, "<provider>/<model>" as in its api.json.',
+        example=["deepinfra/meta-llama/Llama-3.3-70B-Instruct"],
+    )
+    litellm: list[str] = F(
+        default_factory=list,
+        description="Keys of LiteLLM's model_prices_and_context_window.json.",
+        example=["deepinfra/meta-llama/Llama-3.3-70B-Instruct"],
+    )
+
+
 class ToolRecord(BaseModel):
     """One published tool: an accepted candidate with the editors' values applied."""
 
@@ -249,6 +274,18 @@ class ToolRecord(BaseModel):
         "announced: no weights or offer yet; available; deprecated or retired as a catalog "
         "states for one of its offers.",
         "available",
+    )
+    ids: Ids = F(
+        default_factory=Ids,
+        description="The id map: this release's id in each catalog. A catalog entry joins by "
+        "the Hub repo it names; one that matches by vendor and name only joins once an editor "
+        "confirms it.",
+        example={
+            "huggingface": ["meta-llama/Llama-3.3-70B-Instruct"],
+            "openrouter": ["meta-llama/llama-3.3-70b-instruct"],
+            "models_dev": ["deepinfra/meta-llama/Llama-3.3-70B-Instruct"],
+            "litellm": ["deepinfra/meta-llama/Llama-3.3-70B-Instruct"],
+        },
     )
 
 

@@ -10,7 +10,6 @@ from alembic import op
 
 
 revision = "0010"
-# Chained on 0009 in the branch that added it; the integrator re-chains it at merge.
 down_revision = "0009"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """price history: every price a catalog entry stated, with the period it held (issue 20)
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,6 @@ from alembic import op
 
 
 revision = "0011"
-# Chained on 0009 in the branch that added it; the integrator re-chains it.
 down_revision = "0010"
 branch_labels = None
 depends_on = None
