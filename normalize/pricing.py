@@ -31,12 +31,12 @@ from normalize.pricing_model import (
     round_price,
     tier_for,
 )
-from normalize.pricing_records import pricing_from_record, record_from_string
+from normalize.pricing_records import pricing_from_record, record_from_string, unstated_pricing
 from normalize.text import ascii_lower, contains_any, find_all, lower_ascii, matches_at_words
 
 __all__ = [
     "FREE", "FREEMIUM", "OPEN_WEIGHTS", "PAID", "UNKNOWN", "VERSION", "PriceTier", "Pricing",
-    "UnitPrice", "pricing_from_record", "pricing_from_text",
+    "UnitPrice", "pricing_from_record", "pricing_from_text", "unstated_pricing",
 ]  # fmt: skip
 
 MAX_TEXT_CHARS = 200_000

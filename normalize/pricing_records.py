@@ -30,6 +30,7 @@ from normalize.pricing_model import (
     FREE,
     MAX_PRICE,
     PAID,
+    UNKNOWN,
     VERSION,
     PriceTier,
     Pricing,
@@ -59,6 +60,22 @@ def pricing_from_record(record: object, source: str = "") -> Pricing | None:
         return _pricing_from_record(record, source)
     except Exception:  # noqa: BLE001 - a hostile record must not stop the run
         return None
+
+
+# Catalogs whose format lets an entry leave its price out (LiteLLM's price map lists models
+# with only `litellm_provider` and `mode`; a models.dev model may have no `cost`). An
+# OpenRouter model always has `pricing`: one without is a broken record, not an offer.
+PRICE_OPTIONAL = frozenset({"litellm", "models.dev"})
+
+
+def unstated_pricing(record_id: str, source: str, catalog: str, extractor: str) -> Pricing | None:
+    """The price of a catalog entry that lists a model but states no price for it: unknown,
+    every price null — never 0, which would read as free. The entry still says who serves
+    the model. None for a catalog whose entries always state a price."""
+    if catalog not in PRICE_OPTIONAL:
+        return None
+    snippet = f"{record_id} (no price stated)".strip()
+    return Pricing(UNKNOWN, None, None, None, [make_evidence(source, snippet, extractor, VERSION)])
 
 
 def record_from_string(text: str) -> dict | None:

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from normalize.lifecycle import lifecycle_from_record
 from normalize.offers import offer_facts
-from normalize.pricing import pricing_from_record
+from normalize.pricing import pricing_from_record, unstated_pricing
 from store.models import (
     Candidate,
     IdLink,
@@ -74,18 +74,24 @@ def price_row(source: str, url: str, model: dict) -> dict | None:
     model_id = _str(model.get("id"), 300)
     if not model_id:
         return None
+    catalog = model.get("_catalog") if isinstance(model.get("_catalog"), str) else "openrouter"
+    hf_id = _hub_id(model, catalog)
     pricing = pricing_from_record(model, source=f"{url}#{model_id}")
+    if pricing is None and hf_id and "/" in hf_id:
+        # An entry that names a Hub repo but no price is still an offer and an id of that
+        # release (who serves it, under which id), where the catalog's format allows it;
+        # its prices stay unknown. An entry naming neither says nothing we could join.
+        extractor = CATALOG_EXTRACTORS.get(catalog, "pricing.openrouter")
+        pricing = unstated_pricing(model_id, f"{url}#{model_id}", catalog, extractor)
     if pricing is None:
         return None
     data = pricing.to_json()
     evidence = (data.pop("evidence", None) or [{}])[0]
-    catalog = model.get("_catalog") if isinstance(model.get("_catalog"), str) else "openrouter"
     data["catalog"] = catalog
     now = utcnow()
     offer, window_parts = offer_facts(model, catalog)
     data["offer"] = offer
     data["lifecycle"] = lifecycle_from_record(model, catalog, now, source=f"{url}#{model_id}")
-    hf_id = _hub_id(model, catalog)
     digest = json.dumps([hf_id, data, model.get("name")], sort_keys=True, default=str)
     snippet = " ".join([evidence.get("snippet") or "", *window_parts]).strip()
     return {

@@ -243,6 +243,9 @@ def _pricing(obs: list[Observation]) -> dict | None:
     nobody stated stays null, never 0.
     """
     offers = [o for o in obs if o.field == "pricing" and isinstance(o.value, dict)]
+    # A catalog entry that states no price (normalize.pricing.unstated_pricing) is an offer,
+    # not a price: a release only such entries serve costs what nobody stated (null).
+    offers = [o for o in offers if _states_a_price(o.value)]
     if not offers:
         return None
     best_trust = max(o.trust for o in offers)
@@ -276,6 +279,12 @@ def _pricing(obs: list[Observation]) -> dict | None:
         "free_offer": "free" in tiers,
         "source": chosen.source_url,
     }
+
+
+def _states_a_price(value: dict) -> bool:
+    return value.get("tier") not in ("unknown", None) or any(
+        value.get(key) is not None for key in PRICE_FIELDS if key not in ("tiers", "units")
+    )
 
 
 # An offer's prices: every price field but the lists, copied below.

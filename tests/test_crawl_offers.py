@@ -184,6 +184,32 @@ def test_no_offer_joins_a_release_it_does_not_name(world):
     assert "together_ai/meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8" not in maverick
 
 
+def test_an_entry_naming_a_repo_but_no_price_is_an_offer_with_unknown_prices(world):
+    # The price map lists models it states no price for (only litellm_provider and mode):
+    # who serves the release, under which id, is still known; what it costs is not (null,
+    # never 0), and it takes no part in the release's price or its pricing line.
+    tool = world.tool("qwen3")
+    unpriced = [o for o in tool["offers"] if o["catalog_model_id"] == "together_ai/Qwen/Qwen3-32B"]
+    assert [(o["provider"], o["model_id"], o["tier"]) for o in unpriced] == [
+        ("together_ai", "Qwen/Qwen3-32B", "unknown")
+    ]
+    assert all(unpriced[0][key] is None for key in OFFER_PRICES)
+    assert "together_ai/Qwen/Qwen3-32B" in tool["ids"]["litellm"]
+    paid = [o["input_usd_per_mtok"] for o in tool["offers"] if o["tier"] == "paid"]
+    assert tool["pricing"]["input_usd_per_mtok"] == min(paid)
+    assert "together_ai" not in (tool["pricing_line"] or "")
+
+
+OFFER_PRICES = (
+    "input_usd_per_mtok",
+    "output_usd_per_mtok",
+    "cache_read_usd_per_mtok",
+    "cache_write_usd_per_mtok",
+    "batch_input_usd_per_mtok",
+    "batch_output_usd_per_mtok",
+)
+
+
 # (slug, entry price, pricing line)
 LINES = [
     ("llama-4-scout", "Free",

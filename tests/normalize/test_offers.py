@@ -285,3 +285,31 @@ def test_a_price_row_carries_its_offer_and_dates(record, offer_, dates):
         assert {k: lifecycle[k] for k in dates} == dates
     window = row["pricing"]["offer"]["context_window"]
     assert window is None or str(window) in row["snippet"]  # its evidence
+
+
+# (record as spiders.openrouter.models_of yields it, the tier of its row; None: no row)
+UNPRICED = [
+    ({"id": "together_ai/Qwen/Qwen3-32B", "_catalog": "litellm", "_model": "together_ai/Qwen/Qwen3-32B",
+      "litellm_provider": "together_ai", "mode": "chat"}, "unknown"),
+    ({"id": "deepinfra/Qwen/Qwen3-32B", "_catalog": "models.dev", "_provider": "deepinfra",
+      "_model": "Qwen/Qwen3-32B", "limit": {"context": 40960}}, "unknown"),
+    # names no Hub repo: nothing to join it to
+    ({"id": "together_ai/qwen3-32b", "_catalog": "litellm", "_model": "together_ai/qwen3-32b",
+      "litellm_provider": "together_ai", "mode": "chat"}, None),
+    # OpenRouter always states `pricing`: a model without it is a broken record
+    ({"id": "qwen/qwen3-32b", "hugging_face_id": "Qwen/Qwen3-32B", "context_length": 40960}, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("record", "tier"), UNPRICED)
+def test_an_entry_stating_no_price_is_an_offer_of_unknown_price_where_its_format_allows(
+    record, tier
+):
+    row = price_row("pricing:test", "https://catalog.test/prices.json", record)
+    if tier is None:
+        assert row is None
+        return
+    pricing = row["pricing"]
+    assert pricing["tier"] == tier
+    assert pricing["input_usd_per_mtok"] is None and pricing["output_usd_per_mtok"] is None
+    assert "no price stated" in row["snippet"] and row["hf_key"] == "qwen/qwen3-32b"
