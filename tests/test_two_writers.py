@@ -52,6 +52,7 @@ from store.models import (
     SourceState,
     Variant,
 )
+from tests.clocks import VOLATILE, without_clocks
 from tests.conftest import FIXTURES, fresh_postgres_database
 
 pytestmark = [pytest.mark.crawl, pytest.mark.postgres]
@@ -79,10 +80,6 @@ WRITER_C = [
 ]  # fmt: skip
 WRITERS = {"a": WRITER_A, "b": WRITER_B, "c": WRITER_C}
 # Crawl bookkeeping that differs between any two runs by nature.
-VOLATILE = {"id", "first_seen", "updated_at", "seen_at", "fetched_at"}
-# Clock times inside stored JSON values (an offer's `seen_at`: since when its price held).
-# Two stores built at different times differ in them and in nothing else.
-NESTED_VOLATILE = {"seen_at"}
 # Why a release was first queued names whoever came first (its Hub org, or a feed that
 # announced it before any repo), as `first_seen` dates it: serial runs in another order
 # differ there too. Whether it is queued (`notable`) is compared.
@@ -143,7 +140,7 @@ def problems(finished: list[Finished]) -> list[str]:
 def _canonical(value):
     """JSON-able value with every list sorted: row order and list order are not compared."""
     if isinstance(value, dict):
-        return {k: _canonical(v) for k, v in value.items() if k not in NESTED_VOLATILE}
+        return {k: _canonical(v) for k, v in without_clocks(value).items()}
     if isinstance(value, list | tuple):
         items = [_canonical(v) for v in value]
         return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, default=str))
