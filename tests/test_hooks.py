@@ -77,7 +77,10 @@ def post(base: str, body: bytes | dict, secret: str | None = SECRET, query: str 
     headers = {"content-type": "application/json"}
     if secret is not None:
         headers["x-webhook-secret"] = secret
-    return httpx.post(f"{base}/hooks/huggingface{query}", content=data, headers=headers)
+    # httpx's 5 s default is short on a shared CI machine while a crawl the hook started
+    # writes to the same SQLite file; what is tested is the answer, not its latency.
+    url = f"{base}/hooks/huggingface{query}"
+    return httpx.post(url, content=data, headers=headers, timeout=30)
 
 
 # -- the route ----------------------------------------------------------------------------
