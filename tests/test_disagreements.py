@@ -42,6 +42,7 @@ from tests.conftest import FIXTURES, _free_port, fresh_postgres_database
 from tests.web_seed import csrf_of
 from web.app import create_app
 from web.config import EditorConfig
+from web.offers_view import offer_rows
 
 pytestmark = pytest.mark.crawl
 
@@ -372,3 +373,23 @@ def test_context_windows_of_one_providers_model_are_compared(ours, theirs, expec
             "openrouter": ours,
             "models.dev": theirs,
         }
+
+
+# (the offer's source_url, the link the page may print)
+HOSTILE = [
+    ("https://openrouter.ai/api/v1/models#qwen/qwen3-8b", "https://openrouter.ai/api/v1/models#qwen/qwen3-8b"),
+    ("javascript:alert(1)", None),
+    ("data:text/html,<script>alert(1)</script>", None),
+    ("//evil.test/x", None),
+    (" https://evil.test/\nx", None),
+    (None, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("url", "link"), HOSTILE)
+def test_an_offer_links_its_source_only_over_http(url, link):
+    offer = {"catalog": "openrouter", "provider": "openrouter", "model_id": "qwen/qwen3-8b",
+             "input_usd_per_mtok": 0.117, "context_window": 131072, "source_url": url}  # fmt: skip
+    (row,) = offer_rows([offer])
+    assert row["url"] == link
+    assert (row["input_usd_per_mtok"], row["cache_read_usd_per_mtok"], row["context_window"]) == ("$0.117", "—", "131,072")  # fmt: skip

@@ -41,6 +41,13 @@ def tokens_text(value: Any) -> str:
     return f"{value:,}"
 
 
+def offer_rows(offers: object) -> list[dict]:
+    """The offers table: one row per offer, each price as stated, a link only when http(s)."""
+    return (
+        [_offer_row(o) for o in offers if isinstance(o, dict)] if isinstance(offers, list) else []
+    )
+
+
 def _offer_row(offer: dict) -> dict:
     return {
         "catalog": offer.get("catalog") or "—",
@@ -69,10 +76,9 @@ def panel(session: Session, cand: Candidate, d: dict) -> dict:
     """The section's rows: offers, lifecycle, price history (newest first) and, for a
     published release, the API address of its full history."""
     fields = d["effective"] if isinstance(d.get("effective"), dict) else {}
-    offers = fields.get("offers") if isinstance(fields.get("offers"), list) else []
     history, more = price_periods(session.connection(), cand.id, MAX_HISTORY_ROWS)
     return {
-        "offers": [_offer_row(o) for o in offers if isinstance(o, dict)],
+        "offers": offer_rows(fields.get("offers")),
         "lifecycle": {key: fields.get(key) for key in LIFECYCLE_KEYS},
         "history": [_history_row(p) for p in history],
         "more_history": more,
