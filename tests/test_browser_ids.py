@@ -142,7 +142,15 @@ def test_offers_lifecycle_and_disagreements_are_shown(world, page):
     for key in ("lifecycle", "released_at", "first_listed_at", "knowledge_cutoff"):
         assert section.locator(f".lc-{key}").inner_text() == (record[key] or "—"), key
     assert record["lifecycle"] == "available" and record["knowledge_cutoff"] == "2023-12"
-    assert section.locator("tr.period").count() == 3
+    periods = section.locator("tr.period")
+    assert periods.count() == 3 and not periods.first.is_visible()  # collapsed until asked
+    section.locator("details.price-history > summary").click()
+    assert periods.first.is_visible()
+    assert {tuple(r.locator("td").all_inner_texts()[3:5]) for r in periods.all()} == {
+        ("$0.13", "$0.4"),  # OpenRouter
+        ("$0.23", "$0.4"),  # LiteLLM's DeepInfra entry
+        ("$0.13", "$0.39"),  # models.dev's DeepInfra entry
+    }
     assert section.locator("a.prices-api").get_attribute("href") == "/api/tools/llama-3.3/prices"
 
     disagreements = page.locator("#ids li.disagreement")
