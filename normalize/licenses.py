@@ -824,3 +824,33 @@ def license_from_text(text: object, source: str = "") -> License | None:
     others = sorted({item[3].id for item in found[1:] if item[2] == 0} - {best.id})
     extra = f"text also mentions: {', '.join(others)}" if others else None
     return _license(best, evidence, extra)
+
+
+# Openness --------------------------------------------------------------------------------------
+
+# Every family but `proprietary` is a license under which the weights are published: a
+# non-commercial or research license restricts use, not download.
+_CLOSED_FAMILIES = frozenset({PROPRIETARY})
+_OPEN_FAMILIES = frozenset(
+    {PERMISSIVE, COPYLEFT, OPEN_RAIL, COMMUNITY, NON_COMMERCIAL, RESEARCH, SOURCE_AVAILABLE}
+)
+
+
+def weights_open(family: object) -> bool | None:
+    """Whether a license of this family publishes the weights: True for an open family,
+    False for `proprietary`, None when the family is unknown (a bare `other`)."""
+    if family in _OPEN_FAMILIES:
+        return True
+    if family in _CLOSED_FAMILIES:
+        return False
+    return None
+
+
+def stated_open_weights(record: object, catalog: str) -> bool | None:
+    """What a catalog record states about its model's openness, or None when it states
+    nothing: models.dev's boolean `open_weights` is the only such statement of the three
+    catalogs (OpenRouter's and LiteLLM's records carry no license or openness key)."""
+    if catalog != "models.dev" or not isinstance(record, dict):
+        return None
+    value = record.get("open_weights")
+    return value if isinstance(value, bool) else None

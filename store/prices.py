@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
+from normalize.licenses import stated_open_weights
 from normalize.lifecycle import lifecycle_from_record
 from normalize.offers import offer_facts
 from normalize.pricing import pricing_from_record, unstated_pricing
@@ -92,6 +93,9 @@ def price_row(source: str, url: str, model: dict) -> dict | None:
     offer, window_parts = offer_facts(model, catalog)
     data["offer"] = offer
     data["lifecycle"] = lifecycle_from_record(model, catalog, now, source=f"{url}#{model_id}")
+    open_weights = stated_open_weights(model, catalog)
+    if open_weights is not None:  # kept for store.disagreements: a catalog against the card
+        data["open_weights"] = open_weights
     digest = json.dumps([hf_id, data, model.get("name")], sort_keys=True, default=str)
     snippet = " ".join([evidence.get("snippet") or "", *window_parts]).strip()
     return {

@@ -32,7 +32,8 @@ from sqlalchemy.engine import Connection, Dialect, Engine
 from normalize.draft import DRAFT_FIELD
 from normalize.params import parse_param_count
 from store.models import Candidate, Observation, PriceHistory, Tool, ToolChange
-from store.prices import PRICE_FIELDS, PRICE_LIST_EXTRACTORS
+from store.price_history import period as _period
+from store.price_history import price_entries as _price_entries
 from web.readsql import OverBudget, Prepared, prepare, result_processor
 from web.schemas import ChangePage, PriceHistoryPage, Problem, ToolDetail, ToolPage
 
@@ -426,45 +427,6 @@ async def get_tool(request: Request, slug: str) -> Response:
     return Response(
         body, media_type="application/json", headers={"ETag": etag, "Cache-Control": "no-cache"}
     )
-
-
-def _price_entries(conn: Connection, candidate_id: int) -> list[tuple[str, str]]:
-    """(source, catalog model id) of every catalog entry priced for the tool (its merged
-    duplicates' too), from the subjects of its price observations ("pricing:NAME:ID")."""
-    merged = select(Candidate.id).where(
-        Candidate.duplicate_of == candidate_id, Candidate.status == "duplicate"
-    )
-    o = Observation
-    subjects = conn.execute(
-        select(o.subject).where(
-            or_(o.candidate_id == candidate_id, o.candidate_id.in_(merged)),
-            o.field == "pricing",
-            o.extractor.in_(PRICE_LIST_EXTRACTORS),
-        )
-    ).scalars()
-    found = set()
-    for subject in subjects:
-        name, _, model_id = subject.removeprefix("pricing:").partition(":")
-        if model_id:
-            found.add((f"pricing:{name}", model_id))
-    return sorted(found)
-
-
-def _period(row) -> dict:
-    pricing = row.pricing if isinstance(row.pricing, dict) else {}
-    return {
-        **{key: pricing.get(key) for key in PRICE_FIELDS},
-        "tiers": list(pricing.get("tiers") or []),
-        "units": list(pricing.get("units") or []),
-        "catalog": pricing.get("catalog"),
-        "provider": pricing.get("provider"),
-        "model_id": pricing.get("model_id") or row.model_id,
-        "catalog_model_id": pricing.get("catalog_model_id") or row.model_id,
-        "source": row.source,
-        "source_url": row.source_url,
-        "from": _utc(row.valid_from).isoformat(),
-        "to": _utc(row.valid_to).isoformat() if row.valid_to is not None else None,
-    }
 
 
 @router.get(

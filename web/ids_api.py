@@ -43,7 +43,7 @@ class IdPage(BaseModel):
 class DisagreementValue(BaseModel):
     value: Any = F(None, "What this source says.", 0.23)
     source: str = F(
-        description="The source: a price list's name, `name` or `weights`.",
+        description="The source: a price list's name, `name`, `weights` or `card`.",
         example="pricing:litellm",
     )
     catalog: str = F(
@@ -60,17 +60,31 @@ class DisagreementValue(BaseModel):
         "https://…/model_prices_and_context_window.json#deepinfra/meta-llama/Llama-3.3-70B-Instruct",
     )
     snippet: str | None = F(None, "The text it was read from.", "input_cost_per_token=2.3e-07")
+    license: str | None = F(
+        None, "A license disagreement's card side: the card's license id.", "Apache-2.0"
+    )
+    family: str | None = F(
+        None, "A license disagreement's card side: the license's family.", "permissive"
+    )
     seen_at: str | None = F(None, "When it was read (ISO 8601).", "2025-05-02T10:00:00+00:00")
 
 
 class Disagreement(BaseModel):
     slug: str = F(description="The published record.", example="llama-3.3")
     kind: str = F(
-        description="price: two catalogs price one provider's model differently; size: the weights contradict the stated size.",
+        description=(
+            "price: two catalogs price one provider's model differently; context_window: two "
+            "catalogs state a different context window for it; license: a catalog's statement "
+            "about open weights contradicts the repo's card license; size: the weights "
+            "contradict the stated size."
+        ),
         example="price",
     )
     field: str = F(
-        description="input_usd_per_mtok, output_usd_per_mtok or params.",
+        description=(
+            "input_usd_per_mtok, output_usd_per_mtok, context_window (tokens), open_weights "
+            "(true/false) or params."
+        ),
         example="input_usd_per_mtok",
     )
     subject: str = F(
@@ -215,7 +229,10 @@ def record_of_ids(record: dict) -> dict:
     description=(
         "Each item names the field, both values, their sources and when each was seen: two "
         "catalogs pricing one provider's model differently (input or output per 1M tokens "
-        "apart by more than 1%), or a repo's weights contradicting the size its name states. "
+        "apart by more than 1%) or stating different context windows (tokens, compared "
+        "exactly), models.dev's `open_weights` contradicting the license of the card of the "
+        "repo the entry names (`open_weights: false` for an Apache-2.0 repo), or a repo's "
+        "weights contradicting the size its name states. "
         "Computed from what the sources say now: a disagreement leaves the list when a source "
         "changes its mind. `slug` keeps one tool's; pages follow `next_cursor`."
     ),

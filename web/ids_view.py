@@ -39,7 +39,13 @@ def _joined(d: dict) -> list[dict]:
     return [lines[k] for k in sorted(lines)]
 
 
-def _value_text(item: dict, value: object) -> str:
+def _value_text(item: dict, side: dict) -> str:
+    value = side["value"]
+    if item["kind"] == "license" and isinstance(value, bool):
+        said = "open weights" if value else "closed weights"
+        return f"{said} (license {side['license']})" if side.get("license") else said
+    if item["kind"] == "context_window" and isinstance(value, int):
+        return f"{value:,} tokens"
     if item["kind"] == "size" and isinstance(value, int | float):
         return f"{value / 1e9:.2f}B parameters"
     if isinstance(value, int | float):
@@ -52,7 +58,7 @@ def panel(session: Session, cand: Candidate, d: dict) -> dict:
     found = disagreements(session, [cand.id]).get(cand.id, [])
     for item in found:
         for side in item["values"]:
-            side["text"] = _value_text(item, side["value"])
+            side["text"] = _value_text(item, side)
             side["url"] = safe_url(side.get("url"))
     return {
         "joined": _joined(d),

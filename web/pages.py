@@ -27,7 +27,7 @@ from store.overrides import (
 )
 from store.publish import TEXT_KEYS, publish_candidate
 from store.queue import QueueError, candidate_detail, get_candidate, set_status
-from web import candidate_view, ids_view, triage
+from web import candidate_view, ids_view, offers_view, triage
 from web.auth import (
     LoginRequired,
     check_host,
@@ -434,6 +434,7 @@ def candidate(request: Request, slug: str, editor: Editor, session: DB) -> Respo
         return_to=f"/candidates/{cand.slug}",
         open_field=request.query_params.get("edit"),
         ids=ids_view.panel(session, cand, d),
+        offers=offers_view.panel(session, cand, d),
     )
 
 
