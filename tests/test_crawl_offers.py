@@ -9,16 +9,18 @@ catalog changes a price between two crawls. On SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
 
 import feedparser
 import httpx
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from fixtures.replay import ReplayServer
 from ingest.crawl import crawl
 from store.db import make_engine
+from store.models import PriceHistory
 from store.publish import reconcile
 from store.queue import set_status
 from tests.conftest import FIXTURES, fresh_postgres_database
@@ -344,5 +346,78 @@ def test_a_price_change_is_a_set_of_offers_and_replays_to_the_served_set(
             assert runs["pricing:litellm"].not_modified == 0  # read and saved again
             assert made.get("/api/changes", since=seq)["changes"] == []
             assert made.get("/api/tools/llama-4-scout/prices")["prices"] == prices
+        finally:
+            made.close()
+
+
+SCOUT_DEEPINFRA = "deepinfra/meta-llama/Llama-4-Scout-17B-16E-Instruct"
+MAVERICK_GROQ = "groq/meta-llama/llama-4-maverick-17b-128e-instruct"
+# Reads of the catalog that drops an entry which must drop nothing: the body cut short
+# (the connection closed early, or a short body with a length to match) and a server error.
+FAILED_READS = ["truncate", "truncate_clean", "500"]
+
+
+def drop_scout(doc: dict) -> None:
+    """DeepInfra stops serving Llama 4 Scout; Groq's Maverick changes its price."""
+    del doc[SCOUT_DEEPINFRA]
+    doc[MAVERICK_GROQ]["input_cost_per_token"] = 2.5e-07
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_entry_a_catalog_drops_leaves_the_offers_and_closes_its_period(
+    request, tmp_path, backend
+):
+    with pytest.MonkeyPatch.context() as mp:
+        made = World(request, backend, tmp_path, mp)
+        try:
+            before = made.tool("llama-4-scout")
+            assert SCOUT_DEEPINFRA in before["ids"]["litellm"]
+            made.change_catalog(LITELLM, drop_scout)
+            for fault in FAILED_READS:
+                seq = made.get("/api/changes", since=0, limit=5000)["next_since"]
+                made.replay.add_faults([{"fault": fault, "match": LITELLM, "times": -1}])
+                outcome = crawl(["pricing:litellm"])
+                made.replay.clear_faults()
+                (run,) = outcome.runs
+                assert run.errors >= 1 and run.status != "ok", fault
+                with Session(made.engine) as s:
+                    reconcile(s)
+                    s.commit()
+                assert made.get("/api/changes", since=seq)["changes"] == [], fault
+                assert made.tool("llama-4-scout")["offers"] == before["offers"], fault
+                prices = made.get("/api/tools/llama-4-scout/prices")["prices"]
+                assert all(p["to"] is None for p in prices), fault
+            seq = made.get("/api/changes", since=0, limit=5000)["next_since"]
+            made.recrawl(["pricing:litellm"])
+            changes = made.get("/api/changes", since=seq, limit=5000)["changes"]
+            sets = {(c["slug"], c["field"]): c["value"] for c in changes if c["action"] == "set"}
+            offers = sets[("llama-4-scout", "offers")]
+            assert [(o["catalog"], o["catalog_model_id"]) for o in offers] == [
+                ("models.dev", "groq/meta-llama/llama-4-scout-17b-16e-instruct"),
+                ("openrouter", "meta-llama/llama-4-scout"),
+            ]
+            assert sets[("llama-4-scout", "ids")]["litellm"] == []
+            assert made.tool("llama-4-scout")["pricing_line"] == (
+                "Free (open weights, self-hosted) / API from $0.08 per 1M input tokens"
+                " (2 providers)"
+            )
+            assert made.replayed() == made.tools()
+            gone = made.http.get("/api/ids", params={"litellm": SCOUT_DEEPINFRA})
+            assert gone.status_code == 404
+            # Its period closed when the document without it was read: the read that opened
+            # Maverick's new price. (The store keeps it; the tool's /prices lists the entries
+            # joined to it now, which this one no longer is.)
+            with Session(made.engine) as s:
+                (closed,) = s.exec(
+                    select(PriceHistory).where(PriceHistory.model_id == SCOUT_DEEPINFRA)
+                ).all()
+            (groq,) = [
+                o
+                for o in made.tool("llama-4-maverick")["offers"]
+                if o["catalog_model_id"] == MAVERICK_GROQ
+            ]
+            assert groq["input_usd_per_mtok"] == 0.25
+            assert closed.valid_to is not None
+            assert closed.valid_to.replace(tzinfo=UTC).isoformat() == groq["seen_at"]
         finally:
             made.close()
