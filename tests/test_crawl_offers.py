@@ -223,6 +223,7 @@ LIFECYCLE = [
     # OpenRouter listed Qwen3 after the repos were created: no release date, no listing first
     ("qwen3", "2025-04-27", "2025-04-27", None, None, "available"),
     ("llama-4-scout", "2025-04-02", "2025-04-02", "2024-08", None, "available"),
+    # Groq's deprecation date is the fixture's own (fixtures/README.md, "Price catalogs")
     ("llama-4-maverick", "2025-04-01", "2025-04-01", None, "2026-02-20", "deprecated"),
 ]  # fmt: skip
 
