@@ -30,6 +30,7 @@ from normalize.pricing import pricing_from_record
 from normalize.titles import squash
 from store.models import (
     Candidate,
+    DelistedOffer,
     IdLink,
     Observation,
     PriceHistory,
@@ -276,7 +277,8 @@ def drop_unlisted(
     stopped serving a model): their open price periods close at `now` (when the document
     without them was read), their offers, lifecycle dates and ids leave the releases they
     were joined to, and their stored prices go (nothing joins them later). Returns the
-    candidates that lost an offer.
+    candidates that lost an offer. Which releases it was an offer of is kept
+    (`delisted_offer`): its periods stay their price history.
 
     Only this document's entries: another page of the same catalog lists its own. A
     document that lists nothing at all drops nothing: a catalog emptied at once is a broken
@@ -307,7 +309,23 @@ def drop_unlisted(
             col(Observation.field).in_(("pricing", "lifecycle")),
             col(Observation.subject).in_(subjects),
         )
-        lost.update(session.exec(select(Observation.candidate_id).where(*joined_to)).all())
+        offers = session.exec(
+            select(Observation.candidate_id, Observation.subject).where(
+                *joined_to, Observation.field == "pricing"
+            )
+        ).all()
+        lost.update(cid for cid, _ in offers)
+        # Sorted, as every writer of these rows: two crawls at once lock in one order.
+        delisted = [
+            {
+                "candidate_id": cid,
+                "source": source,
+                "model_id": subject[len(source) + 1 :],
+                "delisted_at": now,
+            }
+            for cid, subject in sorted(set(offers))
+        ]
+        insert_new(session, DelistedOffer.__table__, delisted)
         session.execute(delete(Observation).where(*joined_to))
         session.execute(
             delete(ProviderPrice).where(

@@ -405,20 +405,32 @@ def test_an_entry_a_catalog_drops_leaves_the_offers_and_closes_its_period(
             assert made.replayed() == made.tools()
             gone = made.http.get("/api/ids", params={"litellm": SCOUT_DEEPINFRA})
             assert gone.status_code == 404
-            # Its period closed when the document without it was read: the read that opened
-            # Maverick's new price. (The store keeps it; the tool's /prices lists the entries
-            # joined to it now, which this one no longer is.)
-            with Session(made.engine) as s:
-                (closed,) = s.exec(
-                    select(PriceHistory).where(PriceHistory.model_id == SCOUT_DEEPINFRA)
-                ).all()
+            # Its period closed when the document without it was read (the read that opened
+            # Maverick's new price), and stays in Scout's history.
+            prices = made.get("/api/tools/llama-4-scout/prices")["prices"]
+            (closed,) = [p for p in prices if p["catalog_model_id"] == SCOUT_DEEPINFRA]
             (groq,) = [
                 o
                 for o in made.tool("llama-4-maverick")["offers"]
                 if o["catalog_model_id"] == MAVERICK_GROQ
             ]
             assert groq["input_usd_per_mtok"] == 0.25
-            assert closed.valid_to is not None
-            assert closed.valid_to.replace(tzinfo=UTC).isoformat() == groq["seen_at"]
+            assert (closed["input_usd_per_mtok"], closed["to"]) == (0.08, groq["seen_at"])
+            with Session(made.engine) as s:
+                (period,) = s.exec(
+                    select(PriceHistory).where(PriceHistory.model_id == SCOUT_DEEPINFRA)
+                ).all()
+            assert period.valid_to.replace(tzinfo=UTC).isoformat() == closed["to"]
+            # listed again, it is an offer again, with a new period beside the closed one
+            (made.later / "static" / LITELLM).unlink()
+            made.recrawl(["pricing:litellm"])
+            assert SCOUT_DEEPINFRA in made.tool("llama-4-scout")["ids"]["litellm"]
+            again = [
+                (p["input_usd_per_mtok"], p["to"] is None)
+                for p in made.get("/api/tools/llama-4-scout/prices")["prices"]
+                if p["catalog_model_id"] == SCOUT_DEEPINFRA
+            ]
+            assert again == [(0.08, True), (0.08, False)]
+            assert made.replayed() == made.tools()
         finally:
             made.close()

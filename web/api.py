@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection, Dialect, Engine
 
 from normalize.draft import DRAFT_FIELD
 from normalize.params import parse_param_count
-from store.models import Candidate, Observation, PriceHistory, Tool, ToolChange
+from store.models import Candidate, DelistedOffer, Observation, PriceHistory, Tool, ToolChange
 from store.prices import PRICE_FIELDS, PRICE_LIST_EXTRACTORS
 from web.readsql import OverBudget, Prepared, prepare, result_processor
 from web.schemas import ChangePage, PriceHistoryPage, Problem, ToolDetail, ToolPage
@@ -430,7 +430,8 @@ async def get_tool(request: Request, slug: str) -> Response:
 
 def _price_entries(conn: Connection, candidate_id: int) -> list[tuple[str, str]]:
     """(source, catalog model id) of every catalog entry priced for the tool (its merged
-    duplicates' too), from the subjects of its price observations ("pricing:NAME:ID")."""
+    duplicates' too), from the subjects of its price observations ("pricing:NAME:ID"), and
+    of those it lost when their catalog dropped them."""
     merged = select(Candidate.id).where(
         Candidate.duplicate_of == candidate_id, Candidate.status == "duplicate"
     )
@@ -447,6 +448,15 @@ def _price_entries(conn: Connection, candidate_id: int) -> list[tuple[str, str]]
         name, _, model_id = subject.removeprefix("pricing:").partition(":")
         if model_id:
             found.add((f"pricing:{name}", model_id))
+    # Entries that were its offers until their catalog stopped listing them: their periods
+    # are still its history (`store.prices.drop_unlisted`).
+    d = DelistedOffer
+    delisted = conn.execute(
+        select(d.source, d.model_id).where(
+            or_(d.candidate_id == candidate_id, d.candidate_id.in_(merged))
+        )
+    )
+    found.update((source, model_id) for source, model_id in delisted)
     return sorted(found)
 
 
@@ -474,8 +484,9 @@ def _period(row) -> dict:
     summary="Every price the tool's offers held, and when (newest first).",
     description=(
         "One entry per price period of each offer: the price fields of `offers`, `from` (when "
-        "toolscout first read that price) and `to` (when the catalog first stated another; "
-        "null while it holds). Follow `next_cursor` until it is null."
+        "toolscout first read that price) and `to` (when the catalog first stated another, "
+        "or was first read without the entry; null while it holds). An offer the catalog "
+        "dropped keeps its periods here. Follow `next_cursor` until it is null."
     ),
 )
 def tool_prices(

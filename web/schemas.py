@@ -311,7 +311,8 @@ class PricePeriod(PriceFields):
     )
     to: str | None = F(
         None,
-        "When the catalog first stated another price; null while it still holds.",
+        "When the catalog first stated another price, or was first read without the entry "
+        "(it stopped listing it); null while the price still holds.",
         "2025-06-01T08:00:00+00:00",
     )
 
