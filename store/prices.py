@@ -419,8 +419,8 @@ def _name_matches(rows: list, candidates: list[Candidate]) -> list[tuple[object,
         if key is None:
             continue
         for cand in candidates:
-            # The vendor rule of the id map: "deepseek" / "deepseek-ai", "x-ai" / "xai" by
-            # the vendor table.
+            # The vendor rule of the id map: "deepseek" / "deepseek-ai", and orgs the vendor
+            # table gives one vendor ("meta-llama" / "facebook").
             if same_vendor(key[0], cand.org, cand.vendor) and squash(cand.family) == key[1]:
                 found.append((row, cand.id))
     return found
