@@ -43,6 +43,18 @@ pytestmark = pytest.mark.crawl
 DATA = Path(__file__).resolve().parent / "data"
 # Crawl-owned bookkeeping that differs between any two runs by nature.
 VOLATILE = {"id", "first_seen", "updated_at", "seen_at", "fetched_at"}
+# Clock times inside stored JSON values (an offer's `seen_at`: since when its price held,
+# and a candidate's fields that carry the offers): two stores built at different times
+# differ in them and in nothing else.
+NESTED_VOLATILE = {"seen_at"}
+
+
+def _without_clocks(value):
+    if isinstance(value, dict):
+        return {k: _without_clocks(v) for k, v in value.items() if k not in NESTED_VOLATILE}
+    if isinstance(value, list):
+        return [_without_clocks(v) for v in value]
+    return value
 
 
 def rows(engine, model, key) -> dict:
@@ -51,7 +63,7 @@ def rows(engine, model, key) -> dict:
         slugs = dict(s.exec(select(Candidate.id, Candidate.slug)).all())
         found = {}
         for row in s.exec(select(model)):
-            data = {k: v for k, v in row.model_dump().items() if k not in VOLATILE}
+            data = {k: _without_clocks(v) for k, v in row.model_dump().items() if k not in VOLATILE}
             if "candidate_id" in data:
                 data["candidate_id"] = slugs.get(data["candidate_id"])
             if "duplicate_of" in data:
