@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from normalize.names import parse_repo_name
 from normalize.params import params_from_name
+from normalize.params.merge import name_size_agrees
 from normalize.titles import squash
 from normalize.vendors import vendor_for_org
 
@@ -29,10 +30,6 @@ SAME_SIZE = 0.9
 NO_SIZE = 0.8
 OTHER_SIZE = 0.6
 NO_VENDOR = 0.2  # taken off when the id names no vendor (a provider's own alias)
-# A repo name's size and its weights' total agree within this factor: nominal sizes round
-# both ways and leave out embeddings (Gemma 2 2B is 2.6B, Qwen3 0.6B is 0.75B), as
-# `normalize.params.merge` keeps a name's label beside the weights within it.
-SIZE_FACTOR = 1.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +145,9 @@ def stated_size(repo_id: str) -> float | None:
 
 
 def size_contradicted(stated: float | None, weights: float | None) -> bool:
-    """Whether the weights' total contradicts a stated size (beyond SIZE_FACTOR)."""
+    """Whether the weights' total contradicts a stated size: both known and positive, and
+    not one size by the rule the size merge keeps a name's label by
+    (`normalize.params.merge.name_size_agrees`)."""
     if not stated or not weights or stated <= 0 or weights <= 0:
         return False
-    return max(stated, weights) / min(stated, weights) > SIZE_FACTOR
+    return not name_size_agrees(stated, weights)

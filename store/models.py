@@ -416,6 +416,22 @@ class ToolId(SQLModel, table=True):
     key: str = Field(max_length=300)  # lower-cased
 
 
+class DelistedOffer(SQLModel, table=True):
+    """A catalog entry that was an offer of a release when its catalog stopped listing it
+    (`store.prices.drop_unlisted`): the offer has left the record, its price periods are
+    still the release's history (`/api/tools/{slug}/prices`)."""
+
+    __tablename__ = "delisted_offer"
+    __table_args__ = (
+        UniqueConstraint("candidate_id", "source", "model_id", name="uq_delisted_offer"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    candidate_id: int = Field(foreign_key="candidate.id", index=True)
+    source: str = Field(max_length=200)  # the price source, "pricing:litellm"
+    model_id: str = Field(max_length=300)  # the catalog's id of the entry
+    delisted_at: datetime = Field(default_factory=utcnow)  # the read that no longer listed it
+
+
 class IdLink(SQLModel, table=True):
     """An editor's answer to a suggested catalog entry (`store.ids`): a catalog entry joined
     to a release by vendor and name only. Confirmed, its prices and id join the release

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection, Row
 
-from store.models import Candidate, Observation, PriceHistory
+from store.models import Candidate, DelistedOffer, Observation, PriceHistory
 from store.prices import PRICE_FIELDS, PRICE_LIST_EXTRACTORS
 
 
@@ -21,7 +21,8 @@ def _utc(value: datetime) -> datetime:
 
 def price_entries(conn: Connection, candidate_id: int) -> list[tuple[str, str]]:
     """(source, catalog model id) of every catalog entry priced for the release (its merged
-    duplicates' too), from the subjects of its price observations ("pricing:NAME:ID")."""
+    duplicates' too), from the subjects of its price observations ("pricing:NAME:ID"), and
+    of those it lost when their catalog stopped listing them."""
     merged = select(Candidate.id).where(
         Candidate.duplicate_of == candidate_id, Candidate.status == "duplicate"
     )
@@ -38,6 +39,15 @@ def price_entries(conn: Connection, candidate_id: int) -> list[tuple[str, str]]:
         name, _, model_id = subject.removeprefix("pricing:").partition(":")
         if model_id:
             found.add((f"pricing:{name}", model_id))
+    # Entries that were its offers until their catalog dropped them: their periods are still
+    # its history (`store.prices.drop_unlisted`).
+    d = DelistedOffer
+    delisted = conn.execute(
+        select(d.source, d.model_id).where(
+            or_(d.candidate_id == candidate_id, d.candidate_id.in_(merged))
+        )
+    )
+    found.update((source, model_id) for source, model_id in delisted)
     return sorted(found)
 
 

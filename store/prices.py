@@ -23,12 +23,15 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
+from normalize.catalog_names import same_vendor
 from normalize.licenses import stated_open_weights
 from normalize.lifecycle import lifecycle_from_record
 from normalize.offers import offer_facts
 from normalize.pricing import pricing_from_record, unstated_pricing
+from normalize.titles import squash
 from store.models import (
     Candidate,
+    DelistedOffer,
     IdLink,
     Observation,
     PriceHistory,
@@ -109,6 +112,37 @@ def price_row(source: str, url: str, model: dict) -> dict | None:
         "content_hash": hashlib.sha256(digest.encode()).hexdigest(),
         "seen_at": now,
     }
+
+
+def states_a_price(pricing: dict | None) -> bool:
+    """Whether a stored price states anything: not an entry read as `unstated_pricing`."""
+    pricing = pricing or {}
+    return (
+        pricing.get("tier") not in ("unknown", None)
+        or any(
+            pricing.get(key) is not None
+            for key in PRICE_FIELDS
+            if key not in ("tier", "tiers", "units")
+        )
+        or bool(pricing.get("tiers") or pricing.get("units"))
+    )
+
+
+def _keep_known_prices(session: Session, source: str, rows: list[dict]) -> list[dict]:
+    """The rows to store, less those of entries that state no price now but did before: a
+    price a catalog once stated is not lost to one publish that leaves its keys out (an
+    entry still listed keeps its last price, as one whose price cannot be read does)."""
+    unstated = [r["model_id"] for r in rows if not states_a_price(r["pricing"])]
+    known: set[str] = set()
+    for start in range(0, len(unstated), 500):
+        stored = session.exec(
+            select(ProviderPrice.model_id, ProviderPrice.pricing).where(
+                ProviderPrice.source == source,
+                col(ProviderPrice.model_id).in_(unstated[start : start + 500]),
+            )
+        ).all()
+        known.update(model_id for model_id, pricing in stored if states_a_price(pricing))
+    return [r for r in rows if r["model_id"] not in known]
 
 
 def price_of(pricing: dict | None) -> dict:
@@ -217,13 +251,19 @@ def _upsert_observations(session: Session, rows: list[dict]) -> None:
 
 
 def save_prices(session: Session, source: str, url: str, models: list[dict]) -> dict[int, int]:
-    """Store a provider list's prices; returns {candidate id: prices joined} of the
-    candidates whose repos they name."""
+    """Store a catalog document's prices (read whole: a failed or cut read never comes
+    here); returns {candidate id: prices joined} of the candidates whose offers it touched,
+    0 for one that only lost offers (`drop_unlisted`)."""
+    now = utcnow()
     rows = [r for r in (price_row(source, url, m) for m in models) if r]
     # One row per model id: a list that repeats an id keeps its last entry. In id order,
     # as the observations below, whatever order the provider lists them in.
     rows = sorted({r["model_id"]: r for r in rows}.values(), key=lambda r: r["model_id"])
-    record_history(session, source, rows)
+    rows = _keep_known_prices(session, source, rows)
+    # Listed is listed, priced or not: an entry whose price cannot be read keeps its offer.
+    listed = {_str(m.get("id"), 300) for m in models if isinstance(m, dict)} - {None}
+    lost = drop_unlisted(session, source, url, listed, now)
+    record_history(session, source, rows, now)
     for start in range(0, len(rows), 500):
         upsert(
             session,
@@ -261,13 +301,88 @@ def save_prices(session: Session, source: str, url: str, models: list[dict]) -> 
                 joined[cid] = joined.get(cid, 0) + 1
     _upsert_observations(session, observations)
     _drop_stale_lifecycle(session, observations)
+    for cid in lost:
+        joined.setdefault(cid, 0)
     return joined
 
 
-def record_history(session: Session, source: str, rows: list[dict]) -> None:
-    """Close the open price period of each entry whose price changed and open the next;
-    each row's offer learns since when its price holds (`offer.seen_at`)."""
-    now = utcnow()
+def _read_from(source_url: str, url: str) -> bool:
+    """Whether an entry was last read from the document at `url`: its evidence is that
+    document's URL and the entry's id as the fragment (`price_row`)."""
+    return source_url == url or source_url.startswith(url + "#")
+
+
+def drop_unlisted(
+    session: Session, source: str, url: str, listed: set[str], now: datetime
+) -> set[int]:
+    """The entries the document at `url` listed before and lists no longer (a provider
+    stopped serving a model): their open price periods close at `now` (when the document
+    without them was read), their offers, lifecycle dates and ids leave the releases they
+    were joined to, and their stored prices go (nothing joins them later). Returns the
+    candidates that lost an offer. Which releases it was an offer of is kept
+    (`delisted_offer`): its periods stay their price history.
+
+    Only this document's entries: another page of the same catalog lists its own. A
+    document that lists nothing at all drops nothing: a catalog emptied at once is a broken
+    publish, not every provider stopping together."""
+    if not listed:
+        return set()
+    stored = session.execute(
+        select(ProviderPrice.model_id, ProviderPrice.source_url).where(
+            ProviderPrice.source == source
+        )
+    ).all()
+    gone = sorted(m for m, where in stored if m not in listed and _read_from(where, url))
+    lost: set[int] = set()
+    history = PriceHistory.__table__
+    for start in range(0, len(gone), 500):
+        batch = gone[start : start + 500]
+        session.execute(
+            update(history)
+            .where(
+                history.c.source == source,
+                history.c.model_id.in_(batch),
+                history.c.valid_to.is_(None),
+            )
+            .values(valid_to=now)
+        )
+        subjects = [f"{source}:{m}" for m in batch]
+        joined_to = (
+            col(Observation.field).in_(("pricing", "lifecycle")),
+            col(Observation.subject).in_(subjects),
+        )
+        offers = session.exec(
+            select(Observation.candidate_id, Observation.subject).where(
+                *joined_to, Observation.field == "pricing"
+            )
+        ).all()
+        lost.update(cid for cid, _ in offers)
+        # Sorted, as every writer of these rows: two crawls at once lock in one order.
+        delisted = [
+            {
+                "candidate_id": cid,
+                "source": source,
+                "model_id": subject[len(source) + 1 :],
+                "delisted_at": now,
+            }
+            for cid, subject in sorted(set(offers))
+        ]
+        insert_new(session, DelistedOffer.__table__, delisted)
+        session.execute(delete(Observation).where(*joined_to))
+        session.execute(
+            delete(ProviderPrice).where(
+                ProviderPrice.source == source, col(ProviderPrice.model_id).in_(batch)
+            )
+        )
+    return lost
+
+
+def record_history(
+    session: Session, source: str, rows: list[dict], now: datetime | None = None
+) -> None:
+    """Close the open price period of each entry whose price changed and open the next, at
+    `now` (the read); each row's offer learns since when its price holds (`offer.seen_at`)."""
+    now = now or utcnow()
     table = PriceHistory.__table__
     open_: dict[str, tuple[int, dict, datetime]] = {}
     ids = [r["model_id"] for r in rows]
@@ -323,10 +438,6 @@ def _iso(value: datetime) -> str:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
-def _squash(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum() or ch == ".")
-
-
 def name_key(model_id: str, name: str | None) -> tuple[str, str] | None:
     """(vendor prefix, squashed name) of a provider entry: "google/gemini-2.5-flash-lite",
     "Google: Gemini 2.5 Flash Lite" → ("google", "gemini2.5flashlite")."""
@@ -334,12 +445,7 @@ def name_key(model_id: str, name: str | None) -> tuple[str, str] | None:
         return None  # ":free", ":beta" variants are priced under their own id
     display = name.split(":", 1)[1] if ":" in name else name
     display = re.sub(r"\s*\([^)]*\)\s*$", "", display)
-    return model_id.split("/", 1)[0].lower(), _squash(display)
-
-
-def _same_vendor(prefix: str, org: str) -> bool:
-    org = org.lower()
-    return org == prefix or org.startswith(prefix + "-")  # "deepseek" / "deepseek-ai"
+    return model_id.split("/", 1)[0].lower(), squash(display)
 
 
 def _api_only_candidates(session: Session) -> list[Candidate]:
@@ -355,7 +461,9 @@ def _name_matches(rows: list, candidates: list[Candidate]) -> list[tuple[object,
         if key is None:
             continue
         for cand in candidates:
-            if _same_vendor(key[0], cand.org) and _squash(cand.family) == key[1]:
+            # The vendor rule of the id map: "deepseek" / "deepseek-ai", and orgs the vendor
+            # table gives one vendor ("meta-llama" / "facebook").
+            if same_vendor(key[0], cand.org, cand.vendor) and squash(cand.family) == key[1]:
                 found.append((row, cand.id))
     return found
 

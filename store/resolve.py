@@ -32,7 +32,7 @@ from normalize.names import display_name, slugify
 from normalize.titles import squash, without_date_code
 from normalize.vendors import vendor_for_org
 from store.models import Candidate, Event, Observation, Variant, utcnow
-from store.prices import PRICE_FIELDS, PRICE_LIST_EXTRACTORS
+from store.prices import PRICE_FIELDS, PRICE_LIST_EXTRACTORS, states_a_price
 from store.races import lock_announced
 
 TRUST = {"weights": 30, "declared": 20, "name": 10}
@@ -245,7 +245,7 @@ def _pricing(obs: list[Observation]) -> dict | None:
     offers = [o for o in obs if o.field == "pricing" and isinstance(o.value, dict)]
     # A catalog entry that states no price (normalize.pricing.unstated_pricing) is an offer,
     # not a price: a release only such entries serve costs what nobody stated (null).
-    offers = [o for o in offers if _states_a_price(o.value)]
+    offers = [o for o in offers if states_a_price(o.value)]
     if not offers:
         return None
     best_trust = max(o.trust for o in offers)
@@ -279,12 +279,6 @@ def _pricing(obs: list[Observation]) -> dict | None:
         "free_offer": "free" in tiers,
         "source": chosen.source_url,
     }
-
-
-def _states_a_price(value: dict) -> bool:
-    return value.get("tier") not in ("unknown", None) or any(
-        value.get(key) is not None for key in PRICE_FIELDS if key not in ("tiers", "units")
-    )
 
 
 # An offer's prices: every price field but the lists, copied below.

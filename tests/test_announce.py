@@ -466,6 +466,33 @@ def test_closed_model_prices_join_by_vendor_and_name(engine):
         assert cand.fields["pricing"]["input_usd_per_mtok"] == 0.4
 
 
+# (catalog id, display name, the announced release's org and family, joined): a closed
+# model's entry joins by the id map's vendor rule (normalize.catalog_names.same_vendor) and
+# the squashed name (normalize.titles.squash), nothing else
+NAME_JOINS = [
+    ("deepseek/deepseek-r2", "DeepSeek: DeepSeek R2", "deepseek-ai", "DeepSeek R2", True),
+    ("deepseek-ai/deepseek-r2", "DeepSeek: DeepSeek R2", "deepseek", "DeepSeek R2", True),
+    ("facebook/llama-5", "Meta: Llama 5", "meta-llama", "Llama 5", True),  # the vendor table
+    ("openai/mistral-medium-3", "OpenAI: Mistral Medium 3", "mistralai", "Mistral Medium 3", False),
+    ("mistralai/mistral-medium-3", "Mistral: Mistral Medium 3 (beta)", "mistralai",
+     "Mistral Medium 3", True),
+    ("mistralai/mistral-medium-3", "Mistral: Mistral Medium 3.1", "mistralai",
+     "Mistral Medium 3", False),
+    ("mistralai/mistral-medium-3:free", "Mistral: Mistral Medium 3", "mistralai",
+     "Mistral Medium 3", False),  # priced under its own id
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("model_id", "name", "org", "family", "joins"), NAME_JOINS)
+def test_a_closed_model_joins_by_vendor_and_name_only(model_id, name, org, family, joins):
+    from normalize.vendors import vendor_for_org
+    from store.prices import _name_matches
+
+    cand = Candidate(id=7, org=org, vendor=vendor_for_org(org), family=family)
+    row = {"model_id": model_id, "name": name}
+    assert _name_matches([row], [cand]) == ([(row, 7)] if joins else [])
+
+
 # -- drafts --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("text", "expected"),

@@ -186,6 +186,7 @@ def test_openapi_describes_and_exemplifies_every_field(client):
         for name in ("Size", "License", "ToolRecord", "ToolPage", "Evidence", "Source")
         + ("ToolDetail", "Change", "ChangePage", "Problem")
         + ("Pricing", "Offer", "PriceTier", "UnitPrice", "PricePeriod", "PriceHistoryPage")
+        + ("Ids", "IdEntry", "IdPage", "Disagreement", "DisagreementValue", "DisagreementPage")
         for key, prop in schemas[name]["properties"].items()
         if not prop.get("description") or ("examples" not in prop and key != "license")
     ]
@@ -194,3 +195,57 @@ def test_openapi_describes_and_exemplifies_every_field(client):
     params = {p["name"]: p for p in spec["paths"]["/api/tools"]["get"]["parameters"]}
     assert params["min_params"]["schema"]["anyOf"][0]["type"] == "string"
     assert "7B" in params["min_params"]["description"]
+
+
+# The record's keys before issue 20, in their order: a downstream site reads these, so they
+# stay, in this order, and every key since is added after them.
+KEYS_BEFORE_ISSUE_20 = [
+    "slug", "name", "vendor", "family", "category", "tagline", "description", "entry_price",
+    "pricing_line", "sizes", "params_min", "params_max", "license", "commercial_use",
+    "announced_at", "repos", "derivatives", "published_at", "updated_at",
+]  # fmt: skip
+ISSUE_20_KEYS = [
+    "pricing", "offers", "released_at", "first_listed_at", "knowledge_cutoff", "deprecated_at",
+    "retired_at", "lifecycle", "ids",
+]  # fmt: skip
+# (schema, the keys it had first, in order): nested objects only add keys too
+NESTED_BEFORE = [
+    ("Pricing", ["tier", "input_usd_per_mtok", "output_usd_per_mtok", "subscription_usd_per_month"]),
+    ("Size", ["label", "total", "active"]),
+    ("License", ["id", "name", "family", "commercial_use", "osi_approved"]),
+]  # fmt: skip
+
+
+def test_the_public_schema_only_adds_keys(client):
+    from store.publish import RECORD_KEYS
+
+    assert list(RECORD_KEYS) == KEYS_BEFORE_ISSUE_20 + ISSUE_20_KEYS
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert list(schemas["ToolRecord"]["properties"]) == list(RECORD_KEYS)
+    for name, first in NESTED_BEFORE:
+        assert list(schemas[name]["properties"])[: len(first)] == first, name
+    # a served record has every key, new ones included, whatever its sources state
+    record = client.get("/api/tools/qwen3").json()
+    assert list(record)[: len(RECORD_KEYS)] == list(RECORD_KEYS)
+    assert list(record["ids"]) == ["huggingface", "openrouter", "models_dev", "litellm"]
+
+
+# (path, its query parameters that must be described with an example)
+NEW_PATHS = [
+    ("/api/tools/{slug}/prices", []),
+    ("/api/ids", ["huggingface", "openrouter", "models_dev", "litellm"]),
+    ("/api/disagreements", []),
+]
+
+
+@pytest.mark.parametrize(("path", "described"), NEW_PATHS)
+def test_openapi_describes_the_issue_20_routes(client, path, described):
+    spec = client.get("/openapi.json").json()
+    get = spec["paths"][path]["get"]
+    assert get["summary"] and get["description"]
+    params = {p["name"]: p for p in get.get("parameters", [])}
+    for name in described:
+        assert params[name]["description"] and params[name]["schema"]["anyOf"], name
+        assert params[name].get("examples") or params[name]["schema"].get("examples"), name
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200

@@ -9,16 +9,18 @@ catalog changes a price between two crawls. On SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
 
 import feedparser
 import httpx
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from fixtures.replay import ReplayServer
 from ingest.crawl import crawl
 from store.db import make_engine
+from store.models import PriceHistory
 from store.publish import reconcile
 from store.queue import set_status
 from tests.conftest import FIXTURES, fresh_postgres_database
@@ -124,6 +126,15 @@ class World:
 def world(request, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         made = World(request, request.param, tmp_path_factory.mktemp("offers"), mp)
+        yield made
+        made.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh(request, tmp_path):
+    """A world of its own, for a test that changes the catalogs."""
+    with pytest.MonkeyPatch.context() as mp:
+        made = World(request, request.param, tmp_path, mp)
         yield made
         made.close()
 
@@ -247,6 +258,7 @@ LIFECYCLE = [
     # OpenRouter listed Qwen3 after the repos were created: no release date, no listing first
     ("qwen3", "2025-04-27", "2025-04-27", None, None, "available"),
     ("llama-4-scout", "2025-04-02", "2025-04-02", "2024-08", None, "available"),
+    # Groq's deprecation date is the fixture's own (fixtures/README.md, "Price catalogs")
     ("llama-4-maverick", "2025-04-01", "2025-04-01", None, "2026-02-20", "deprecated"),
 ]  # fmt: skip
 
@@ -301,74 +313,140 @@ def test_price_history_errors_say_what_is_wrong(world, path, status):
     assert response.status_code == status and response.json()["detail"]
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_a_price_change_is_a_set_of_offers_and_replays_to_the_served_set(
-    request, tmp_path, backend
-):
-    with pytest.MonkeyPatch.context() as mp:
-        made = World(request, backend, tmp_path, mp)
-        try:
-            assert made.replayed() == made.tools()
-            first = made.tool("llama-4-scout")
-            last_seq = made.get("/api/changes", since=0, limit=5000)["next_since"]
+def test_a_price_change_is_a_set_of_offers_and_replays_to_the_served_set(fresh):
+    assert fresh.replayed() == fresh.tools()
+    first = fresh.tool("llama-4-scout")
+    last_seq = fresh.get("/api/changes", since=0, limit=5000)["next_since"]
 
-            def edit(doc: dict) -> None:
-                doc["deepinfra/meta-llama/Llama-4-Scout-17B-16E-Instruct"][
-                    "input_cost_per_token"
-                ] = 9e-08
-                del doc["groq/meta-llama/llama-4-maverick-17b-128e-instruct"]["deprecation_date"]
+    def edit(doc: dict) -> None:
+        doc["deepinfra/meta-llama/Llama-4-Scout-17B-16E-Instruct"]["input_cost_per_token"] = 9e-08
+        del doc["groq/meta-llama/llama-4-maverick-17b-128e-instruct"]["deprecation_date"]
 
-            made.change_catalog(LITELLM, edit)
-            made.recrawl(CATALOGS)
-            changes = made.get("/api/changes", since=last_seq, limit=5000)["changes"]
-            sets = {(c["slug"], c["field"]): c["value"] for c in changes if c["action"] == "set"}
-            offers = sets[("llama-4-scout", "offers")]
-            deepinfra = next(o for o in offers if o["provider"] == "deepinfra")
-            assert deepinfra["input_usd_per_mtok"] == 0.09
-            # Groq no longer states a deprecation: Maverick is available again
-            assert sets[("llama-4-maverick", "deprecated_at")] is None
-            assert sets[("llama-4-maverick", "lifecycle")] == "available"
-            assert ("gemma-3", "offers") not in sets  # nothing changed there
-            assert made.replayed() == made.tools()
-            # the history keeps the old price, closed when the new one was read
-            prices = made.get("/api/tools/llama-4-scout/prices")["prices"]
-            mine = [p for p in prices if p["provider"] == "deepinfra"]
-            assert [(p["input_usd_per_mtok"], p["to"] is None) for p in mine] == [
-                (0.09, True),
-                (0.08, False),
-            ]
-            assert mine[1]["to"] == mine[0]["from"] == deepinfra["seen_at"]
-            assert prices == sorted(prices, key=lambda p: p["from"], reverse=True)
-            # paged, the same list
-            paged, cursor = [], None
-            while True:
-                page = made.get(
-                    "/api/tools/llama-4-scout/prices",
-                    limit=1,
-                    **({"cursor": cursor} if cursor else {}),
-                )
-                paged += page["prices"]
-                cursor = page["next_cursor"]
-                if cursor is None:
-                    break
-            assert paged == prices
-            # the Atom entry moved with the record
-            feed = feedparser.parse(made.http.get("/feeds/tools.atom").content)
-            (entry,) = [e for e in feed.entries if e.id.endswith("/api/tools/llama-4-scout")]
-            tool = made.tool("llama-4-scout")
-            assert tool["updated_at"] > first["updated_at"]
-            assert entry.updated == tool["updated_at"]
-            # a catalog read again whose other entries changed changes no published record
-            seq = made.get("/api/changes", since=0, limit=5000)["next_since"]
+    fresh.change_catalog(LITELLM, edit)
+    fresh.recrawl(CATALOGS)
+    changes = fresh.get("/api/changes", since=last_seq, limit=5000)["changes"]
+    sets = {(c["slug"], c["field"]): c["value"] for c in changes if c["action"] == "set"}
+    offers = sets[("llama-4-scout", "offers")]
+    deepinfra = next(o for o in offers if o["provider"] == "deepinfra")
+    assert deepinfra["input_usd_per_mtok"] == 0.09
+    # Groq no longer states a deprecation: Maverick is available again
+    assert sets[("llama-4-maverick", "deprecated_at")] is None
+    assert sets[("llama-4-maverick", "lifecycle")] == "available"
+    assert ("gemma-3", "offers") not in sets  # nothing changed there
+    assert fresh.replayed() == fresh.tools()
+    # the history keeps the old price, closed when the new one was read
+    prices = fresh.get("/api/tools/llama-4-scout/prices")["prices"]
+    mine = [p for p in prices if p["provider"] == "deepinfra"]
+    assert [(p["input_usd_per_mtok"], p["to"] is None) for p in mine] == [
+        (0.09, True),
+        (0.08, False),
+    ]
+    assert mine[1]["to"] == mine[0]["from"] == deepinfra["seen_at"]
+    assert prices == sorted(prices, key=lambda p: p["from"], reverse=True)
+    # paged, the same list
+    paged, cursor = [], None
+    while True:
+        page = fresh.get(
+            "/api/tools/llama-4-scout/prices",
+            limit=1,
+            **({"cursor": cursor} if cursor else {}),
+        )
+        paged += page["prices"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert paged == prices
+    # the Atom entry moved with the record
+    feed = feedparser.parse(fresh.http.get("/feeds/tools.atom").content)
+    (entry,) = [e for e in feed.entries if e.id.endswith("/api/tools/llama-4-scout")]
+    tool = fresh.tool("llama-4-scout")
+    assert tool["updated_at"] > first["updated_at"]
+    assert entry.updated == tool["updated_at"]
+    # a catalog read again whose other entries changed changes no published record
+    seq = fresh.get("/api/changes", since=0, limit=5000)["next_since"]
 
-            def elsewhere(doc: dict) -> None:
-                edit(doc)
-                doc["tts-1"]["input_cost_per_character"] = 3e-05
+    def elsewhere(doc: dict) -> None:
+        edit(doc)
+        doc["tts-1"]["input_cost_per_character"] = 3e-05
 
-            made.change_catalog(LITELLM, elsewhere)
-            runs = made.recrawl(CATALOGS)
-            assert runs["pricing:litellm"].not_modified == 0  # read and saved again
-            assert made.get("/api/changes", since=seq)["changes"] == []
-            assert made.get("/api/tools/llama-4-scout/prices")["prices"] == prices
-        finally:
-            made.close()
+    fresh.change_catalog(LITELLM, elsewhere)
+    runs = fresh.recrawl(CATALOGS)
+    assert runs["pricing:litellm"].not_modified == 0  # read and saved again
+    assert fresh.get("/api/changes", since=seq)["changes"] == []
+    assert fresh.get("/api/tools/llama-4-scout/prices")["prices"] == prices
+
+
+SCOUT_DEEPINFRA = "deepinfra/meta-llama/Llama-4-Scout-17B-16E-Instruct"
+MAVERICK_GROQ = "groq/meta-llama/llama-4-maverick-17b-128e-instruct"
+# Reads of the catalog that drops an entry which must drop nothing: the body cut short
+# (the connection closed early, or a short body with a length to match) and a server error.
+FAILED_READS = ["truncate", "truncate_clean", "500"]
+
+
+def drop_scout(doc: dict) -> None:
+    """DeepInfra stops serving Llama 4 Scout; Groq's Maverick changes its price."""
+    del doc[SCOUT_DEEPINFRA]
+    doc[MAVERICK_GROQ]["input_cost_per_token"] = 2.5e-07
+
+
+def test_an_entry_a_catalog_drops_leaves_the_offers_and_closes_its_period(fresh):
+    before = fresh.tool("llama-4-scout")
+    assert SCOUT_DEEPINFRA in before["ids"]["litellm"]
+    fresh.change_catalog(LITELLM, drop_scout)
+    for fault in FAILED_READS:
+        seq = fresh.get("/api/changes", since=0, limit=5000)["next_since"]
+        fresh.replay.add_faults([{"fault": fault, "match": LITELLM, "times": -1}])
+        outcome = crawl(["pricing:litellm"])
+        fresh.replay.clear_faults()
+        (run,) = outcome.runs
+        assert run.errors >= 1 and run.status != "ok", fault
+        with Session(fresh.engine) as s:
+            reconcile(s)
+            s.commit()
+        assert fresh.get("/api/changes", since=seq)["changes"] == [], fault
+        assert fresh.tool("llama-4-scout")["offers"] == before["offers"], fault
+        prices = fresh.get("/api/tools/llama-4-scout/prices")["prices"]
+        assert all(p["to"] is None for p in prices), fault
+    seq = fresh.get("/api/changes", since=0, limit=5000)["next_since"]
+    fresh.recrawl(["pricing:litellm"])
+    changes = fresh.get("/api/changes", since=seq, limit=5000)["changes"]
+    sets = {(c["slug"], c["field"]): c["value"] for c in changes if c["action"] == "set"}
+    offers = sets[("llama-4-scout", "offers")]
+    assert [(o["catalog"], o["catalog_model_id"]) for o in offers] == [
+        ("models.dev", "groq/meta-llama/llama-4-scout-17b-16e-instruct"),
+        ("openrouter", "meta-llama/llama-4-scout"),
+    ]
+    assert sets[("llama-4-scout", "ids")]["litellm"] == []
+    assert fresh.tool("llama-4-scout")["pricing_line"] == (
+        "Free (open weights, self-hosted) / API from $0.08 per 1M input tokens (2 providers)"
+    )
+    assert fresh.replayed() == fresh.tools()
+    gone = fresh.http.get("/api/ids", params={"litellm": SCOUT_DEEPINFRA})
+    assert gone.status_code == 404
+    # Its period closed when the document without it was read (the read that opened
+    # Maverick's new price), and stays in Scout's history.
+    prices = fresh.get("/api/tools/llama-4-scout/prices")["prices"]
+    (closed,) = [p for p in prices if p["catalog_model_id"] == SCOUT_DEEPINFRA]
+    (groq,) = [
+        o
+        for o in fresh.tool("llama-4-maverick")["offers"]
+        if o["catalog_model_id"] == MAVERICK_GROQ
+    ]
+    assert groq["input_usd_per_mtok"] == 0.25
+    assert (closed["input_usd_per_mtok"], closed["to"]) == (0.08, groq["seen_at"])
+    with Session(fresh.engine) as s:
+        (period,) = s.exec(
+            select(PriceHistory).where(PriceHistory.model_id == SCOUT_DEEPINFRA)
+        ).all()
+    assert period.valid_to.replace(tzinfo=UTC).isoformat() == closed["to"]
+    # listed again, it is an offer again, with a new period beside the closed one
+    (fresh.later / "static" / LITELLM).unlink()
+    fresh.recrawl(["pricing:litellm"])
+    assert SCOUT_DEEPINFRA in fresh.tool("llama-4-scout")["ids"]["litellm"]
+    again = [
+        (p["input_usd_per_mtok"], p["to"] is None)
+        for p in fresh.get("/api/tools/llama-4-scout/prices")["prices"]
+        if p["catalog_model_id"] == SCOUT_DEEPINFRA
+    ]
+    assert again == [(0.08, True), (0.08, False)]
+    assert fresh.replayed() == fresh.tools()

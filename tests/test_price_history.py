@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from alembic import command
 from sqlalchemy import insert
 from sqlmodel import Session, select
@@ -18,12 +19,21 @@ URL = "https://catalog.test/model_prices_and_context_window.json"
 SOURCE = "pricing:litellm"
 
 
-def entry(input_cost: float, **extra) -> dict:
-    """A LiteLLM entry (DeepInfra's Gemma 3 27B) as models_of yields it."""
-    key = "deepinfra/google/gemma-3-27b-it"
+GEMMA = "deepinfra/google/gemma-3-27b-it"
+LLAMA = "deepinfra/meta-llama/Llama-3.3-70B-Instruct"
+PAGE_2 = "https://catalog.test/model_prices_and_context_window.json?page=2"
+
+
+def entry(input_cost: float | None, key: str = GEMMA, **extra) -> dict:
+    """A LiteLLM entry (DeepInfra's Gemma 3 27B unless `key` says) as models_of yields it;
+    without prices when `input_cost` is None."""
+    prices = (
+        {}
+        if input_cost is None
+        else {"input_cost_per_token": input_cost, "output_cost_per_token": 1.7e-07}
+    )
     return {
-        "input_cost_per_token": input_cost,
-        "output_cost_per_token": 1.7e-07,
+        **prices,
         "litellm_provider": "deepinfra",
         "max_input_tokens": 131072,
         "mode": "chat",
@@ -40,9 +50,9 @@ def periods(engine) -> list[tuple[float, bool]]:
     return [(r.pricing["input_usd_per_mtok"], r.valid_to is None) for r in rows]
 
 
-def save(engine, *models: dict) -> None:
+def save(engine, *models: dict, url: str = URL) -> None:
     with Session(engine) as s:
-        save_prices(s, SOURCE, URL, list(models))
+        save_prices(s, SOURCE, url, list(models))
         s.commit()
 
 
@@ -139,3 +149,49 @@ def test_prices_stored_before_the_migration_open_their_periods(db_url):
         assert periods(engine) == [(0.09, True)]
     finally:
         engine.dispose()
+
+
+# (what the case shows, the reads in order as (document, [(entry, input price)]), the
+# periods after them: (entry, input price, still open), the entries still stored)
+DROPS = [
+    ("an entry the document no longer lists closes its period",
+     [(URL, [(GEMMA, 9e-08), (LLAMA, 2.3e-07)]), (URL, [(GEMMA, 9e-08)])],
+     [(GEMMA, 0.09, True), (LLAMA, 0.23, False)], [GEMMA]),
+    ("listed again, it opens a new one",
+     [(URL, [(GEMMA, 9e-08), (LLAMA, 2.3e-07)]), (URL, [(GEMMA, 9e-08)]),
+      (URL, [(GEMMA, 9e-08), (LLAMA, 2.3e-07)])],
+     [(GEMMA, 0.09, True), (LLAMA, 0.23, False), (LLAMA, 0.23, True)], [GEMMA, LLAMA]),
+    ("a document that lists nothing drops nothing",
+     [(URL, [(GEMMA, 9e-08), (LLAMA, 2.3e-07)]), (URL, [])],
+     [(GEMMA, 0.09, True), (LLAMA, 0.23, True)], [GEMMA, LLAMA]),
+    ("another page of the catalog keeps its own entries",
+     [(URL, [(GEMMA, 9e-08)]), (PAGE_2, [(LLAMA, 2.3e-07)]), (URL, [(GEMMA, 9e-08)])],
+     [(GEMMA, 0.09, True), (LLAMA, 0.23, True)], [GEMMA, LLAMA]),
+    ("an entry still listed without a readable price keeps its last one",
+     [(URL, [(GEMMA, 9e-08), (LLAMA, 2.3e-07)]), (URL, [(GEMMA, 9e-08), (LLAMA, None)])],
+     [(GEMMA, 0.09, True), (LLAMA, 0.23, True)], [GEMMA, LLAMA]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "reads", "expected", "kept"), DROPS, ids=[d[0] for d in DROPS])
+def test_an_entry_a_document_drops_closes_its_period(engine, case, reads, expected, kept):
+    for url, entries in reads:
+        save(engine, *(entry(price, key) for key, price in entries), url=url)
+    with Session(engine) as s:
+        rows = s.exec(select(PriceHistory).order_by(PriceHistory.model_id, PriceHistory.id))
+        got = [(r.model_id, r.pricing["input_usd_per_mtok"], r.valid_to is None) for r in rows]
+        stored = sorted(s.exec(select(ProviderPrice.model_id)).all())
+    assert (got, stored) == (expected, kept)
+
+
+def test_the_period_closes_when_the_document_without_it_was_read(engine):
+    save(engine, entry(9e-08), entry(2.3e-07, LLAMA))
+    save(engine, entry(1e-07))  # Gemma's price changes in the read that drops Llama 3.3
+    with Session(engine) as s:
+        (llama,) = s.exec(select(PriceHistory).where(PriceHistory.model_id == LLAMA)).all()
+        opened = s.exec(
+            select(PriceHistory).where(
+                PriceHistory.model_id == GEMMA, PriceHistory.valid_to.is_(None)
+            )
+        ).one()
+    assert llama.valid_to == opened.valid_from

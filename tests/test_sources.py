@@ -268,3 +268,22 @@ def test_the_three_price_catalog_formats(tmp_path, fmt, url):
         fmt,
         url,
     )
+
+
+def test_the_readme_sources_example_loads_with_each_price_catalog_format(tmp_path, monkeypatch):
+    # README, "Configuration": its [[pricing]] examples are what the loader takes (the rest
+    # of the example elides lists with "...").
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("## Configuration") :]
+    start = section.index("[[pricing]]")
+    example = section[start : section.index("\n[schedule]", start)]
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    config = load_sources(write(tmp_path, example))
+    pricing = [(s.name, s.format) for s in config.sources if s.kind == "pricing"]
+    assert pricing == [
+        ("pricing:openrouter", "openrouter"),
+        ("pricing:litellm", "litellm"),
+        ("pricing:models.dev", "models.dev"),
+    ]

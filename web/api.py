@@ -436,8 +436,9 @@ async def get_tool(request: Request, slug: str) -> Response:
     summary="Every price the tool's offers held, and when (newest first).",
     description=(
         "One entry per price period of each offer: the price fields of `offers`, `from` (when "
-        "toolscout first read that price) and `to` (when the catalog first stated another; "
-        "null while it holds). Follow `next_cursor` until it is null."
+        "toolscout first read that price) and `to` (when the catalog first stated another, "
+        "or was first read without the entry; null while it holds). An offer the catalog "
+        "dropped keeps its periods here. Follow `next_cursor` until it is null."
     ),
 )
 def tool_prices(

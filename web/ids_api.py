@@ -22,7 +22,7 @@ from store.disagreements import disagreements
 from store.ids import ID_KEYS, record_ids
 from store.models import Tool, ToolChange, ToolId
 from web.api import MAX_LIMIT, decode_cursor, encode_cursor, make_etag, not_modified
-from web.schemas import F, Ids, Problem, ToolRecord
+from web.schemas import IDS_EXAMPLE, F, Ids, Problem, ToolRecord
 
 router = APIRouter(tags=["read API"])
 
@@ -30,7 +30,7 @@ router = APIRouter(tags=["read API"])
 class IdEntry(BaseModel):
     slug: str = F(description="The published record (`/api/tools/{slug}`).", example="llama-3.3")
     name: str = F(description="Its display name.", example="Llama 3.3 70B")
-    ids: Ids = F(description="Its id in each catalog.")
+    ids: Ids = F(description="Its id in each catalog.", example=IDS_EXAMPLE)
 
 
 class IdPage(BaseModel):
@@ -98,7 +98,9 @@ class Disagreement(BaseModel):
 
 class DisagreementPage(BaseModel):
     items: list[Disagreement] = F(description="This page's disagreements, by record.", example=[])
-    next_cursor: str | None = F(None, "Pass as `cursor` for the next page; null on the last.", None)
+    next_cursor: str | None = F(
+        None, "Pass as `cursor` for the next page; null on the last.", "dDQy"
+    )
 
 
 def _json(body: bytes, etag: str | None = None) -> Response:

@@ -159,6 +159,15 @@ class Offer(PriceFields):
     )
 
 
+# One release's `ids`, as the record and the id map's pages show them.
+IDS_EXAMPLE = {
+    "huggingface": ["meta-llama/Llama-3.3-70B-Instruct"],
+    "openrouter": ["meta-llama/llama-3.3-70b-instruct"],
+    "models_dev": ["deepinfra/meta-llama/Llama-3.3-70B-Instruct"],
+    "litellm": ["deepinfra/meta-llama/Llama-3.3-70B-Instruct"],
+}
+
+
 class Ids(BaseModel):
     """Every id under which a catalog knows the release (`GET /api/ids` looks them up)."""
 
@@ -280,12 +289,7 @@ class ToolRecord(BaseModel):
         description="The id map: this release's id in each catalog. A catalog entry joins by "
         "the Hub repo it names; one that matches by vendor and name only joins once an editor "
         "confirms it.",
-        example={
-            "huggingface": ["meta-llama/Llama-3.3-70B-Instruct"],
-            "openrouter": ["meta-llama/llama-3.3-70b-instruct"],
-            "models_dev": ["deepinfra/meta-llama/Llama-3.3-70B-Instruct"],
-            "litellm": ["deepinfra/meta-llama/Llama-3.3-70B-Instruct"],
-        },
+        example=IDS_EXAMPLE,
     )
 
 
@@ -307,7 +311,8 @@ class PricePeriod(PriceFields):
     )
     to: str | None = F(
         None,
-        "When the catalog first stated another price; null while it still holds.",
+        "When the catalog first stated another price, or was first read without the entry "
+        "(it stopped listing it); null while the price still holds.",
         "2025-06-01T08:00:00+00:00",
     )
 

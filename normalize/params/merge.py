@@ -34,6 +34,12 @@ from normalize.params.tables import _html_tables, _markdown_param_tables, _table
 from normalize.params.weights import params_from_weights
 from normalize.text import ascii_lower, contains_any
 
+# A repo name's size and its weights' total agree within this factor: nominal sizes round
+# both ways and leave out embeddings (Gemma 2 2B is 2.6B, Qwen3 0.6B is 0.75B). Within it the
+# name's label is kept beside the weights' total; beyond it the weights contradict the name
+# (`normalize.catalog_names.size_contradicted`).
+NAME_SIZE_FACTOR = 1.6
+
 
 def _variants_from_mentions(
     mentions: list[_Mention], text: str = "", source: str = ""
@@ -416,8 +422,13 @@ def _with_weights(weights: Params, declared: Params | None, named: Params | None
             extra.extend(other.evidence[:1])
         experts = experts or other.experts
     label = weights.variants[0].label
-    if named is not None and named.variants and _close(named.total, weights.total, 1.6):
+    if named is not None and named.variants and name_size_agrees(named.total, weights.total):
         label = named.variants[0].label
     variant = ParamVariant(label, weights.total, active, precision=12)
     evidence = (weights.evidence + extra)[:MAX_EVIDENCE]
     return Params(weights.total, active, [variant], "weights", experts, evidence)
+
+
+def name_size_agrees(named: float | None, weights: float | None) -> bool:
+    """Whether a size a name states and the weights' total are one size (NAME_SIZE_FACTOR)."""
+    return _close(named, weights, NAME_SIZE_FACTOR)
