@@ -512,6 +512,10 @@ def test_an_announcement_picked_to_break_a_deadlock_is_resolved_again(pg_engine)
 
     lock = text("UPDATE candidate SET notability = 'hub' WHERE id = :id")
     with Session(pg_engine) as s1:
+        # PostgreSQL fails the waiter whose deadlock_timeout runs out first; the post's is
+        # the default 1 s and waits first, but on a loaded machine the order can flip. The
+        # Hub writer here waits longer, so the post is always the one picked.
+        s1.execute(text("SET LOCAL deadlock_timeout = '10s'"))
         s1.execute(lock, {"id": ids[1]})  # the Hub writer holds the second release
         thread = threading.Thread(target=announcing)
         thread.start()
