@@ -27,7 +27,7 @@ from normalize.catalog_names import same_vendor
 from normalize.licenses import stated_open_weights
 from normalize.lifecycle import lifecycle_from_record
 from normalize.offers import offer_facts
-from normalize.pricing import pricing_from_record, unstated_pricing
+from normalize.pricing import UNKNOWN, pricing_from_record, unstated_pricing
 from normalize.titles import squash
 from store.models import (
     Candidate,
@@ -118,7 +118,7 @@ def states_a_price(pricing: dict | None) -> bool:
     """Whether a stored price states anything: not an entry read as `unstated_pricing`."""
     pricing = pricing or {}
     return (
-        pricing.get("tier") not in ("unknown", None)
+        pricing.get("tier") not in (UNKNOWN, None)
         or any(
             pricing.get(key) is not None
             for key in PRICE_FIELDS

@@ -21,14 +21,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlmodel import Session, select
 
 from fixtures.replay import ReplayServer
@@ -38,9 +35,9 @@ from store.db import make_engine
 from store.disagreements import context_disagreements, license_disagreements
 from store.models import Document, Observation
 from store.queue import set_status
-from tests.conftest import FIXTURES, _free_port, fresh_postgres_database
+from tests.conftest import FIXTURES, fresh_postgres_database
+from tests.test_web_hardening import start
 from tests.web_seed import csrf_of
-from web.app import create_app
 from web.config import EditorConfig
 from web.offers_view import offer_rows
 
@@ -89,18 +86,7 @@ class World:
         self.engine = make_engine(self.url)
 
     def serve(self) -> None:
-        app = create_app(self.engine, EditorConfig(password=PASSWORD), sync_interval=0.5)
-        port = _free_port()
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        self.base = f"http://127.0.0.1:{port}"
+        self.server, self.thread, self.base = start(self.engine, EditorConfig(password=PASSWORD))
         self.http = httpx.Client(base_url=self.base, timeout=30)
 
     def close(self) -> None:
