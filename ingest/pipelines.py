@@ -25,7 +25,7 @@ from ingest.sources import Notability, SourcesError, load_sources
 from normalize.versions import document_ruleset
 from spiders.feeds import FeedState
 from spiders.hf_models import HubState
-from store import announce, notability, prices, runs, websub
+from store import announce, card_claims, notability, prices, runs, websub
 from store.batch import PageResult, apply_page, card_backlog
 from store.db import get_engine, upgrade
 from store.documents import confirmed_validators, save_document
@@ -63,6 +63,7 @@ class StorePipeline:
         crawler.signals.connect(self.spider_error, signal=signals.spider_error)
         # What is in the downloader now, for the record of a run stopped from outside.
         self.in_flight: dict[str, None] = {}
+        self.claim_run: int | None = None  # the run the crawl's card claims are under
         crawler.signals.connect(self._reached, signal=signals.request_reached_downloader)
         crawler.signals.connect(self._left, signal=signals.request_left_downloader)
 
@@ -102,13 +103,21 @@ class StorePipeline:
             # nothing here grows with the store except the (bounded) card backlog.
             budget = getattr(spider, "card_budget", 0)
             originals = [s.org for s in hub if s.role != "derivative"]
-            spider.hub_state = HubState(
-                watermarks={
-                    name.split(":", 1)[1]: mark
-                    for name, mark in runs.watermarks(session, names).items()
-                },
-                backlog=card_backlog(session, originals, budget // 2),
+            # The cards this crawl fetches are claimed under one of its runs (they all end
+            # together), so a crawl on another host leaves them alone (store.card_claims).
+            self.claim_run = self.run_ids[hub[0].name]
+            marks = runs.watermarks(session, names)
+        with self._write_session() as session:
+            # Claimed in repo order while a page of another host may be locking the same
+            # rows in its own order: a deadlock PostgreSQL breaks is tried again.
+            backlog = retrying(
+                session, lambda: card_backlog(session, originals, budget // 2, self.claim_run)
             )
+            session.commit()
+        spider.hub_state = HubState(
+            watermarks={name.split(":", 1)[1]: mark for name, mark in marks.items()},
+            backlog=backlog,
+        )
 
     @staticmethod
     def _config() -> tuple[Notability | None, frozenset[str]]:
@@ -126,6 +135,7 @@ class StorePipeline:
     def close_spider(self, spider: Any = None) -> None:
         self._flush_cards()
         self._recount()
+        self._release_cards()
         stats = self.crawler.stats
         # finish_reason is set only after the pipelines have closed; an engine told to stop
         # (SIGTERM from the parent's time limit, Ctrl-C) is no longer running by now.
@@ -154,6 +164,18 @@ class StorePipeline:
                 else:
                     runs.save_failure(session, source, run_id, message or status)
             session.commit()
+
+    def _release_cards(self) -> None:
+        """Cards claimed and not stored (over budget, failed, cut by a stop) go back to
+        the backlog now, not when their claims lapse."""
+        if self.claim_run is None:
+            return
+        try:
+            with self._write_session() as session:
+                card_claims.release(session, [self.claim_run])
+                session.commit()
+        except Exception as exc:  # the runs are closed anyway, which frees the claims
+            log.warning("could not release the card claims: %s: %s", type(exc).__name__, exc)
 
     def _ended_early(self, reason: str | None) -> str | None:
         """Why the crawl stopped before it was done, and what it was still waiting on; None
@@ -310,7 +332,12 @@ class StorePipeline:
         try:
             page = item["models"]
             results = [
-                retrying(session, lambda: apply_page(session, page, source, role, url, self.rules))
+                retrying(
+                    session,
+                    lambda: apply_page(
+                        session, page, source, role, url, self.rules, claim_run=self.claim_run
+                    ),
+                )
             ]
         except Exception as exc:
             # Something in the page broke the batch (a value the database refuses): the
@@ -342,7 +369,16 @@ class StorePipeline:
         try:
             return retrying(
                 session,
-                lambda: apply_page(session, [model], source, role, url, self.rules, **kwargs),
+                lambda: apply_page(
+                    session,
+                    [model],
+                    source,
+                    role,
+                    url,
+                    self.rules,
+                    **kwargs,
+                    claim_run=self.claim_run,
+                ),
             )
         except Exception as exc:
             result = PageResult()

@@ -18,8 +18,9 @@ under the grouping rules of store.resolve (README, "Grouping"):
   its derivatives, never from the derivatives themselves.
 
 It returns which originals want their README fetched: repos of queued releases, not
-quantized, whose `sha` has no card stored yet. The card is what adds declared parameters
-("30.5B in total and 3.3B activated") and prose; the listing carries the rest.
+quantized, whose `sha` has no card stored yet, and that no other live crawl run is fetching
+(store.card_claims). The card is what adds declared parameters ("30.5B in total and 3.3B
+activated") and prose; the listing carries the rest.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import bindparam, delete, true, update
 from sqlmodel import Session, select
 
 from normalize.draft import CARD_EXTRACTOR, DRAFT_FIELD
@@ -37,7 +38,7 @@ from normalize.hub import ModelFacts, derivative_facts, listing_signals, model_f
 from normalize.names import size_label_for, slugify
 from normalize.titles import squash
 from normalize.vendors import vendor_for_org
-from store import notability, prices
+from store import card_claims, notability, prices
 from store.models import Candidate, Event, Observation, ProviderPrice, Variant, utcnow
 from store.races import lock_candidates
 from store.resolve import (
@@ -485,12 +486,15 @@ def apply_page(
     force: bool = False,
     cards: dict[str, str] | None = None,
     urls: dict[str, str] | None = None,
+    claim_run: int | None = None,
 ) -> PageResult:
     """Store one listing page's models (see the module's docstring).
 
     `force` applies models whose sha is already stored (renormalize, READMEs); `cards`
     gives the README text of some repos ("" for a repo that has none), read instead of
     the listing's cardData for them; `urls` the evidence URL of some repos, else `url`.
+    With `claim_run`, the cards wanted are claimed for that crawl run in this transaction
+    (store.card_claims) and only those it now holds are returned to fetch.
     """
     urls = urls or {}
     result = PageResult()
@@ -589,6 +593,9 @@ def apply_page(
             if cid is not None and not is_derivative and not quantized and info_sha != sha:
                 wanted.append((cid, entry))
     result.cards = _cards_wanted(session, wanted)
+    if claim_run is not None and result.cards:
+        held = card_claims.claim(session, [e["id"] for e in result.cards], claim_run)
+        result.cards = [e for e in result.cards if e["id"] in held]
     return result
 
 
@@ -607,12 +614,16 @@ def _cards_wanted(session: Session, wanted: list[tuple[int, dict]]) -> list[dict
     return [entry for cid, entry in wanted if cid in queued]
 
 
-def card_backlog(session: Session, orgs: list[str], limit: int) -> list[tuple[str, str]]:
+def card_backlog(
+    session: Session, orgs: list[str], limit: int, claim_run: int | None = None
+) -> list[tuple[str, str]]:
     """(repo id, source) of release repos of queued candidates whose card is missing or
     older than their sha: cards a run could not fetch within its budget, and repos of a
-    release queued since. Newest first."""
+    release queued since. Newest first. With `claim_run`, only cards no other live run
+    holds, claimed for that run."""
     if not orgs or limit <= 0:
         return []
+    free = card_claims.claimable(claim_run) if claim_run is not None else true()
     rows = session.exec(
         select(Variant.repo_id, Variant.source)
         .join(Candidate, Candidate.id == Variant.candidate_id)
@@ -622,8 +633,12 @@ def card_backlog(session: Session, orgs: list[str], limit: int) -> list[tuple[st
             Variant.is_quantized.is_(False),
             (Variant.info_sha.is_(None)) | (Variant.info_sha != Variant.sha),
             Candidate.notable.is_(True),
+            free,
         )
         .order_by(Variant.created_at.desc())
         .limit(limit)
     ).all()
-    return [(repo, src) for repo, src in rows]
+    if claim_run is None:
+        return [(repo, src) for repo, src in rows]
+    held = card_claims.claim(session, [repo for repo, _ in rows], claim_run)
+    return [(repo, src) for repo, src in rows if repo in held]

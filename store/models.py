@@ -122,6 +122,9 @@ class Variant(SQLModel, table=True):
     pipeline_tag: str | None = Field(default=None, max_length=100)
     library_name: str | None = Field(default=None, max_length=100)
     seen_at: datetime = Field(default_factory=utcnow)
+    # Which live crawl run is fetching this repo's card, and since when (store.card_claims).
+    card_run_id: int | None = None
+    card_claimed_at: datetime | None = None
 
 
 class Observation(SQLModel, table=True):

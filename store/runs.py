@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Session, select
 
+from store import card_claims
 from store.models import CrawlError, CrawlRun, SourceState, utcnow
 
 
@@ -46,12 +47,14 @@ def finish_run(
 
 
 def mark_dead_runs(session: Session, pid: int, status: str, message: str) -> int:
-    """Runs a child process left 'running' when it was killed or timed out."""
+    """Runs a child process left 'running' when it was killed or timed out; the cards
+    they had claimed are free again."""
+    dead = (CrawlRun.pid == pid, CrawlRun.status == "running")
+    ids = list(session.exec(select(CrawlRun.id).where(*dead)).all())
     result = session.execute(
-        update(CrawlRun)
-        .where(CrawlRun.pid == pid, CrawlRun.status == "running")
-        .values(status=status, message=message, finished_at=utcnow())
+        update(CrawlRun).where(*dead).values(status=status, message=message, finished_at=utcnow())
     )
+    card_claims.release(session, ids)
     session.commit()
     return result.rowcount or 0
 
@@ -77,7 +80,7 @@ def close_abandoned(
     )
     if sources is not None:
         query = query.where(CrawlRun.source.in_(sources))
-    now, closed = utcnow(), 0
+    now, closed = utcnow(), []
     for run in session.exec(query).all():
         if alive(run.pid):
             continue
@@ -85,9 +88,10 @@ def close_abandoned(
         run.finished_at = now
         run.message = f"abandoned: crawl process {run.pid} is gone and nothing closed its run"
         session.add(run)
-        closed += 1
+        closed.append(run.id)
+    card_claims.release(session, closed)
     session.commit()
-    return closed
+    return len(closed)
 
 
 def source_state(session: Session, source: str) -> SourceState:

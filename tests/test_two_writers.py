@@ -6,8 +6,9 @@ two on disjoint source sets that still touch the same releases (derivative orgs 
 the other writer's models, feeds announcing them, the price list naming them), and one on
 a set overlapping both, so the same listings, feed entries and prices are written twice at
 the same moment. The same three crawls run one after another into another fresh database
-give the reference. The stores must be equal, ids, clocks and row order aside, and no
-process may report an error (a unique violation, a deadlock, a failed migration).
+give the reference. The stores must be equal, ids, clocks and row order aside, as many
+cards must have been fetched (each by the writer that claimed it, store.card_claims), and
+no process may report an error (a unique violation, a deadlock, a failed migration).
 
 The race is repeated with the interleaving changed by the replay server: the second time,
 the originals' listings are slowed down so derivatives, feeds and prices land first.
@@ -16,7 +17,8 @@ The races found that way are also played out alone: processes migrating a new da
 once; and step by step, with one writer's transaction held open until the other waits on
 its lock: two runs of one source closing at once, two feeds announcing one new release at
 once, a feed announcing a release while the Hub crawl of another host stores it (either
-first), and an announcement PostgreSQL picks to break a deadlock.
+first), two Hub crawls storing one page (one of them claims its cards), and an
+announcement PostgreSQL picks to break a deadlock.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import text
@@ -138,21 +139,8 @@ def problems(finished: list[Finished]) -> list[str]:
     return found
 
 
-def _hub_evidence(url: str) -> str:
-    """A Hub metadata URL as the evidence it is: the listing page and the repo's model info
-    both state a repo's cardData and safetensors total, and which of the two is cited when
-    both were read depends on which writer stored last (known, see the stop-25 note); the
-    fragment (what was read) is compared, the document is not."""
-    parts = urlsplit(url)
-    if parts.path.startswith("/api/models") and parts.fragment:
-        return f"hub-metadata#{parts.fragment}"
-    return url
-
-
 def _canonical(value):
     """JSON-able value with every list sorted: row order and list order are not compared."""
-    if isinstance(value, str):
-        return _hub_evidence(value)
     if isinstance(value, dict):
         return {k: _canonical(v) for k, v in without_clocks(value).items()}
     if isinstance(value, list | tuple):
@@ -194,6 +182,8 @@ def store(url: str) -> tuple[dict[str, dict], set[tuple[str, str]]]:
                 "crawl_error": {
                     (e.source, e.url, e.reason): True for e in s.exec(select(CrawlError))
                 },
+                # Each card is fetched once, by whichever writer claimed it first.
+                "cards": {("fetched",): sum(r.cards for r in s.exec(select(CrawlRun)))},
             }
             runs = {(r.source, r.status) for r in s.exec(select(CrawlRun))}
     finally:
@@ -485,6 +475,29 @@ def test_a_feed_and_the_hub_storing_one_release_at_once_make_one_candidate(pg_en
     assert list(cands) == [slug]
     assert cands[slug].org == org
     assert announced.candidate_id == cands[slug].id
+
+
+def test_two_hub_writers_storing_one_page_at_once_fetch_each_card_once(pg_engine):
+    """Crawls on two hosts store the same listing page at once: the second waits for the
+    first one's rows, then finds its cards claimed, and fetches none of them."""
+    with Session(pg_engine) as s:
+        a, b = (runs.start_run(s, "hf:Qwen") for _ in range(2))
+        s.commit()
+    page = [
+        json.loads((FIXTURES / f"hub/models/Qwen/{name}.json").read_bytes())
+        for name in ("Qwen3-8B", "Qwen3-30B-A3B")
+    ]
+    listing = "https://huggingface.co/api/models?author=Qwen"
+
+    def hub_stores(run_id: int):
+        return lambda s: apply_page(s, page, "hf:Qwen", "original", listing, claim_run=run_id)
+
+    first, second = second_waits_for_first(pg_engine, hub_stores(a), hub_stores(b))
+    assert sorted(e["id"] for e in first.cards) == ["Qwen/Qwen3-30B-A3B", "Qwen/Qwen3-8B"]
+    assert second.cards == []
+    with Session(pg_engine) as s:
+        held = dict(s.exec(select(Variant.repo_id, Variant.card_run_id)).all())
+    assert held == {"Qwen/Qwen3-30B-A3B": a, "Qwen/Qwen3-8B": a}
 
 
 def test_an_announcement_picked_to_break_a_deadlock_is_resolved_again(pg_engine):
