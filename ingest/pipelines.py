@@ -165,6 +165,12 @@ class StorePipeline:
                     runs.save_failure(session, source, run_id, message or status)
             session.commit()
 
+    def _claim(self) -> dict[str, int | None]:
+        """How a page's cards are claimed: under the crawl's run, no more than the run may
+        still fetch (a claim it could not use would only keep other crawls off the card)."""
+        room = getattr(self.spider, "card_room", None)
+        return {"claim_run": self.claim_run, "claim_limit": room() if room else None}
+
     def _release_cards(self) -> None:
         """Cards claimed and not stored (over budget, failed, cut by a stop) go back to
         the backlog now, not when their claims lapse."""
@@ -335,7 +341,7 @@ class StorePipeline:
                 retrying(
                     session,
                     lambda: apply_page(
-                        session, page, source, role, url, self.rules, claim_run=self.claim_run
+                        session, page, source, role, url, self.rules, **self._claim()
                     ),
                 )
             ]
@@ -377,7 +383,7 @@ class StorePipeline:
                     url,
                     self.rules,
                     **kwargs,
-                    claim_run=self.claim_run,
+                    **self._claim(),
                 ),
             )
         except Exception as exc:

@@ -140,6 +140,10 @@ class HfModelsSpider(ToolscoutSpider):
         settings = getattr(self, "settings", None)
         return settings.getint("TOOLSCOUT_CARD_BUDGET", CARD_BUDGET) if settings else CARD_BUDGET
 
+    def card_room(self) -> int:
+        """READMEs this run may still ask for: the store claims no more cards than that."""
+        return max(0, self.card_budget - len(self.cards_asked))
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for org, source in self.hub_sources.items():
             url = listing_url(self.endpoint, org, self.page_size)

@@ -487,14 +487,16 @@ def apply_page(
     cards: dict[str, str] | None = None,
     urls: dict[str, str] | None = None,
     claim_run: int | None = None,
+    claim_limit: int | None = None,
 ) -> PageResult:
     """Store one listing page's models (see the module's docstring).
 
     `force` applies models whose sha is already stored (renormalize, READMEs); `cards`
     gives the README text of some repos ("" for a repo that has none), read instead of
     the listing's cardData for them; `urls` the evidence URL of some repos, else `url`.
-    With `claim_run`, the cards wanted are claimed for that crawl run in this transaction
-    (store.card_claims) and only those it now holds are returned to fetch.
+    With `claim_run`, the cards wanted (at most `claim_limit`, what the run may still
+    fetch) are claimed for that crawl run in this transaction (store.card_claims), and
+    only those it now holds are returned to fetch; the rest are left to the backlog.
     """
     urls = urls or {}
     result = PageResult()
@@ -594,8 +596,9 @@ def apply_page(
                 wanted.append((cid, entry))
     result.cards = _cards_wanted(session, wanted)
     if claim_run is not None and result.cards:
-        held = card_claims.claim(session, [e["id"] for e in result.cards], claim_run)
-        result.cards = [e for e in result.cards if e["id"] in held]
+        asked = result.cards[:claim_limit] if claim_limit is not None else result.cards
+        held = card_claims.claim(session, [e["id"] for e in asked], claim_run)
+        result.cards = [e for e in asked if e["id"] in held]
     return result
 
 

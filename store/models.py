@@ -94,7 +94,17 @@ class Variant(SQLModel, table=True):
     # with `is_derivative` in the index the count reads the index alone, not one table row per
     # derivative (19k rows for a popular base at 1M models). It also serves lookups by
     # candidate_id alone.
-    __table_args__ = (Index("ix_variant_candidate_derivative", "candidate_id", "is_derivative"),)
+    # The claims a crawl holds are few (at most its card budget) and released at its close:
+    # a partial index finds them without scanning a million variants.
+    __table_args__ = (
+        Index("ix_variant_candidate_derivative", "candidate_id", "is_derivative"),
+        Index(
+            "ix_variant_card_run_id",
+            "card_run_id",
+            postgresql_where=text("card_run_id IS NOT NULL"),
+            sqlite_where=text("card_run_id IS NOT NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     repo_id: str = Field(unique=True, max_length=300)
     candidate_id: int | None = Field(default=None, foreign_key="candidate.id")

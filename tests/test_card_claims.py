@@ -25,11 +25,18 @@ def start(engine, source: str = "hf:Qwen", pid: int = 4242) -> int:
     return run_id
 
 
-def store_page(engine, run_id: int | None, entries=None, source="hf:Qwen") -> list[str]:
+def store_page(engine, run_id: int | None, entries=None, source="hf:Qwen", limit=None):
     """Apply a listing page as a crawl with `run_id` does; the cards it is to fetch."""
     with Session(engine) as s:
         result = apply_page(
-            s, entries or [entry(QWEN)], source, "original", URL, RULES, claim_run=run_id
+            s,
+            entries or [entry(QWEN)],
+            source,
+            "original",
+            URL,
+            RULES,
+            claim_run=run_id,
+            claim_limit=limit,
         )
         s.commit()
     return [e["id"] for e in result.cards]
@@ -143,6 +150,18 @@ def test_a_page_of_two_orgs_claims_per_repo(engine):
         QWEN: first,
         "Qwen/Qwen3-14B": second,
     }
+
+
+def test_a_run_claims_no_more_cards_than_it_may_still_fetch(engine):
+    """Over its budget a run leaves the other cards unclaimed: another crawl may take them
+    now, and the next run finds them in its backlog."""
+    first, second = start(engine), start(engine, pid=4343)
+    page = [entry("Qwen/Qwen3-14B"), entry(QWEN)]
+    assert store_page(engine, first, page, limit=1) == ["Qwen/Qwen3-14B"]
+    assert holder(engine, QWEN) is None
+    assert store_page(engine, second, page, limit=0) == []
+    with Session(engine) as s:
+        assert card_backlog(s, ["Qwen"], 10, second) == [(QWEN, "hf:Qwen")]
 
 
 def test_without_a_run_nothing_is_claimed(engine):

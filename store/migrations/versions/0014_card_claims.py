@@ -22,9 +22,19 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("card_claimed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
         )
+    # Partial: only the few rows a crawl holds are in it (store.models.Variant).
+    claimed = sa.text("card_run_id IS NOT NULL")
+    op.create_index(
+        "ix_variant_card_run_id",
+        "variant",
+        ["card_run_id"],
+        postgresql_where=claimed,
+        sqlite_where=claimed,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_variant_card_run_id", table_name="variant")
     with op.batch_alter_table("variant") as batch:
         batch.drop_column("card_claimed_at")
         batch.drop_column("card_run_id")
