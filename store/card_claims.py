@@ -29,8 +29,10 @@ from store.models import CrawlRun, Variant, utcnow
 CLAIM_LEASE = timedelta(hours=2)
 
 
-def _free(run_id: int, now: datetime):
-    """A variant's claim is this run's, or nobody's (none, lapsed, or its run is over)."""
+def claimable(run_id: int, now: datetime | None = None):
+    """The condition on a variant that its card's claim is this run's, or nobody's (none,
+    lapsed, or its run is over): what a backlog query adds."""
+    now = now or utcnow()
     live = exists().where(CrawlRun.id == Variant.card_run_id, CrawlRun.status == "running")
     return or_(
         Variant.card_run_id.is_(None),
@@ -57,7 +59,7 @@ def claim(
     if not ids:
         return set()
     now = now or utcnow()
-    wanted = and_(Variant.repo_id.in_(ids), _card_missing(), _free(run_id, now))
+    wanted = and_(Variant.repo_id.in_(ids), _card_missing(), claimable(run_id, now))
     if session.get_bind().dialect.name == "postgresql":
         session.exec(
             select(Variant.id).where(Variant.repo_id.in_(ids)).order_by(Variant.repo_id)
@@ -68,11 +70,6 @@ def claim(
     )
     held = select(Variant.repo_id).where(Variant.repo_id.in_(ids), Variant.card_run_id == run_id)
     return set(session.exec(held).all())
-
-
-def claimable(run_id: int, now: datetime | None = None):
-    """The condition a backlog query adds: cards no other live run holds."""
-    return _free(run_id, now or utcnow())
 
 
 def release(session: Session, run_ids: Iterable[int]) -> int:

@@ -17,9 +17,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from ingest.crawl import crawl
 from store.models import Candidate, IdLink
-from store.queue import set_status
 from tests.test_ids import ACCEPTED, CATALOGS, HUB, PASSWORD, World
 
 CHROMIUM = os.environ.get("TOOLSCOUT_CHROMIUM", "/usr/bin/chromium")
@@ -38,11 +36,8 @@ pytestmark = [
 def world(request, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         made = World(request, "sqlite", tmp_path_factory.mktemp("browser-ids"), mp)
-        assert crawl(HUB + CATALOGS).exit_code == 0
-        with Session(made.engine) as s:
-            for slug in ACCEPTED:
-                set_status(s, slug, "accepted", "editor:test")
-            s.commit()
+        made.crawl_and_accept(HUB + CATALOGS, ACCEPTED)
+        assert made.outcome.exit_code == 0
         made.serve()
         yield made
         made.close()

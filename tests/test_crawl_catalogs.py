@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from fixtures.replay import ReplayServer
 from ingest.crawl import crawl
-from store.db import make_engine
 from store.models import Candidate, Observation, ProviderPrice
-from tests.conftest import FIXTURES, fresh_postgres_database
+from tests.catalog_world import CatalogWorld
+from tests.conftest import FIXTURES
 from tests.test_crawl_hub import ALL as HUB
 
 pytestmark = pytest.mark.crawl
@@ -36,23 +35,9 @@ format = "models.dev"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-class World:
+class World(CatalogWorld):
     def __init__(self, request, backend: str, tmp: Path, mp: pytest.MonkeyPatch) -> None:
-        self.server = ReplayServer([FIXTURES / "hub", FIXTURES / "catalogs"]).start()
-        if backend == "sqlite":
-            self.url = f"sqlite:///{tmp / 'store.db'}"
-        else:
-            self.url = fresh_postgres_database(request.getfixturevalue("pg_server"))
-        sources = tmp / "sources.toml"
-        sources.write_text((FIXTURES / "sources.demo.toml").read_text() + EXTRA)
-        mp.setenv("HF_ENDPOINT", self.server.url)
-        mp.setenv("TOOLSCOUT_SOURCES", str(sources))
-        mp.setenv("DATABASE_URL", self.url)
-        self.engine = make_engine(self.url)
-
-    def close(self) -> None:
-        self.engine.dispose()
-        self.server.stop()
+        super().__init__(request, backend, tmp, mp, [FIXTURES / "catalogs"], EXTRA)
 
     def pricing(self, slug: str) -> dict | None:
         with Session(self.engine) as s:
@@ -200,7 +185,7 @@ def test_renormalize_rebuilds_catalog_prices_from_the_stored_documents(request, 
                 price.content_hash = "stale"
                 s.add(price)
                 s.commit()
-            made.server.stop()  # no re-crawl: the stored documents are all it needs
+            made.replay.stop()  # no re-crawl: the stored documents are all it needs
             counts = renormalize_all()
             assert counts["errors"] == 0 and counts["price_lists"] == 2
             assert made.stored()[key].pricing["input_usd_per_mtok"] == 0.23

@@ -28,17 +28,13 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from fixtures.replay import ReplayServer
 from ingest.crawl import crawl
 from normalize.licenses import stated_open_weights, weights_open
-from store.db import make_engine
 from store.disagreements import context_disagreements, license_disagreements
 from store.models import Document, Observation
-from store.queue import set_status
-from tests.conftest import FIXTURES, fresh_postgres_database
-from tests.test_web_hardening import start
+from tests.catalog_world import PASSWORD, CatalogWorld
+from tests.conftest import FIXTURES
 from tests.web_seed import csrf_of
-from web.config import EditorConfig
 from web.offers_view import offer_rows
 
 pytestmark = pytest.mark.crawl
@@ -62,40 +58,17 @@ url = "${HF_ENDPOINT}/disagree/models.dev.json"
 format = "models.dev"
 """
 ACCEPTED = ["qwen3", "llama-3.3"]
-PASSWORD = "correct horse"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-class World:
+class World(CatalogWorld):
     def __init__(self, request, backend: str, tmp: Path, mp: pytest.MonkeyPatch) -> None:
         # The catalogs are served from a copy, so a test can change what one states.
         self.catalogs = tmp / "catalogs"
         shutil.copytree(
             FIXTURES / "catalogs" / "static" / "disagree", self.catalogs / "static" / "disagree"
         )
-        self.replay = ReplayServer([FIXTURES / "hub", self.catalogs]).start()
-        if backend == "sqlite":
-            self.url = f"sqlite:///{tmp / 'store.db'}"
-        else:
-            self.url = fresh_postgres_database(request.getfixturevalue("pg_server"))
-        sources = tmp / "sources.toml"
-        sources.write_text((FIXTURES / "sources.demo.toml").read_text() + EXTRA)
-        mp.setenv("HF_ENDPOINT", self.replay.url)
-        mp.setenv("TOOLSCOUT_SOURCES", str(sources))
-        mp.setenv("DATABASE_URL", self.url)
-        self.engine = make_engine(self.url)
-
-    def serve(self) -> None:
-        self.server, self.thread, self.base = start(self.engine, EditorConfig(password=PASSWORD))
-        self.http = httpx.Client(base_url=self.base, timeout=30)
-
-    def close(self) -> None:
-        if getattr(self, "server", None) is not None:
-            self.http.close()
-            self.server.should_exit = True
-            self.thread.join(timeout=15)
-        self.engine.dispose()
-        self.replay.stop()
+        super().__init__(request, backend, tmp, mp, [self.catalogs], EXTRA)
 
     def items(self, **params) -> list[dict]:
         response = self.http.get("/api/disagreements", params=params)
@@ -126,11 +99,7 @@ class World:
 def world(request, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         made = World(request, request.param, tmp_path_factory.mktemp("disagree"), mp)
-        made.outcome = crawl(HUB + CATALOGS)
-        with Session(made.engine) as s:
-            for slug in ACCEPTED:
-                set_status(s, slug, "accepted", "editor:test")
-            s.commit()
+        made.crawl_and_accept(HUB + CATALOGS, ACCEPTED)
         made.serve()
         yield made
         made.close()

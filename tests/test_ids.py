@@ -27,15 +27,11 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from fixtures.replay import ReplayServer
 from ingest.crawl import crawl
-from store.db import make_engine
 from store.models import Candidate, IdLink
-from store.queue import set_status
-from tests.conftest import FIXTURES, fresh_postgres_database
-from tests.test_web_hardening import start
+from tests.catalog_world import PASSWORD, CatalogWorld
+from tests.conftest import FIXTURES
 from tests.web_seed import csrf_of
-from web.config import EditorConfig
 from web.export import export
 
 pytestmark = pytest.mark.crawl
@@ -59,35 +55,12 @@ url = "${HF_ENDPOINT}/ids/models.dev.json"
 format = "models.dev"
 """
 ACCEPTED = ["llama-3.3", "llama-3.1", "qwen3", "gemma-3", "llama-4-scout"]
-PASSWORD = "correct horse"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-class World:
+class World(CatalogWorld):
     def __init__(self, request, backend: str, tmp: Path, mp: pytest.MonkeyPatch) -> None:
-        self.replay = ReplayServer([FIXTURES / "hub", FIXTURES / "catalogs"]).start()
-        if backend == "sqlite":
-            self.url = f"sqlite:///{tmp / 'store.db'}"
-        else:
-            self.url = fresh_postgres_database(request.getfixturevalue("pg_server"))
-        sources = tmp / "sources.toml"
-        sources.write_text((FIXTURES / "sources.demo.toml").read_text() + EXTRA)
-        mp.setenv("HF_ENDPOINT", self.replay.url)
-        mp.setenv("TOOLSCOUT_SOURCES", str(sources))
-        mp.setenv("DATABASE_URL", self.url)
-        self.engine = make_engine(self.url)
-
-    def serve(self) -> None:
-        self.server, self.thread, self.base = start(self.engine, EditorConfig(password=PASSWORD))
-        self.http = httpx.Client(base_url=self.base, timeout=30)
-
-    def close(self) -> None:
-        if getattr(self, "server", None) is not None:
-            self.http.close()
-            self.server.should_exit = True
-            self.thread.join(timeout=15)
-        self.engine.dispose()
-        self.replay.stop()
+        super().__init__(request, backend, tmp, mp, [FIXTURES / "catalogs"], EXTRA)
 
     def get(self, path: str, **params) -> httpx.Response:
         return self.http.get(path, params=params)
@@ -102,11 +75,7 @@ class World:
 def world(request, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         made = World(request, request.param, tmp_path_factory.mktemp("ids"), mp)
-        made.outcome = crawl(HUB + CATALOGS)
-        with Session(made.engine) as s:
-            for slug in ACCEPTED:
-                set_status(s, slug, "accepted", "editor:test")
-            s.commit()
+        made.crawl_and_accept(HUB + CATALOGS, ACCEPTED)
         made.serve()
         yield made
         made.close()
