@@ -57,7 +57,8 @@ def _differ(a: object, b: object) -> bool:
     return abs(a - b) > PRICE_TOLERANCE * max(abs(a), abs(b))
 
 
-def _price_side(o: Observation, catalog: str, value: float) -> dict:
+def _catalog_side(o: Observation, catalog: str, value: float | int | bool) -> dict:
+    """One catalog entry's side of a disagreement: its value and the entry it came from."""
     v = o.value
     return {
         "value": value,
@@ -111,8 +112,8 @@ def price_disagreements(observations: Iterable[Observation]) -> list[dict]:
                         "field": field,
                         "subject": subject,
                         "values": [
-                            _price_side(a, cat_a, a.value[field]),
-                            _price_side(b, cat_b, b.value[field]),
+                            _catalog_side(a, cat_a, a.value[field]),
+                            _catalog_side(b, cat_b, b.value[field]),
                         ],
                     }
                 )
@@ -138,7 +139,7 @@ def context_disagreements(observations: Iterable[Observation]) -> list[dict]:
                 "kind": "context_window",
                 "field": "context_window",
                 "subject": subject,
-                "values": [_price_side(a, cat_a, window_a), _price_side(b, cat_b, window_b)],
+                "values": [_catalog_side(a, cat_a, window_a), _catalog_side(b, cat_b, window_b)],
             }
         )
     return found
@@ -178,7 +179,7 @@ def license_disagreements(observations: Iterable[Observation]) -> list[dict]:
             open_ = weights_open(lic.get("family"))
             if open_ is None or open_ == stated:
                 continue
-            catalog_side = _price_side(o, catalog, stated)
+            catalog_side = _catalog_side(o, catalog, stated)
             catalog_side["snippet"] = (
                 f"{value.get('provider_model')}: open_weights={str(stated).lower()}"
             )
